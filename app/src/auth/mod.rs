@@ -1,0 +1,124 @@
+//! Sign-in, sessions, roles and the authorization checks every server function starts with.
+//!
+//! Design (also in the README): sessions are tower-sessions rows in the database, the cookie
+//! is HttpOnly + SameSite=Lax (+ Secure behind https), a new session id is issued on login,
+//! logout deletes the session server-side, and sessions end after an idle and an absolute
+//! timeout. CSRF is refused by an Origin / Sec-Fetch-Site check on every state-changing
+//! request (see the server's `csrf` layer), which also covers plain HTML form posts.
+use crate::i18n::Locale;
+use crate::org::{OrgUnitId, UserId};
+use serde::{Deserialize, Serialize};
+
+pub mod pages;
+pub mod rules;
+mod server_fns;
+pub use server_fns::*;
+
+#[cfg(feature = "ssr")]
+pub mod handlers;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Employee,
+    Head,
+    Publisher,
+    Admin,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Employee, Role::Head, Role::Publisher, Role::Admin, Role::Auditor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Employee => "employee",
+            Role::Head => "head",
+            Role::Publisher => "publisher",
+            Role::Admin => "admin",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    /// Heads and publishers act on an org-unit subtree; the others are city-wide.
+    pub fn needs_scope(self) -> bool {
+        matches!(self, Role::Head | Role::Publisher)
+    }
+
+    pub fn label(self, locale: Locale) -> &'static str {
+        match (self, locale) {
+            (Role::Employee, Locale::De) => "Beschäftigte/r",
+            (Role::Head, Locale::De) => "Leitung",
+            (Role::Publisher, Locale::De) => "Veröffentlichung (Personal/Organisation)",
+            (Role::Admin, Locale::De) => "Administration",
+            (Role::Auditor, Locale::De) => "Revision",
+            (Role::Employee, Locale::En) => "Employee",
+            (Role::Head, Locale::En) => "Head of unit",
+            (Role::Publisher, Locale::En) => "Publisher (HR)",
+            (Role::Admin, Locale::En) => "Administrator",
+            (Role::Auditor, Locale::En) => "Auditor",
+        }
+    }
+}
+
+/// One role held by a user, with its scope for head/publisher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleGrant {
+    pub role: Role,
+    pub scope_unit_id: Option<OrgUnitId>,
+    /// Materialised path of the scope unit; lets scope checks run without a query.
+    pub scope_path: Option<String>,
+    pub scope_name: Option<String>,
+}
+
+/// The signed-in user as every page and server function sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: UserId,
+    pub display_name: String,
+    pub email: String,
+    pub roles: Vec<RoleGrant>,
+}
+
+impl SessionUser {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.iter().any(|g| g.role == role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has_role(Role::Admin)
+    }
+}
+
+/// Server-side guards. Every server function calls one of these first.
+#[cfg(feature = "ssr")]
+pub mod guard {
+    use super::*;
+    use crate::context::RequestCtx;
+    use crate::error::AppError;
+
+    pub fn ctx() -> RequestCtx {
+        RequestCtx::current()
+    }
+
+    pub fn require_user() -> Result<SessionUser, AppError> {
+        ctx().user.ok_or(AppError::Unauthorized)
+    }
+
+    pub fn require_role(role: Role) -> Result<SessionUser, AppError> {
+        let user = require_user()?;
+        if user.has_role(role) {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

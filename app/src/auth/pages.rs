@@ -1,0 +1,96 @@
+//! Sign-in and profile pages.
+use super::server_fns::ChangePassword;
+use crate::context::use_ctx;
+use crate::ui::{ErrorBanner, Field, Guard};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let ctx = use_ctx();
+    let t = ctx.locale.texts();
+    let query = use_query_map();
+    let q = move |k: &str| query.with_untracked(|m| m.get(k)).unwrap_or_default();
+    let next = q("next");
+    if ctx.user.is_some() {
+        let target = crate::auth::rules::safe_next(Some(next.as_str())).to_owned();
+        return view! { <Redirect path=target/> }.into_any();
+    }
+    let error = match q("error").as_str() {
+        "invalid" => Some(t.login_failed),
+        "missing" => Some(t.login_missing),
+        "internal" => Some(t.err_internal),
+        _ => None,
+    };
+    let notice = (q("notice") == "signed_out").then_some(t.signed_out);
+    view! {
+        <Title text=t.login_title/>
+        <div class="card narrow">
+            <h1>{t.login_title}</h1>
+            <p>{t.login_intro}</p>
+            {notice.map(|n| view! { <p class="alert alert-info" role="status">{n}</p> })}
+            {error.map(|e| view! { <p class="alert alert-error" role="alert" id="login-error">{e}</p> })}
+            <form method="post" action="/auth/login" class="stack">
+                <input type="hidden" name="next" value=next/>
+                <div class="field">
+                    <label for="login-email">{t.email}</label>
+                    <input id="login-email" name="email" type="email" autocomplete="username" required
+                        maxlength="254" value=q("email") aria-describedby=error.map(|_| "login-error")/>
+                </div>
+                <div class="field">
+                    <label for="login-password">{t.password}</label>
+                    <input id="login-password" name="password" type="password" autocomplete="current-password" required maxlength="256"/>
+                </div>
+                <button type="submit">{t.sign_in}</button>
+            </form>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! { <Guard><Profile/></Guard> }
+}
+
+#[component]
+fn Profile() -> impl IntoView {
+    let ctx = use_ctx();
+    let t = ctx.locale.texts();
+    let locale = ctx.locale;
+    let user = ctx.user.expect("guarded");
+    let change = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || change.value().get().and_then(|r| r.err()));
+    let done = move || matches!(change.value().get(), Some(Ok(())));
+    let roles = user
+        .roles
+        .iter()
+        .map(|g| {
+            let scope = g.scope_name.clone().map(|s| format!(" – {s}")).unwrap_or_default();
+            view! { <li>{g.role.label(locale)}{scope}</li> }
+        })
+        .collect_view();
+    view! {
+        <Title text=t.profile_title/>
+        <h1>{t.profile_title}</h1>
+        <dl class="facts">
+            <dt>{t.display_name}</dt><dd>{user.display_name.clone()}</dd>
+            <dt>{t.email}</dt><dd>{user.email.clone()}</dd>
+            <dt>{t.preferred_language}</dt><dd>{locale.native_name()}</dd>
+            <dt>{t.roles}</dt><dd><ul class="plain">{roles}</ul></dd>
+        </dl>
+        <section aria-labelledby="pw-h" class="card">
+            <h2 id="pw-h">{t.change_password}</h2>
+            {move || done().then(|| view! { <p class="alert alert-success" role="status">{t.password_changed}</p> })}
+            <ErrorBanner error=error/>
+            <ActionForm action=change attr:class="stack">
+                <Field label=t.current_password name="form[current_password]" key="current_password" error=error kind="password" required=true autocomplete="current-password" maxlength=256/>
+                <Field label=t.new_password name="form[new_password]" key="new_password" error=error kind="password" required=true autocomplete="new-password" maxlength=256 hint=t.initial_password_hint.split('.').next().unwrap_or_default().to_string()/>
+                <Field label=t.confirm_password name="form[confirm_password]" key="confirm_password" error=error kind="password" required=true autocomplete="new-password" maxlength=256/>
+                <button type="submit">{t.save}</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,55 @@
+//! Database access shared by server functions, the REST API, jobs and the CLI.
+//!
+//! SQLite is the embedded default. Every write transaction that reads before it writes
+//! starts with `BEGIN IMMEDIATE` (see [`begin_write`]) so that two writers never both hold a
+//! read snapshot and then fail with SQLITE_BUSY on upgrade; the busy timeout makes the second
+//! writer wait instead. SQL uses `$n` placeholders and standard types so that it ports to
+//! PostgreSQL.
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Db = sqlx::SqlitePool;
+pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+
+/// Default location of the embedded database, relative to the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/rundschreiben.db";
+
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+            }
+        }
+    }
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .connect_with(options)
+        .await
+}
+
+/// Starts a write transaction that takes the write lock up front.
+pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// True when a database error is a unique-constraint violation. Callers check uniqueness
+/// inside their write transaction first (so users get a field-specific message); this is the
+/// backstop for anything that slips through.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db.is_unique_violation(),
+        _ => false,
+    }
+}

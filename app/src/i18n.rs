@@ -1,0 +1,456 @@
+//! User-interface language. German is the default; English is selectable per user (stored
+//! on the account) and per request (a cookie set by the language switch).
+//!
+//! Texts are plain structs of `&'static str` so that a missing translation is a compile
+//! error, not a blank on the page.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    #[default]
+    De,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::De, Locale::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::De => "de",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Locale> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "de" => Some(Locale::De),
+            "en" => Some(Locale::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the first supported language of an `Accept-Language` header, honouring order
+    /// (q-values are rarely anything but descending in practice).
+    pub fn from_accept_language(header: &str) -> Option<Locale> {
+        header
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .filter_map(|tag| Locale::parse(tag.trim().split('-').next().unwrap_or("")))
+            .next()
+    }
+
+    /// The language the switch offers.
+    pub fn other(self) -> Locale {
+        match self {
+            Locale::De => Locale::En,
+            Locale::En => Locale::De,
+        }
+    }
+
+    /// Name of the language in that language, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::De => "Deutsch",
+            Locale::En => "English",
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Locale::De => &DE,
+            Locale::En => &EN,
+        }
+    }
+}
+
+pub struct Texts {
+    pub app_name: &'static str,
+    pub skip_to_content: &'static str,
+    pub main_nav: &'static str,
+    pub nav_home: &'static str,
+    pub nav_profile: &'static str,
+    pub nav_units: &'static str,
+    pub nav_users: &'static str,
+    pub nav_import: &'static str,
+    pub sign_out: &'static str,
+    pub sign_in: &'static str,
+    pub language: &'static str,
+    pub switch_language: &'static str,
+    pub signed_in_as: &'static str,
+
+    pub login_title: &'static str,
+    pub login_intro: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub login_failed: &'static str,
+    pub login_missing: &'static str,
+    pub login_throttled: &'static str,
+    pub signed_out: &'static str,
+    pub session_expired: &'static str,
+
+    pub home_title: &'static str,
+    pub home_greeting: &'static str,
+    pub inbox_title: &'static str,
+    pub inbox_empty: &'static str,
+
+    pub profile_title: &'static str,
+    pub display_name: &'static str,
+    pub personnel_no: &'static str,
+    pub org_unit: &'static str,
+    pub roles: &'static str,
+    pub preferred_language: &'static str,
+    pub change_password: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub confirm_password: &'static str,
+    pub password_changed: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
+    pub cancel: &'static str,
+
+    pub units_title: &'static str,
+    pub unit_code: &'static str,
+    pub unit_name: &'static str,
+    pub unit_kind: &'static str,
+    pub unit_parent: &'static str,
+    pub unit_members: &'static str,
+    pub unit_new: &'static str,
+    pub unit_edit: &'static str,
+    pub create: &'static str,
+    pub edit: &'static str,
+    pub status: &'static str,
+    pub active: &'static str,
+    pub inactive: &'static str,
+    pub deactivate: &'static str,
+    pub reactivate: &'static str,
+    pub none_option: &'static str,
+    pub back_to_list: &'static str,
+
+    pub users_title: &'static str,
+    pub user_new: &'static str,
+    pub user_edit: &'static str,
+    pub search: &'static str,
+    pub search_placeholder: &'static str,
+    pub initial_password: &'static str,
+    pub initial_password_hint: &'static str,
+    pub role: &'static str,
+    pub scope: &'static str,
+    pub scope_hint: &'static str,
+    pub add_role: &'static str,
+    pub remove: &'static str,
+    pub no_results: &'static str,
+    pub previous_page: &'static str,
+    pub next_page: &'static str,
+    pub results_count: &'static str,
+    pub reset_password: &'static str,
+    pub actions: &'static str,
+
+    pub import_title: &'static str,
+    pub import_intro: &'static str,
+    pub import_units_format: &'static str,
+    pub import_users_format: &'static str,
+    pub import_file: &'static str,
+    pub import_submit: &'static str,
+    pub import_done: &'static str,
+    pub import_rejected: &'static str,
+    pub line: &'static str,
+    pub reason: &'static str,
+
+    pub err_unauthorized: &'static str,
+    pub err_forbidden: &'static str,
+    pub err_not_found: &'static str,
+    pub err_internal: &'static str,
+    pub err_transport: &'static str,
+    pub err_validation: &'static str,
+    pub not_found_title: &'static str,
+    pub loading: &'static str,
+}
+
+pub static DE: Texts = Texts {
+    app_name: "Rundschreiben-Portal",
+    skip_to_content: "Zum Inhalt springen",
+    main_nav: "Hauptnavigation",
+    nav_home: "Start",
+    nav_profile: "Mein Profil",
+    nav_units: "Organisationseinheiten",
+    nav_users: "Benutzer",
+    nav_import: "CSV-Import",
+    sign_out: "Abmelden",
+    sign_in: "Anmelden",
+    language: "Sprache",
+    switch_language: "Sprache wechseln",
+    signed_in_as: "Angemeldet als",
+
+    login_title: "Anmelden",
+    login_intro: "Melden Sie sich mit Ihrer dienstlichen E-Mail-Adresse an.",
+    email: "E-Mail-Adresse",
+    password: "Passwort",
+    login_failed: "E-Mail-Adresse oder Passwort ist falsch, oder das Konto ist deaktiviert.",
+    login_missing: "Bitte E-Mail-Adresse und Passwort eingeben.",
+    login_throttled: "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute.",
+    signed_out: "Sie wurden abgemeldet.",
+    session_expired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+
+    home_title: "Start",
+    home_greeting: "Guten Tag",
+    inbox_title: "Zur Kenntnisnahme fällig",
+    inbox_empty: "Derzeit liegen keine Rundschreiben zur Kenntnisnahme vor.",
+
+    profile_title: "Mein Profil",
+    display_name: "Name",
+    personnel_no: "Personalnummer",
+    org_unit: "Organisationseinheit",
+    roles: "Rollen",
+    preferred_language: "Bevorzugte Sprache",
+    change_password: "Passwort ändern",
+    current_password: "Aktuelles Passwort",
+    new_password: "Neues Passwort",
+    confirm_password: "Neues Passwort wiederholen",
+    password_changed: "Ihr Passwort wurde geändert.",
+    save: "Speichern",
+    saved: "Gespeichert.",
+    cancel: "Abbrechen",
+
+    units_title: "Organisationseinheiten",
+    unit_code: "Kürzel",
+    unit_name: "Bezeichnung",
+    unit_kind: "Art",
+    unit_parent: "Übergeordnete Einheit",
+    unit_members: "Beschäftigte",
+    unit_new: "Neue Organisationseinheit",
+    unit_edit: "Organisationseinheit bearbeiten",
+    create: "Anlegen",
+    edit: "Bearbeiten",
+    status: "Status",
+    active: "aktiv",
+    inactive: "deaktiviert",
+    deactivate: "Deaktivieren",
+    reactivate: "Reaktivieren",
+    none_option: "— keine —",
+    back_to_list: "Zurück zur Liste",
+
+    users_title: "Benutzer",
+    user_new: "Neuer Benutzer",
+    user_edit: "Benutzer bearbeiten",
+    search: "Suchen",
+    search_placeholder: "Name, E-Mail oder Personalnummer",
+    initial_password: "Startpasswort",
+    initial_password_hint: "Mindestens 10 Zeichen. Leer lassen, wenn sich die Person (noch) nicht anmelden soll.",
+    role: "Rolle",
+    scope: "Bereich",
+    scope_hint: "Für Leitung und Veröffentlichung: die Einheit, deren Teilbaum die Rolle umfasst.",
+    add_role: "Rolle hinzufügen",
+    remove: "Entfernen",
+    no_results: "Keine Treffer.",
+    previous_page: "Vorherige Seite",
+    next_page: "Nächste Seite",
+    results_count: "Treffer",
+    reset_password: "Passwort setzen",
+    actions: "Aktionen",
+
+    import_title: "CSV-Import",
+    import_intro: "Importiert Organisationseinheiten oder Benutzer. Jede Zeile wird zuerst geprüft; enthält die Datei einen Fehler, wird nichts importiert.",
+    import_units_format: "Einheiten: Kopfzeile code,name,kind,parent_code (kind: city, dezernat, fachbereich, amt, betrieb)",
+    import_users_format: "Benutzer: Kopfzeile email,display_name,personnel_no,unit_code,locale,roles (roles z. B. \"employee;head@FB11\")",
+    import_file: "CSV-Datei",
+    import_submit: "Importieren",
+    import_done: "Import abgeschlossen",
+    import_rejected: "Die Datei wurde nicht importiert. Bitte korrigieren Sie diese Zeilen:",
+    line: "Zeile",
+    reason: "Grund",
+
+    err_unauthorized: "Bitte melden Sie sich an.",
+    err_forbidden: "Dafür fehlt Ihnen die Berechtigung.",
+    err_not_found: "Nicht gefunden.",
+    err_internal: "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.",
+    err_transport: "Die Anfrage konnte nicht verarbeitet werden. Bitte versuchen Sie es erneut.",
+    err_validation: "Bitte prüfen Sie die markierten Felder.",
+    not_found_title: "Seite nicht gefunden",
+    loading: "Wird geladen …",
+};
+
+pub static EN: Texts = Texts {
+    app_name: "Circulars Portal",
+    skip_to_content: "Skip to content",
+    main_nav: "Main navigation",
+    nav_home: "Home",
+    nav_profile: "My profile",
+    nav_units: "Org units",
+    nav_users: "Users",
+    nav_import: "CSV import",
+    sign_out: "Sign out",
+    sign_in: "Sign in",
+    language: "Language",
+    switch_language: "Switch language",
+    signed_in_as: "Signed in as",
+
+    login_title: "Sign in",
+    login_intro: "Sign in with your work email address.",
+    email: "Email address",
+    password: "Password",
+    login_failed: "Email address or password is wrong, or the account is deactivated.",
+    login_missing: "Please enter email address and password.",
+    login_throttled: "Too many sign-in attempts. Please wait a minute.",
+    signed_out: "You have been signed out.",
+    session_expired: "Your session has expired. Please sign in again.",
+
+    home_title: "Home",
+    home_greeting: "Hello",
+    inbox_title: "Due for acknowledgment",
+    inbox_empty: "There are no circulars for you to acknowledge right now.",
+
+    profile_title: "My profile",
+    display_name: "Name",
+    personnel_no: "Personnel number",
+    org_unit: "Org unit",
+    roles: "Roles",
+    preferred_language: "Preferred language",
+    change_password: "Change password",
+    current_password: "Current password",
+    new_password: "New password",
+    confirm_password: "Repeat new password",
+    password_changed: "Your password has been changed.",
+    save: "Save",
+    saved: "Saved.",
+    cancel: "Cancel",
+
+    units_title: "Org units",
+    unit_code: "Code",
+    unit_name: "Name",
+    unit_kind: "Kind",
+    unit_parent: "Parent unit",
+    unit_members: "Employees",
+    unit_new: "New org unit",
+    unit_edit: "Edit org unit",
+    create: "Create",
+    edit: "Edit",
+    status: "Status",
+    active: "active",
+    inactive: "deactivated",
+    deactivate: "Deactivate",
+    reactivate: "Reactivate",
+    none_option: "— none —",
+    back_to_list: "Back to list",
+
+    users_title: "Users",
+    user_new: "New user",
+    user_edit: "Edit user",
+    search: "Search",
+    search_placeholder: "Name, email or personnel number",
+    initial_password: "Initial password",
+    initial_password_hint: "At least 10 characters. Leave empty if the person shall not sign in (yet).",
+    role: "Role",
+    scope: "Scope",
+    scope_hint: "For head and publisher: the unit whose subtree the role covers.",
+    add_role: "Add role",
+    remove: "Remove",
+    no_results: "No results.",
+    previous_page: "Previous page",
+    next_page: "Next page",
+    results_count: "results",
+    reset_password: "Set password",
+    actions: "Actions",
+
+    import_title: "CSV import",
+    import_intro: "Imports org units or users. Every row is checked first; if the file has any error, nothing is imported.",
+    import_units_format: "Units: header code,name,kind,parent_code (kind: city, dezernat, fachbereich, amt, betrieb)",
+    import_users_format: "Users: header email,display_name,personnel_no,unit_code,locale,roles (roles e.g. \"employee;head@FB11\")",
+    import_file: "CSV file",
+    import_submit: "Import",
+    import_done: "Import finished",
+    import_rejected: "The file was not imported. Please correct these rows:",
+    line: "Line",
+    reason: "Reason",
+
+    err_unauthorized: "Please sign in.",
+    err_forbidden: "You are not allowed to do this.",
+    err_not_found: "Not found.",
+    err_internal: "An internal error occurred. Please try again later.",
+    err_transport: "The request could not be processed. Please try again.",
+    err_validation: "Please check the marked fields.",
+    not_found_title: "Page not found",
+    loading: "Loading …",
+};
+
+/// Validation problems found by the pure rules; each renders in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    TooLong(usize),
+    TooShort(usize),
+    InvalidEmail,
+    InvalidCode,
+    InvalidPersonnelNo,
+    UnknownKind,
+    UnknownRole,
+    UnknownLocale,
+    UnknownUnit,
+    DuplicateEmail,
+    DuplicatePersonnelNo,
+    DuplicateCode,
+    DuplicateInFile,
+    CycleInTree,
+    RootMustBeCity,
+    CityMustBeRoot,
+    SingleRoot,
+    ScopeRequired,
+    ScopeNotAllowed,
+    PasswordMismatch,
+    WrongPassword,
+    BadCsvHeader,
+    MalformedRow,
+    EmptyFile,
+    CannotDeactivateSelf,
+    UnitHasActiveMembers,
+}
+
+impl Problem {
+    pub fn message(self, locale: Locale) -> String {
+        use Problem::*;
+        let de = locale == Locale::De;
+        match self {
+            Required => if de { "Pflichtfeld.".into() } else { "Required.".into() },
+            TooLong(n) => if de { format!("Höchstens {n} Zeichen.") } else { format!("At most {n} characters.") },
+            TooShort(n) => if de { format!("Mindestens {n} Zeichen.") } else { format!("At least {n} characters.") },
+            InvalidEmail => if de { "Keine gültige E-Mail-Adresse.".into() } else { "Not a valid email address.".into() },
+            InvalidCode => if de { "Kürzel: nur Buchstaben, Ziffern, Punkt, Binde- und Unterstrich.".into() } else { "Code: letters, digits, dot, dash and underscore only.".into() },
+            InvalidPersonnelNo => if de { "Personalnummer: nur Buchstaben, Ziffern und Bindestrich.".into() } else { "Personnel number: letters, digits and dash only.".into() },
+            UnknownKind => if de { "Unbekannte Art (city, dezernat, fachbereich, amt, betrieb).".into() } else { "Unknown kind (city, dezernat, fachbereich, amt, betrieb).".into() },
+            UnknownRole => if de { "Unbekannte Rolle (employee, head, publisher, admin, auditor).".into() } else { "Unknown role (employee, head, publisher, admin, auditor).".into() },
+            UnknownLocale => if de { "Unbekannte Sprache (de oder en).".into() } else { "Unknown language (de or en).".into() },
+            UnknownUnit => if de { "Diese Organisationseinheit gibt es nicht.".into() } else { "This org unit does not exist.".into() },
+            DuplicateEmail => if de { "Diese E-Mail-Adresse ist schon vergeben.".into() } else { "This email address is already taken.".into() },
+            DuplicatePersonnelNo => if de { "Diese Personalnummer ist schon vergeben.".into() } else { "This personnel number is already taken.".into() },
+            DuplicateCode => if de { "Dieses Kürzel ist schon vergeben.".into() } else { "This code is already taken.".into() },
+            DuplicateInFile => if de { "Kommt in der Datei mehrfach vor.".into() } else { "Appears more than once in the file.".into() },
+            CycleInTree => if de { "Eine Einheit kann nicht unter sich selbst oder eine ihrer Untereinheiten verschoben werden.".into() } else { "A unit cannot be moved under itself or one of its subunits.".into() },
+            RootMustBeCity => if de { "Nur die Stadt selbst hat keine übergeordnete Einheit.".into() } else { "Only the city itself has no parent unit.".into() },
+            CityMustBeRoot => if de { "Die Stadt ist die Wurzel und hat keine übergeordnete Einheit.".into() } else { "The city is the root and has no parent unit.".into() },
+            SingleRoot => if de { "Es gibt schon eine Stadt als Wurzel des Baums.".into() } else { "The tree already has a city as its root.".into() },
+            ScopeRequired => if de { "Diese Rolle braucht einen Bereich (Organisationseinheit).".into() } else { "This role needs a scope (org unit).".into() },
+            ScopeNotAllowed => if de { "Diese Rolle gilt stadtweit und hat keinen Bereich.".into() } else { "This role is city-wide and has no scope.".into() },
+            PasswordMismatch => if de { "Die Passwörter stimmen nicht überein.".into() } else { "The passwords do not match.".into() },
+            WrongPassword => if de { "Das aktuelle Passwort ist falsch.".into() } else { "The current password is wrong.".into() },
+            BadCsvHeader => if de { "Unbekannte Kopfzeile. Erwartet: code,name,kind,parent_code oder email,display_name,personnel_no,unit_code,locale,roles.".into() } else { "Unknown header. Expected code,name,kind,parent_code or email,display_name,personnel_no,unit_code,locale,roles.".into() },
+            MalformedRow => if de { "Zeile ist kein gültiges CSV oder hat die falsche Spaltenzahl.".into() } else { "Row is not valid CSV or has the wrong number of columns.".into() },
+            EmptyFile => if de { "Die Datei enthält keine Datenzeilen.".into() } else { "The file has no data rows.".into() },
+            CannotDeactivateSelf => if de { "Sie können Ihr eigenes Konto nicht deaktivieren.".into() } else { "You cannot deactivate your own account.".into() },
+            UnitHasActiveMembers => if de { "Die Einheit hat noch aktive Beschäftigte oder Untereinheiten.".into() } else { "The unit still has active employees or subunits.".into() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_first_supported_language() {
+        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9,de;q=0.8"), Some(Locale::En));
+        assert_eq!(Locale::from_accept_language("fr-FR, de-AT;q=0.7"), Some(Locale::De));
+        assert_eq!(Locale::from_accept_language("fr, it"), None);
+        assert_eq!(Locale::from_accept_language(""), None);
+    }
+}

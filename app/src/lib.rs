@@ -1,0 +1,28 @@
+//! The Rundschreiben-Portal Leptos crate: pages, components, server functions and domain
+//! logic. Everything that touches the database or the HTTP request is behind the `ssr`
+//! feature so that none of it reaches the wasm bundle.
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod context;
+pub mod error;
+pub mod i18n;
+pub mod org;
+pub mod shell;
+mod home;
+mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use shell::{shell, App};
+
+/// Entry point of the wasm bundle: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

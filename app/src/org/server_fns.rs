@@ -1,0 +1,153 @@
+//! Server functions of the organisation domain. Each one checks the admin role on the
+//! server, parses its raw input with the pure rules, and calls the service.
+use super::{ImportOutcome, OrgUnit, OrgUnitId, UnitForm, UserDetail, UserForm, UserId, UserPage};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+
+#[cfg(feature = "ssr")]
+mod prelude {
+    pub use crate::auth::guard::{ctx, require_role};
+    pub use crate::auth::Role;
+    pub use crate::error::respond;
+    pub use crate::org::{repo, rules, service};
+    pub use crate::state::app_state;
+}
+
+pub const USERS_PER_PAGE: i64 = 25;
+
+#[server(prefix = "/fn", endpoint = "org/list_units")]
+pub async fn list_units() -> Result<Vec<OrgUnit>, AppError> {
+    use prelude::*;
+    respond(async move {
+        require_role(Role::Admin)?;
+        Ok(repo::list_units(&app_state().db).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/get_unit")]
+pub async fn get_unit(id: i64) -> Result<OrgUnit, AppError> {
+    use prelude::*;
+    respond(async move {
+        require_role(Role::Admin)?;
+        repo::get_unit(&app_state().db, OrgUnitId(id)).await?.ok_or(AppError::NotFound)
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/save_unit")]
+pub async fn save_unit(form: UnitForm) -> Result<OrgUnitId, AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        let locale = ctx().locale;
+        let unit = rules::parse_unit(&form).map_err(|p| rules::into_error(p, locale))?;
+        service::save_unit(&app_state().db, Some(admin.id), unit, locale).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/set_unit_active")]
+pub async fn set_unit_active(id: i64, active: bool) -> Result<(), AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        service::set_unit_active(&app_state().db, Some(admin.id), OrgUnitId(id), active, ctx().locale).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/search_users")]
+pub async fn search_users(q: String, page: i64) -> Result<UserPage, AppError> {
+    use prelude::*;
+    respond(async move {
+        require_role(Role::Admin)?;
+        let q: String = q.chars().take(100).collect();
+        Ok(repo::search_users(&app_state().db, &q, page, USERS_PER_PAGE).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/get_user")]
+pub async fn get_user(id: i64) -> Result<UserDetail, AppError> {
+    use prelude::*;
+    respond(async move {
+        require_role(Role::Admin)?;
+        repo::get_user(&app_state().db, UserId(id)).await?.ok_or(AppError::NotFound)
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/save_user")]
+pub async fn save_user(form: UserForm) -> Result<UserId, AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        let locale = ctx().locale;
+        let user = rules::parse_user(&form).map_err(|p| rules::into_error(p, locale))?;
+        let state = app_state();
+        service::save_user(&state.db, &state.passwords, Some(admin.id), user, locale).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/set_user_active")]
+pub async fn set_user_active(id: i64, active: bool) -> Result<(), AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        service::set_user_active(&app_state().db, admin.id, UserId(id), active, ctx().locale).await
+    })
+    .await
+}
+
+/// Grants (`grant = true`) or revokes a role; `scope_unit_id` is empty for city-wide roles.
+#[server(prefix = "/fn", endpoint = "org/change_role")]
+pub async fn change_role(user_id: i64, role: String, scope_unit_id: String, grant: bool) -> Result<(), AppError> {
+    use crate::i18n::Problem;
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        let locale = ctx().locale;
+        let role = Role::parse(&role).ok_or_else(|| AppError::field("role", Problem::UnknownRole.message(locale)))?;
+        let scope = match scope_unit_id.trim() {
+            "" => None,
+            s => Some(OrgUnitId(s.parse().map_err(|_| AppError::field("scope_unit_id", Problem::UnknownUnit.message(locale)))?)),
+        };
+        service::change_role(&app_state().db, Some(admin.id), UserId(user_id), role, scope, grant, locale).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "org/set_user_password")]
+pub async fn set_user_password(id: i64, new_password: String) -> Result<(), AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        let state = app_state();
+        service::set_password(&state.db, &state.passwords, Some(admin.id), UserId(id), &new_password, ctx().locale).await
+    })
+    .await
+}
+
+/// Upload of a units or users CSV (multipart field `file`).
+#[server(prefix = "/fn", endpoint = "org/import", input = MultipartFormData)]
+pub async fn import_org(data: MultipartData) -> Result<ImportOutcome, AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        let mut data = data.into_inner().ok_or(AppError::Internal)?;
+        let mut bytes = vec![];
+        while let Ok(Some(mut field)) = data.next_field().await {
+            if field.name() != Some("file") {
+                continue;
+            }
+            while let Ok(Some(chunk)) = field.chunk().await {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        super::import::import(&app_state().db, Some(admin.id), &bytes, ctx().locale).await
+    })
+    .await
+}

@@ -1,0 +1,240 @@
+//! Write operations of the organisation domain: validate against the database inside one
+//! `BEGIN IMMEDIATE` transaction, write, and append the audit entry in the same
+//! transaction. Used by server functions, the CSV import and the CLI alike.
+use super::repo;
+use super::rules::{check_placement, into_error, Problems, ValidUnit, ValidUser};
+use super::{OrgUnitId, UnitKind, UserId};
+use crate::auth::password::PasswordService;
+use crate::auth::rules::{check_new_password, check_role_scope};
+use crate::auth::Role;
+use crate::db::{begin_write, Db, Tx};
+use crate::error::AppError;
+use crate::i18n::{Locale, Problem};
+use chrono::Utc;
+use serde_json::json;
+
+/// Checks placement rules against the stored tree and returns the new parent's path.
+async fn placement(tx: &mut Tx, unit: &ValidUnit, own_path: Option<&str>) -> Result<Result<String, Problem>, sqlx::Error> {
+    let parent_path = match unit.parent_id {
+        Some(pid) => match repo::unit_path(tx, pid).await? {
+            Some((path, _)) => Some(path),
+            None => return Ok(Err(Problem::UnknownUnit)),
+        },
+        None => None,
+    };
+    if let Err(p) = check_placement(unit.kind, parent_path.as_deref(), own_path) {
+        return Ok(Err(p));
+    }
+    if unit.kind == UnitKind::City && own_path.is_none() && repo::root_exists(tx).await? {
+        return Ok(Err(Problem::SingleRoot));
+    }
+    Ok(Ok(parent_path.unwrap_or_else(|| "/".into())))
+}
+
+/// Creates (no id) or updates a unit, including moving it with its subtree.
+pub async fn save_unit(db: &Db, actor: Option<UserId>, unit: ValidUnit, locale: Locale) -> Result<OrgUnitId, AppError> {
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    let id = save_unit_in(&mut tx, actor, &unit, now)
+        .await?
+        .map_err(|problems| into_error(problems, locale))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The transactional core of `save_unit`, shared with the CSV import.
+pub async fn save_unit_in(
+    tx: &mut Tx,
+    actor: Option<UserId>,
+    unit: &ValidUnit,
+    now: chrono::DateTime<Utc>,
+) -> Result<Result<OrgUnitId, Problems>, sqlx::Error> {
+    let existing = match unit.id {
+        Some(id) => match repo::unit_path(tx, id).await? {
+            Some((path, _)) => Some((id, path)),
+            None => return Ok(Err(vec![("id", Problem::UnknownUnit)])),
+        },
+        None => None,
+    };
+    let mut problems = Problems::new();
+    if let Some((other, _)) = repo::unit_by_code(tx, &unit.code).await? {
+        if Some(other) != unit.id {
+            problems.push(("code", Problem::DuplicateCode));
+        }
+    }
+    let parent_path = match placement(tx, unit, existing.as_ref().map(|(_, p)| p.as_str())).await? {
+        Ok(p) => Some(p),
+        Err(p) => {
+            problems.push(("parent_id", p));
+            None
+        }
+    };
+    let (Some(parent_path), true) = (parent_path, problems.is_empty()) else {
+        return Ok(Err(problems));
+    };
+    let id = match existing {
+        Some((id, old_path)) => {
+            repo::update_unit(tx, id, unit, &old_path, &parent_path, now).await?;
+            repo::audit(tx, actor, "unit.update", &format!("unit:{}", id.0), json!({"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}), now).await?;
+            id
+        }
+        None => {
+            let id = repo::insert_unit(tx, unit, &parent_path, now).await?;
+            repo::audit(tx, actor, "unit.create", &format!("unit:{}", id.0), json!({"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}), now).await?;
+            id
+        }
+    };
+    Ok(Ok(id))
+}
+
+pub async fn set_unit_active(db: &Db, actor: Option<UserId>, id: OrgUnitId, active: bool, locale: Locale) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    if repo::unit_path(&mut tx, id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if !active && repo::unit_has_active_members(&mut tx, id).await? {
+        return Err(AppError::field("active", Problem::UnitHasActiveMembers.message(locale)));
+    }
+    repo::set_unit_active(&mut tx, id, active, now).await?;
+    let action = if active { "unit.reactivate" } else { "unit.deactivate" };
+    repo::audit(&mut tx, actor, action, &format!("unit:{}", id.0), json!({}), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates (no id) or updates a user. A password is only set on creation; it is hashed before
+/// the transaction starts so the write lock is not held during hashing.
+pub async fn save_user(
+    db: &Db,
+    passwords: &PasswordService,
+    actor: Option<UserId>,
+    user: ValidUser,
+    locale: Locale,
+) -> Result<UserId, AppError> {
+    let hash = match (&user.password, user.id) {
+        (Some(pw), None) => Some(passwords.hash(pw).await),
+        _ => None,
+    };
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    let id = save_user_in(&mut tx, actor, &user, hash.as_deref(), now)
+        .await?
+        .map_err(|problems| into_error(problems, locale))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn save_user_in(
+    tx: &mut Tx,
+    actor: Option<UserId>,
+    user: &ValidUser,
+    password_hash: Option<&str>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Result<UserId, Problems>, sqlx::Error> {
+    let mut problems = Problems::new();
+    if let Some(id) = user.id {
+        if !repo::user_exists(tx, id).await? {
+            return Ok(Err(vec![("id", Problem::Required)]));
+        }
+    }
+    let (email_taken, pno_taken) = repo::identity_taken(tx, &user.email, user.personnel_no.as_deref(), user.id).await?;
+    if email_taken {
+        problems.push(("email", Problem::DuplicateEmail));
+    }
+    if pno_taken {
+        problems.push(("personnel_no", Problem::DuplicatePersonnelNo));
+    }
+    if repo::unit_path(tx, user.org_unit_id).await?.is_none() {
+        problems.push(("org_unit_id", Problem::UnknownUnit));
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let details = json!({"email": user.email, "org_unit_id": user.org_unit_id});
+    let id = match user.id {
+        Some(id) => {
+            repo::update_user(tx, id, user, now).await?;
+            repo::audit(tx, actor, "user.update", &format!("user:{}", id.0), details, now).await?;
+            id
+        }
+        None => {
+            let id = repo::insert_user(tx, user, password_hash, now).await?;
+            repo::add_role(tx, id, Role::Employee, None, actor, now).await?;
+            repo::audit(tx, actor, "user.create", &format!("user:{}", id.0), details, now).await?;
+            id
+        }
+    };
+    Ok(Ok(id))
+}
+
+pub async fn set_user_active(db: &Db, actor: UserId, id: UserId, active: bool, locale: Locale) -> Result<(), AppError> {
+    if actor == id && !active {
+        return Err(AppError::field("active", Problem::CannotDeactivateSelf.message(locale)));
+    }
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    if !repo::user_exists(&mut tx, id).await? {
+        return Err(AppError::NotFound);
+    }
+    repo::set_user_active(&mut tx, id, active, now).await?;
+    let action = if active { "user.reactivate" } else { "user.deactivate" };
+    repo::audit(&mut tx, Some(actor), action, &format!("user:{}", id.0), json!({}), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Grants or revokes a role. Revoking the last admin role of the city is refused so the
+/// portal can never lock out its administrators.
+pub async fn change_role(
+    db: &Db,
+    actor: Option<UserId>,
+    id: UserId,
+    role: Role,
+    scope: Option<OrgUnitId>,
+    grant: bool,
+    locale: Locale,
+) -> Result<(), AppError> {
+    check_role_scope(role, scope.is_some()).map_err(|p| AppError::field("scope_unit_id", p.message(locale)))?;
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    if !repo::user_exists(&mut tx, id).await? {
+        return Err(AppError::NotFound);
+    }
+    if let Some(unit) = scope {
+        if repo::unit_path(&mut tx, unit).await?.is_none() {
+            return Err(AppError::field("scope_unit_id", Problem::UnknownUnit.message(locale)));
+        }
+    }
+    let changed = if grant {
+        repo::add_role(&mut tx, id, role, scope, actor, now).await?
+    } else {
+        repo::remove_role(&mut tx, id, role, scope).await?
+    };
+    if changed {
+        let action = if grant { "user.role_grant" } else { "user.role_revoke" };
+        repo::audit(&mut tx, actor, action, &format!("user:{}", id.0), json!({"role": role.as_str(), "scope_unit_id": scope}), now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a password (admin reset, CLI, or the user's own change after verification).
+pub async fn set_password(db: &Db, passwords: &PasswordService, actor: Option<UserId>, id: UserId, password: &str, locale: Locale) -> Result<(), AppError> {
+    check_new_password(password).map_err(|p| AppError::field("new_password", p.message(locale)))?;
+    let hash = passwords.hash(password).await;
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    if !repo::user_exists(&mut tx, id).await? {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(&hash)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    repo::audit(&mut tx, actor, "user.password_set", &format!("user:{}", id.0), json!({}), now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! The HTML shell, the application component with its routes, and the page layout
+//! (skip link, header with role-based navigation, language switch, main landmark).
+use crate::auth::pages::{LoginPage, ProfilePage};
+use crate::auth::Role;
+use crate::context::{RequestCtx, CTX_ELEMENT_ID};
+use crate::home::HomePage;
+use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
+use crate::ui::use_texts;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+/// Name of the cargo-leptos output (`pkg/<name>.js|.wasm|.css`).
+pub const OUTPUT_NAME: &str = "rundschreiben";
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let ctx = RequestCtx::current();
+    let lang = ctx.locale.code();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <script id=CTX_ELEMENT_ID type="application/json" inner_html=ctx.to_script_json()></script>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let ctx = RequestCtx::current();
+    let t = ctx.locale.texts();
+    provide_context(ctx);
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
+        <Title formatter=move |page: String| if page.is_empty() { t.app_name.to_string() } else { format!("{page} – {}", t.app_name) }/>
+        <Router>
+            <a class="skip-link" href="#main">{t.skip_to_content}</a>
+            <Header/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/profile") view=ProfilePage/>
+                    <Route path=path!("/admin/units") view=UnitsPage/>
+                    <Route path=path!("/admin/units/:id") view=UnitEditPage/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
+                    <Route path=path!("/admin/users/:id") view=UserEditPage/>
+                    <Route path=path!("/admin/import") view=ImportPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let ctx = crate::context::use_ctx();
+    let t = use_texts();
+    let user = ctx.user.clone();
+    let is_admin = user.as_ref().is_some_and(|u| u.has_role(Role::Admin));
+    let other = ctx.locale.other();
+    view! {
+        <header class="site-header">
+            <div class="brand"><a href="/">{t.app_name}</a></div>
+            {user.clone().map(|_| view! {
+                <nav aria-label=t.main_nav class="main-nav">
+                    <ul>
+                        <li><A href="/" exact=true>{t.nav_home}</A></li>
+                        <li><A href="/profile">{t.nav_profile}</A></li>
+                        {is_admin.then(|| view! {
+                            <li><A href="/admin/units">{t.nav_units}</A></li>
+                            <li><A href="/admin/users">{t.nav_users}</A></li>
+                            <li><A href="/admin/import">{t.nav_import}</A></li>
+                        })}
+                    </ul>
+                </nav>
+            })}
+            <div class="header-tools">
+                <form method="post" action="/lang" class="inline-form">
+                    <input type="hidden" name="lang" value=other.code()/>
+                    <button type="submit" lang=other.code() aria-label=format!("{}: {}", t.switch_language, other.native_name())>
+                        {other.native_name()}
+                    </button>
+                </form>
+                {user.map(|u| view! {
+                    <span class="whoami">{t.signed_in_as}" "<strong>{u.display_name}</strong></span>
+                    <form method="post" action="/auth/logout" class="inline-form">
+                        <button type="submit" class="secondary">{t.sign_out}</button>
+                    </form>
+                })}
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let t = use_texts();
+    view! {
+        <Title text=t.not_found_title/>
+        <h1>{t.not_found_title}</h1>
+        <p><a href="/">{t.nav_home}</a></p>
+    }
+}

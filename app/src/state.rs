@@ -1,0 +1,45 @@
+//! Application state shared by the router, server functions, the REST API and jobs.
+use crate::auth::password::PasswordService;
+use crate::db::Db;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Settings the domain code needs at run time (the server crate builds them from the
+/// environment; see its `config` module for the variables).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// Session ends this long after sign-in, however active.
+    pub session_absolute: chrono::Duration,
+    /// Send cookies with `Secure` (set when the portal is served over https).
+    pub cookie_secure: bool,
+    /// The origin browsers use to reach the portal, e.g. `https://portal.stadt.de`; used by
+    /// the CSRF check in addition to the request's own Host.
+    pub public_origin: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(10),
+            cookie_secure: false,
+            public_origin: None,
+        }
+    }
+}
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub passwords: PasswordService,
+    pub settings: Arc<Settings>,
+}
+
+/// The state inside a server function (provided by `leptos_routes_with_context`).
+pub fn app_state() -> AppState {
+    expect_context::<AppState>()
+}

@@ -1,0 +1,134 @@
+//! Small shared UI pieces: form fields with accessible error messages, error banners and
+//! the page guard.
+use crate::auth::Role;
+use crate::context::use_ctx;
+use crate::error::AppError;
+use crate::i18n::Texts;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+/// The texts of the current language.
+pub fn use_texts() -> &'static Texts {
+    use_ctx().locale.texts()
+}
+
+/// Message for a whole-form error (validation details are shown at the fields).
+pub fn error_text(err: &AppError, t: &'static Texts) -> String {
+    match err {
+        AppError::Unauthorized => t.err_unauthorized.into(),
+        AppError::Forbidden => t.err_forbidden.into(),
+        AppError::NotFound => t.err_not_found.into(),
+        AppError::Validation(errors) => {
+            // Errors without a visible field (e.g. "active") are spelled out here.
+            let extra: Vec<String> = errors
+                .iter()
+                .filter(|e| matches!(e.field.as_str(), "active" | "id" | "file"))
+                .map(|e| e.message.clone())
+                .collect();
+            if extra.is_empty() {
+                t.err_validation.into()
+            } else {
+                extra.join(" ")
+            }
+        }
+        AppError::Internal => t.err_internal.into(),
+        AppError::Transport(_) => t.err_transport.into(),
+    }
+}
+
+/// An alert for a failed action; announced by screen readers.
+#[component]
+pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = use_texts();
+    move || {
+        error.get().map(|e| {
+            view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }
+        })
+    }
+}
+
+/// A labelled input whose error message is tied to it with `aria-describedby`.
+#[component]
+pub fn Field(
+    #[prop(into)] label: String,
+    /// Form field name, e.g. `form[email]`.
+    #[prop(into)]
+    name: String,
+    /// Field key in validation errors, e.g. `email`.
+    #[prop(into)]
+    key: String,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional, into)] value: String,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = 200)] maxlength: usize,
+) -> impl IntoView {
+    let id = format!("f-{}", key.replace(['[', ']'], "-"));
+    let err_id = format!("{id}-err");
+    let hint_id = format!("{id}-hint");
+    let key2 = key.clone();
+    let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2)));
+    let described = {
+        let (err_id, hint_id, has_hint) = (err_id.clone(), hint_id.clone(), hint.is_some());
+        move || {
+            let mut ids = vec![];
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if message.get().is_some() {
+                ids.push(err_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let invalid = move || message.get().is_some().then_some("true");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}{required.then_some(" *")}</label>
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                value=value
+                required=required
+                maxlength=maxlength
+                autocomplete=autocomplete
+                aria-invalid=invalid
+                aria-describedby=described
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {move || message.get().map(|m| view! { <p class="field-error" id=err_id.clone()>{m}</p> })}
+        </div>
+    }
+}
+
+/// Shows `children` only to a signed-in user holding `role` (any role when `None`); sends
+/// others to the sign-in page or shows "forbidden". The server functions check again: this
+/// guard is for the user, not for security.
+#[component]
+pub fn Guard(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl IntoView {
+    let ctx = use_ctx();
+    let t = ctx.locale.texts();
+    let location = use_location();
+    match ctx.user {
+        None => {
+            let next = location.pathname.get_untracked();
+            let path = format!("/login?next={}", next.replace('&', "%26").replace('?', "%3F"));
+            view! { <Redirect path=path/> }.into_any()
+        }
+        Some(user) if role.is_some_and(|r| !user.has_role(r)) => {
+            #[cfg(feature = "ssr")]
+            if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+                opts.set_status(http::StatusCode::FORBIDDEN);
+            }
+            view! {
+                <h1>{t.err_forbidden}</h1>
+            }
+            .into_any()
+        }
+        Some(_) => children().into_any(),
+    }
+}

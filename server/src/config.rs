@@ -1,0 +1,76 @@
+//! Configuration from environment variables (all documented in the README).
+use anyhow::{bail, Context};
+use app::db::DEFAULT_DATABASE_URL;
+use app::state::Settings;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/rundschreiben.db`).
+    pub database_url: String,
+    /// `DB_MAX_CONNECTIONS` (default 8).
+    pub db_max_connections: u32,
+    /// `BIND_ADDR` (default `127.0.0.1:3000`); port 0 picks a free port (tests).
+    pub bind_addr: SocketAddr,
+    /// `LEPTOS_SITE_ROOT`: where cargo-leptos wrote `pkg/` (default `target/site`).
+    pub site_root: String,
+    /// `PASSWORD_HASH_CONCURRENCY`: argon2 hashes running at once (default: CPU count).
+    pub hash_concurrency: usize,
+    pub settings: Settings,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}={v:?} is invalid: {e}")),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Config> {
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !database_url.starts_with("sqlite:") {
+            bail!("DATABASE_URL must be a sqlite: URL in this version (PostgreSQL support is planned)");
+        }
+        let bind_addr: SocketAddr = var("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .context("BIND_ADDR must look like 127.0.0.1:3000")?;
+        let public_url = var("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(u) = &public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                bail!("PUBLIC_URL must start with http:// or https://");
+            }
+        }
+        let cookie_secure = match var("COOKIE_SECURE") {
+            Some(v) => v == "1" || v.eq_ignore_ascii_case("true"),
+            None => public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+        };
+        let idle: i64 = parse_var("SESSION_IDLE_MINUTES", 30)?;
+        let absolute: i64 = parse_var("SESSION_ABSOLUTE_HOURS", 10)?;
+        if idle < 1 || absolute < 1 {
+            bail!("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be at least 1");
+        }
+        let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Ok(Config {
+            database_url,
+            db_max_connections: parse_var("DB_MAX_CONNECTIONS", 8)?,
+            bind_addr,
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            hash_concurrency: parse_var("PASSWORD_HASH_CONCURRENCY", cpus)?,
+            settings: Settings {
+                session_idle: chrono::Duration::minutes(idle),
+                session_absolute: chrono::Duration::hours(absolute),
+                cookie_secure,
+                public_origin: public_url,
+            },
+        })
+    }
+}

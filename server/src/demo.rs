@@ -1,0 +1,207 @@
+//! The demo city "Stadt Musterstadt": an org tree, ~300 employees with plausible names and
+//! one account for every role with a known password. Used by the README's run command and
+//! by the end-to-end tests.
+use anyhow::Context;
+use app::auth::password::hash_blocking;
+use app::auth::Role;
+use app::db::{begin_write, Db};
+use app::i18n::Locale;
+use app::org::rules::ValidUnit;
+use app::org::{repo, service, rules::ValidUser, OrgUnitId, UnitKind, UserId};
+use chrono::Utc;
+use std::collections::{HashMap, HashSet};
+
+pub const DOMAIN: &str = "musterstadt.de";
+/// Password of every generated employee (printed by the run command).
+pub const EMPLOYEE_PASSWORD: &str = "Mitarbeiter#2026";
+
+/// (code, name, kind, parent code)
+const UNITS: &[(&str, &str, UnitKind, &str)] = &[
+    ("STADT", "Stadt Musterstadt", UnitKind::City, ""),
+    ("D1", "Dezernat I – Verwaltungsführung, Personal und Finanzen", UnitKind::Dezernat, "STADT"),
+    ("D2", "Dezernat II – Bürgerdienste, Ordnung und Soziales", UnitKind::Dezernat, "STADT"),
+    ("D3", "Dezernat III – Bauen, Umwelt und Mobilität", UnitKind::Dezernat, "STADT"),
+    ("FB11", "Fachbereich Personal und Organisation", UnitKind::Fachbereich, "D1"),
+    ("FB20", "Fachbereich Finanzen", UnitKind::Fachbereich, "D1"),
+    ("RPA", "Rechnungsprüfungsamt", UnitKind::Amt, "D1"),
+    ("A11.1", "Amt für Personalservice", UnitKind::Amt, "FB11"),
+    ("A11.2", "Amt für Organisation und IT", UnitKind::Amt, "FB11"),
+    ("A11.3", "Aus- und Fortbildung", UnitKind::Amt, "FB11"),
+    ("A20.1", "Kämmerei", UnitKind::Amt, "FB20"),
+    ("A20.2", "Stadtkasse", UnitKind::Amt, "FB20"),
+    ("A20.3", "Steueramt", UnitKind::Amt, "FB20"),
+    ("FB32", "Fachbereich Bürgerdienste und Ordnung", UnitKind::Fachbereich, "D2"),
+    ("FB50", "Fachbereich Soziales und Wohnen", UnitKind::Fachbereich, "D2"),
+    ("FB51", "Fachbereich Jugend und Familie", UnitKind::Fachbereich, "D2"),
+    ("A32.1", "Bürgeramt", UnitKind::Amt, "FB32"),
+    ("A32.2", "Ordnungsamt", UnitKind::Amt, "FB32"),
+    ("A32.3", "Standesamt", UnitKind::Amt, "FB32"),
+    ("A50.1", "Sozialamt", UnitKind::Amt, "FB50"),
+    ("A50.2", "Amt für Wohnen", UnitKind::Amt, "FB50"),
+    ("A51.1", "Jugendamt", UnitKind::Amt, "FB51"),
+    ("A51.2", "Kindertagesstätten", UnitKind::Betrieb, "FB51"),
+    ("FB61", "Fachbereich Stadtplanung", UnitKind::Fachbereich, "D3"),
+    ("FB66", "Fachbereich Tiefbau und Mobilität", UnitKind::Fachbereich, "D3"),
+    ("FB70", "Fachbereich Umwelt und Stadtgrün", UnitKind::Fachbereich, "D3"),
+    ("A61.1", "Stadtplanungsamt", UnitKind::Amt, "FB61"),
+    ("A61.2", "Vermessungsamt", UnitKind::Amt, "FB61"),
+    ("A66.1", "Tiefbauamt", UnitKind::Amt, "FB66"),
+    ("A66.2", "Straßenverkehrsamt", UnitKind::Amt, "FB66"),
+    ("B66.3", "Eigenbetrieb Stadtentwässerung", UnitKind::Betrieb, "FB66"),
+    ("A70.1", "Umweltamt", UnitKind::Amt, "FB70"),
+    ("B70.2", "Stadtreinigung", UnitKind::Betrieb, "FB70"),
+    ("B70.3", "Friedhofsbetrieb", UnitKind::Betrieb, "FB70"),
+];
+
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub password: &'static str,
+    pub roles: &'static [(Role, Option<&'static str>)],
+    pub what: &'static str,
+}
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount { email: "admin@musterstadt.de", name: "Sabine Kröger", unit: "A11.2", password: "Admin#2026", roles: &[(Role::Employee, None), (Role::Admin, None)], what: "Administration" },
+    DemoAccount { email: "personal@musterstadt.de", name: "Thomas Berger", unit: "FB11", password: "Personal#2026", roles: &[(Role::Employee, None), (Role::Publisher, Some("STADT"))], what: "Publisher (HR), city-wide" },
+    DemoAccount { email: "organisation@musterstadt.de", name: "Claudia Neumann", unit: "FB11", password: "Personal#2026", roles: &[(Role::Employee, None), (Role::Publisher, Some("STADT"))], what: "Second publisher (four eyes)" },
+    DemoAccount { email: "revision@musterstadt.de", name: "Rainer Vogt", unit: "RPA", password: "Revision#2026", roles: &[(Role::Employee, None), (Role::Auditor, None)], what: "Auditor" },
+    DemoAccount { email: "dezernentin2@musterstadt.de", name: "Dr. Martina Lehmann", unit: "D2", password: "Leitung#2026", roles: &[(Role::Employee, None), (Role::Head, Some("D2"))], what: "Head of Dezernat II" },
+    DemoAccount { email: "fb32@musterstadt.de", name: "Jürgen Schulz", unit: "FB32", password: "Leitung#2026", roles: &[(Role::Employee, None), (Role::Head, Some("FB32"))], what: "Head of Fachbereich 32" },
+    DemoAccount { email: "buergeramt@musterstadt.de", name: "Petra Hoffmann", unit: "A32.1", password: "Leitung#2026", roles: &[(Role::Employee, None), (Role::Head, Some("A32.1"))], what: "Head of Bürgeramt" },
+    DemoAccount { email: "max.mustermann@musterstadt.de", name: "Max Mustermann", unit: "A32.1", password: EMPLOYEE_PASSWORD, roles: &[(Role::Employee, None)], what: "Employee" },
+];
+
+const FIRST: &[&str] = &[
+    "Anna", "Lena", "Julia", "Sarah", "Laura", "Katrin", "Sandra", "Nicole", "Stefanie", "Andrea", "Monika", "Birgit",
+    "Sabine", "Ute", "Heike", "Jana", "Miriam", "Sophie", "Marie", "Hannah", "Elif", "Aylin", "Natalia", "Ewa",
+    "Michael", "Andreas", "Stefan", "Thomas", "Markus", "Christian", "Frank", "Jörg", "Uwe", "Ralf", "Matthias", "Daniel",
+    "Tobias", "Jan", "Lukas", "Felix", "Jonas", "Florian", "Sebastian", "Martin", "Klaus", "Dieter", "Mehmet", "Piotr",
+];
+const LAST: &[&str] = &[
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Schäfer",
+    "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger",
+    "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Schmitz", "Krause", "Meier", "Lehmann", "Schmid", "Schulze",
+    "Maier", "Köhler", "Herrmann", "König", "Walter", "Mayer", "Huber", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz",
+    "Möller", "Weiß", "Jung", "Hahn", "Schubert", "Yılmaz", "Kowalski", "Nowak", "Öztürk",
+];
+
+/// Number of generated employees besides the named demo accounts.
+pub const GENERATED_EMPLOYEES: usize = 300;
+
+fn ascii_local_part(s: &str) -> String {
+    s.to_lowercase()
+        .replace('ä', "ae")
+        .replace('ö', "oe")
+        .replace('ü', "ue")
+        .replace('ß', "ss")
+        .replace('ı', "i")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+        .collect()
+}
+
+/// True when the demo city (or anything else) is already there.
+pub async fn is_seeded(db: &Db) -> anyhow::Result<bool> {
+    Ok(repo::count_users(db).await? > 0)
+}
+
+/// Seeds the demo city into an empty database. Refuses a database that has users already.
+pub async fn seed(db: &Db) -> anyhow::Result<()> {
+    if is_seeded(db).await? {
+        anyhow::bail!("the database already has users; seed-demo only fills an empty database");
+    }
+    // One hash per distinct password, computed off the executor before the transaction.
+    let mut hashes: HashMap<&str, String> = HashMap::new();
+    for pw in ACCOUNTS.iter().map(|a| a.password).chain([EMPLOYEE_PASSWORD]) {
+        if !hashes.contains_key(pw) {
+            let owned = pw.to_owned();
+            hashes.insert(pw, tokio::task::spawn_blocking(move || hash_blocking(&owned)).await?);
+        }
+    }
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    let mut ids: HashMap<&str, OrgUnitId> = HashMap::new();
+    for (code, name, kind, parent) in UNITS {
+        let unit = ValidUnit {
+            id: None,
+            code: (*code).into(),
+            name: (*name).into(),
+            kind: *kind,
+            parent_id: if parent.is_empty() { None } else { Some(ids[parent]) },
+        };
+        let id = service::save_unit_in(&mut tx, None, &unit, now)
+            .await?
+            .map_err(|p| anyhow::anyhow!("demo unit {code} invalid: {p:?}"))?;
+        ids.insert(code, id);
+    }
+    let mut emails: HashSet<String> = HashSet::new();
+    let mut personnel = 10_000;
+    let mut add = |emails: &mut HashSet<String>, email: String, name: String, unit: OrgUnitId| {
+        personnel += 1;
+        emails.insert(email.clone());
+        ValidUser {
+            id: None,
+            email,
+            display_name: name,
+            personnel_no: Some(format!("P{personnel}")),
+            org_unit_id: unit,
+            locale: Locale::De,
+            password: None,
+        }
+    };
+    let mut named: Vec<(ValidUser, &DemoAccount)> = vec![];
+    for account in ACCOUNTS {
+        named.push((add(&mut emails, account.email.into(), account.name.into(), ids[account.unit]), account));
+    }
+    for (user, account) in named {
+        let id = insert(&mut tx, &user, &hashes[account.password], now).await?;
+        for (role, scope) in account.roles {
+            repo::add_role(&mut tx, id, *role, scope.map(|s| ids[s]), None, now).await?;
+        }
+    }
+    // Employees spread over the Ämter and Betriebe, deterministic so every demo looks alike.
+    let leaves: Vec<OrgUnitId> = UNITS
+        .iter()
+        .filter(|(_, _, kind, _)| matches!(kind, UnitKind::Amt | UnitKind::Betrieb))
+        .map(|(code, ..)| ids[code])
+        .collect();
+    let mut seed: u64 = 0x5eed_2026;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for i in 0..GENERATED_EMPLOYEES {
+        let first = FIRST[next() % FIRST.len()];
+        let last = LAST[next() % LAST.len()];
+        let base = format!("{}.{}", ascii_local_part(first), ascii_local_part(last));
+        let mut email = format!("{base}@{DOMAIN}");
+        let mut n = 2;
+        while emails.contains(&email) {
+            email = format!("{base}{n}@{DOMAIN}");
+            n += 1;
+        }
+        let user = add(&mut emails, email, format!("{first} {last}"), leaves[i % leaves.len()]);
+        let id = insert(&mut tx, &user, &hashes[EMPLOYEE_PASSWORD], now).await?;
+        repo::add_role(&mut tx, id, Role::Employee, None, None, now).await?;
+    }
+    repo::audit(&mut tx, None, "demo.seed", "org", serde_json::json!({"employees": GENERATED_EMPLOYEES + ACCOUNTS.len()}), now).await?;
+    tx.commit().await.context("committing the demo city failed")?;
+    Ok(())
+}
+
+async fn insert(tx: &mut app::db::Tx, user: &ValidUser, hash: &str, now: chrono::DateTime<Utc>) -> anyhow::Result<UserId> {
+    Ok(repo::insert_user(tx, user, Some(hash), now).await?)
+}
+
+/// The table the run command prints.
+pub fn accounts_table() -> String {
+    let mut out = String::from("Demo accounts (Stadt Musterstadt):\n");
+    out.push_str(&format!("  {:<32} {:<16} {}\n", "email", "password", "role"));
+    for a in ACCOUNTS {
+        out.push_str(&format!("  {:<32} {:<16} {} ({})\n", a.email, a.password, a.what, a.name));
+    }
+    out.push_str(&format!("  …and {GENERATED_EMPLOYEES} more employees (firstname.lastname@{DOMAIN}), password {EMPLOYEE_PASSWORD}\n"));
+    out
+}

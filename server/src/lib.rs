@@ -1,0 +1,129 @@
+//! The server: configuration, database start-up, router and layers. The binary in
+//! `main.rs` adds the admin CLI; integration tests call [`Application::build`] directly.
+pub mod config;
+pub mod csrf;
+pub mod demo;
+
+use anyhow::Context;
+use app::auth::{handlers, password::PasswordService, session};
+use app::db::{self, Db};
+use app::state::AppState;
+use app::{shell, App};
+use axum::routing::{get, post};
+use axum::Router;
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "rs_session";
+
+/// Opens the database, applies migrations and prepares the session table.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = db::connect(&config.database_url, config.db_max_connections)
+        .await
+        .with_context(|| format!("cannot open database {}", config.database_url))?;
+    MIGRATOR.run(&db).await.context("applying migrations failed")?;
+    SqliteStore::new(db.clone()).migrate().await.context("creating the session table failed")?;
+    Ok(db)
+}
+
+pub struct Application {
+    pub addr: SocketAddr,
+    listener: tokio::net::TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(config: Config, db: Db) -> anyhow::Result<Application> {
+        let listener = tokio::net::TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
+        let addr = listener.local_addr()?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name(app::shell::OUTPUT_NAME)
+            .site_root(config.site_root.clone())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let state = AppState {
+            leptos_options,
+            db: db.clone(),
+            passwords: PasswordService::new(config.hash_concurrency),
+            settings: Arc::new(config.settings.clone()),
+        };
+        let router = router(state, &config);
+        Ok(Application { addr, listener, router })
+    }
+
+    pub async fn run(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service()).await?;
+        Ok(())
+    }
+}
+
+fn router(state: AppState, config: &Config) -> Router {
+    let store = SqliteStore::new(state.db.clone());
+    // Expired sessions are deleted in the background; every node may run this.
+    tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));
+    let idle = time::Duration::seconds(config.settings.session_idle.num_seconds());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.settings.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(idle));
+    let csrf_policy = csrf::CsrfPolicy { public_origin: config.settings.public_origin.clone().map(Into::into) };
+
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/auth/login", post(handlers::login))
+        .route("/auth/logout", post(handlers::logout))
+        .route("/lang", post(handlers::set_language))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::load_request_ctx))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(csrf_policy, csrf::csrf_guard))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Liveness: the process answers; no database access.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers and every migration is applied.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> (axum::http::StatusCode, &'static str) {
+    use axum::http::StatusCode;
+    let applied: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&state.db)
+        .await;
+    match applied {
+        Ok(n) if n as usize >= MIGRATOR.iter().count() => (StatusCode::OK, "ready"),
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
+        Err(err) => {
+            tracing::error!(error = %err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! `server`: the portal's HTTP server and admin CLI.
+use anyhow::Context;
+use app::auth::password::PasswordService;
+use app::auth::Role;
+use app::i18n::Locale;
+use app::org::{import, repo, rules, service, ImportOutcome, UnitKind, UserForm};
+use clap::{Parser, Subcommand};
+use server::config::Config;
+use server::{demo, open_database, Application};
+
+#[derive(Parser)]
+#[command(name = "server", version, about = "Rundschreiben-Portal: web server and admin CLI. Configuration comes from environment variables (see README).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        /// Seed the demo city if the database is empty, and print the demo accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a user, e.g. the first admin of a real deployment.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Org unit code; defaults to the root unit. In an empty database a root unit
+        /// named by --city is created.
+        #[arg(long)]
+        unit: Option<String>,
+        /// City name for the root unit when the database has none yet.
+        #[arg(long, default_value = "Stadt")]
+        city: String,
+        /// Role(s) besides employee: admin, auditor (city-wide) or head@CODE, publisher@CODE.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Read the password from this environment variable instead of generating one.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// Import org units or users from a CSV file (all or nothing).
+    ImportOrg { file: std::path::PathBuf },
+    /// Seed the demo city "Stadt Musterstadt" into an empty database.
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()))
+        .init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve { demo } => {
+            let db = open_database(&config).await?;
+            if demo && !demo::is_seeded(&db).await? {
+                println!("Seeding the demo city …");
+                demo::seed(&db).await?;
+            }
+            let app = Application::build(config, db).await?;
+            println!("\nRundschreiben-Portal is running at http://{}/\n", app.addr);
+            if demo {
+                println!("{}", demo::accounts_table());
+            }
+            app.run().await
+        }
+        Command::Migrate => {
+            open_database(&config).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let db = open_database(&config).await?;
+            demo::seed(&db).await?;
+            println!("{}", demo::accounts_table());
+            Ok(())
+        }
+        Command::ImportOrg { file } => {
+            let db = open_database(&config).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match import::import(&db, None, &bytes, Locale::En).await.map_err(|e| anyhow::anyhow!("import failed: {e}"))? {
+                ImportOutcome::Imported { created, updated } => {
+                    println!("Imported: {created} created, {updated} updated.");
+                    Ok(())
+                }
+                ImportOutcome::Rejected(errors) => {
+                    eprintln!("Nothing was imported. Fix these rows:");
+                    for e in errors {
+                        eprintln!("  line {}: {}", e.line, e.message);
+                    }
+                    std::process::exit(2);
+                }
+            }
+        }
+        Command::CreateUser { email, name, unit, city, roles, password_env } => {
+            let db = open_database(&config).await?;
+            create_user(&db, &config, email, name, unit, city, roles, password_env).await
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_user(
+    db: &app::db::Db,
+    config: &Config,
+    email: String,
+    name: String,
+    unit: Option<String>,
+    city: String,
+    roles: Vec<String>,
+    password_env: Option<String>,
+) -> anyhow::Result<()> {
+    let en = Locale::En;
+    let grants = import::parse_roles(&roles.join(";")).map_err(|p| anyhow::anyhow!("--role: {}", p.message(en)))?;
+    let unit_id = {
+        let mut tx = app::db::begin_write(db).await?;
+        let found = match &unit {
+            Some(code) => repo::unit_by_code(&mut tx, code).await?.map(|(id, _)| id),
+            None => sqlx::query_scalar::<_, i64>("SELECT id FROM org_unit WHERE parent_id IS NULL").fetch_optional(&mut *tx).await?.map(app::org::OrgUnitId),
+        };
+        tx.rollback().await?;
+        match (found, &unit) {
+            (Some(id), _) => id,
+            (None, Some(code)) => anyhow::bail!("no org unit with code {code}"),
+            (None, None) => {
+                let root = rules::ValidUnit { id: None, code: "STADT".into(), name: city, kind: UnitKind::City, parent_id: None };
+                service::save_unit(db, None, root, en).await.map_err(|e| anyhow::anyhow!("creating root unit: {e:?}"))?
+            }
+        }
+    };
+    let (password, generated) = match password_env {
+        Some(var) => (std::env::var(&var).with_context(|| format!("environment variable {var} is not set"))?, false),
+        None => {
+            use rand::Rng;
+            const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+            let mut rng = rand::thread_rng();
+            ((0..16).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect(), true)
+        }
+    };
+    let form = UserForm { email, display_name: name, org_unit_id: unit_id.0.to_string(), locale: "de".into(), password: password.clone(), ..Default::default() };
+    let user = rules::parse_user(&form).map_err(|p| {
+        let msgs: Vec<String> = p.iter().map(|(f, pr)| format!("{f}: {}", pr.message(en))).collect();
+        anyhow::anyhow!(msgs.join("; "))
+    })?;
+    let passwords = PasswordService::new(config.hash_concurrency);
+    let id = service::save_user(db, &passwords, None, user, en).await.map_err(|e| match e {
+        app::error::AppError::Validation(v) => anyhow::anyhow!(v.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")),
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    for (role, scope) in grants {
+        if role == Role::Employee {
+            continue;
+        }
+        let scope_id = match scope {
+            Some(code) => {
+                let mut tx = app::db::begin_write(db).await?;
+                let found = repo::unit_by_code(&mut tx, &code).await?;
+                tx.rollback().await?;
+                Some(found.with_context(|| format!("no org unit with code {code}"))?.0)
+            }
+            None => None,
+        };
+        service::change_role(db, None, id, role, scope_id, true, en).await.map_err(|e| anyhow::anyhow!("granting {}: {e:?}", role.as_str()))?;
+    }
+    println!("Created user {} (id {}).", form.email, id.0);
+    if generated {
+        println!("Initial password (shown once): {password}");
+    }
+    Ok(())
+}
