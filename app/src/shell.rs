@@ -9,7 +9,7 @@ use crate::ui::use_texts;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// Name of the cargo-leptos output (`pkg/<name>.js|.wasm|.css`).
 pub const OUTPUT_NAME: &str = "rundschreiben";
@@ -48,15 +48,16 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">{t.skip_to_content}</a>
             <Header/>
             <main id="main" tabindex="-1">
+                // Async SSR: every page arrives complete, so it works without JavaScript.
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/profile") view=ProfilePage/>
-                    <Route path=path!("/admin/units") view=UnitsPage/>
-                    <Route path=path!("/admin/units/:id") view=UnitEditPage/>
-                    <Route path=path!("/admin/users") view=UsersPage/>
-                    <Route path=path!("/admin/users/:id") view=UserEditPage/>
-                    <Route path=path!("/admin/import") view=ImportPage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/units") view=UnitsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/units/:id") view=UnitEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/:id") view=UserEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/import") view=ImportPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,0 +1,138 @@
+//! Test harness: starts the real server on port 0 against a fresh SQLite file seeded with the
+//! demo city, and talks HTTP to it with a cookie-keeping client, like a browser would.
+#![allow(dead_code)]
+use app::state::Settings;
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION, ORIGIN};
+use reqwest::{redirect, Client, Response, StatusCode};
+use serde_json::Value;
+use server::config::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const ADMIN: (&str, &str) = ("admin@musterstadt.de", "Admin#2026");
+pub const EMPLOYEE: (&str, &str) = ("max.mustermann@musterstadt.de", "Mitarbeiter#2026");
+pub const HEAD: (&str, &str) = ("buergeramt@musterstadt.de", "Leitung#2026");
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub db_path: PathBuf,
+    pub db: app::db::Db,
+    _dir: Arc<tempfile::TempDir>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+pub fn test_config(db_path: &std::path::Path, settings: Settings) -> Config {
+    Config {
+        database_url: format!("sqlite://{}", db_path.display()),
+        db_max_connections: 4,
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: "target/site".into(),
+        hash_concurrency: 2,
+        settings,
+    }
+}
+
+impl TestApp {
+    /// A fresh database with the demo city.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Settings::default()).await
+    }
+
+    pub async fn spawn_with(settings: Settings) -> TestApp {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let db_path = dir.path().join("test.db");
+        let config = test_config(&db_path, settings.clone());
+        let db = server::open_database(&config).await.unwrap();
+        server::demo::seed(&db).await.unwrap();
+        Self::start(dir, db_path, settings).await
+    }
+
+    async fn start(dir: Arc<tempfile::TempDir>, db_path: PathBuf, settings: Settings) -> TestApp {
+        let config = test_config(&db_path, settings);
+        let db = server::open_database(&config).await.unwrap();
+        let app = server::Application::build(config, db.clone()).await.unwrap();
+        let addr = app.addr;
+        let server = tokio::spawn(async move {
+            app.run().await.unwrap();
+        });
+        TestApp { addr, base: format!("http://{addr}"), db_path, db, _dir: dir, server }
+    }
+
+    /// Stops this server and starts a new one on the same database file (a restart).
+    pub async fn restart(self) -> TestApp {
+        self.server.abort();
+        let _ = self.server.await;
+        self.db.close().await;
+        let dir = self._dir.clone();
+        Self::start(dir, self.db_path.clone(), Settings::default()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them),
+    /// and sends our own Origin like a browser does on form posts.
+    pub fn client(&self) -> Client {
+        let mut headers = HeaderMap::new();
+        headers.insert(ORIGIN, HeaderValue::from_str(&self.base).unwrap());
+        Client::builder().cookie_store(true).redirect(redirect::Policy::none()).default_headers(headers).build().unwrap()
+    }
+
+    pub async fn login(&self, client: &Client, (email, password): (&str, &str)) -> Response {
+        client.post(self.url("/auth/login")).form(&[("email", email), ("password", password)]).send().await.unwrap()
+    }
+
+    pub async fn logged_in(&self, who: (&str, &str)) -> Client {
+        let client = self.client();
+        let res = self.login(&client, who).await;
+        assert_eq!(location(&res), "/", "login of {} failed", who.0);
+        client
+    }
+
+    /// Calls a server function with form-encoded arguments, returning status and JSON body.
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let res = client.post(self.url(&format!("/fn/{endpoint}"))).form(form).send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body)
+    }
+
+    pub async fn get_html(&self, client: &Client, path: &str) -> (StatusCode, String) {
+        let res = self.page(client, path).await;
+        (res.status(), res.text().await.unwrap())
+    }
+
+    /// GET a page as a browser navigation does (Accept: text/html).
+    pub async fn page(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).header("accept", "text/html,application/xhtml+xml").send().await.unwrap()
+    }
+
+    pub async fn unit_id(&self, code: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM org_unit WHERE code = $1").bind(code).fetch_one(&self.db).await.unwrap()
+    }
+
+    pub async fn user_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&self.db).await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+/// The message a validation error gives for `field`.
+pub fn field_message(body: &Value, field: &str) -> Option<String> {
+    body.get("Validation")?
+        .as_array()?
+        .iter()
+        .find(|e| e["field"] == field)
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+}
