@@ -402,6 +402,7 @@ pub enum Problem {
     BadCsvHeader,
     MalformedRow,
     EmptyFile,
+    FileTooLarge(usize),
     CannotDeactivateSelf,
     UnitHasActiveMembers,
 }
@@ -411,33 +412,202 @@ impl Problem {
         use Problem::*;
         let de = locale == Locale::De;
         match self {
-            Required => if de { "Pflichtfeld.".into() } else { "Required.".into() },
-            TooLong(n) => if de { format!("Höchstens {n} Zeichen.") } else { format!("At most {n} characters.") },
-            TooShort(n) => if de { format!("Mindestens {n} Zeichen.") } else { format!("At least {n} characters.") },
-            InvalidEmail => if de { "Keine gültige E-Mail-Adresse.".into() } else { "Not a valid email address.".into() },
-            InvalidCode => if de { "Kürzel: nur Buchstaben, Ziffern, Punkt, Binde- und Unterstrich.".into() } else { "Code: letters, digits, dot, dash and underscore only.".into() },
-            InvalidPersonnelNo => if de { "Personalnummer: nur Buchstaben, Ziffern und Bindestrich.".into() } else { "Personnel number: letters, digits and dash only.".into() },
-            UnknownKind => if de { "Unbekannte Art (city, dezernat, fachbereich, amt, betrieb).".into() } else { "Unknown kind (city, dezernat, fachbereich, amt, betrieb).".into() },
-            UnknownRole => if de { "Unbekannte Rolle (employee, head, publisher, admin, auditor).".into() } else { "Unknown role (employee, head, publisher, admin, auditor).".into() },
-            UnknownLocale => if de { "Unbekannte Sprache (de oder en).".into() } else { "Unknown language (de or en).".into() },
-            UnknownUnit => if de { "Diese Organisationseinheit gibt es nicht.".into() } else { "This org unit does not exist.".into() },
-            DuplicateEmail => if de { "Diese E-Mail-Adresse ist schon vergeben.".into() } else { "This email address is already taken.".into() },
-            DuplicatePersonnelNo => if de { "Diese Personalnummer ist schon vergeben.".into() } else { "This personnel number is already taken.".into() },
-            DuplicateCode => if de { "Dieses Kürzel ist schon vergeben.".into() } else { "This code is already taken.".into() },
-            DuplicateInFile => if de { "Kommt in der Datei mehrfach vor.".into() } else { "Appears more than once in the file.".into() },
-            CycleInTree => if de { "Eine Einheit kann nicht unter sich selbst oder eine ihrer Untereinheiten verschoben werden.".into() } else { "A unit cannot be moved under itself or one of its subunits.".into() },
-            RootMustBeCity => if de { "Nur die Stadt selbst hat keine übergeordnete Einheit.".into() } else { "Only the city itself has no parent unit.".into() },
-            CityMustBeRoot => if de { "Die Stadt ist die Wurzel und hat keine übergeordnete Einheit.".into() } else { "The city is the root and has no parent unit.".into() },
-            SingleRoot => if de { "Es gibt schon eine Stadt als Wurzel des Baums.".into() } else { "The tree already has a city as its root.".into() },
-            ScopeRequired => if de { "Diese Rolle braucht einen Bereich (Organisationseinheit).".into() } else { "This role needs a scope (org unit).".into() },
-            ScopeNotAllowed => if de { "Diese Rolle gilt stadtweit und hat keinen Bereich.".into() } else { "This role is city-wide and has no scope.".into() },
-            PasswordMismatch => if de { "Die Passwörter stimmen nicht überein.".into() } else { "The passwords do not match.".into() },
-            WrongPassword => if de { "Das aktuelle Passwort ist falsch.".into() } else { "The current password is wrong.".into() },
-            BadCsvHeader => if de { "Unbekannte Kopfzeile. Erwartet: code,name,kind,parent_code oder email,display_name,personnel_no,unit_code,locale,roles.".into() } else { "Unknown header. Expected code,name,kind,parent_code or email,display_name,personnel_no,unit_code,locale,roles.".into() },
-            MalformedRow => if de { "Zeile ist kein gültiges CSV oder hat die falsche Spaltenzahl.".into() } else { "Row is not valid CSV or has the wrong number of columns.".into() },
-            EmptyFile => if de { "Die Datei enthält keine Datenzeilen.".into() } else { "The file has no data rows.".into() },
-            CannotDeactivateSelf => if de { "Sie können Ihr eigenes Konto nicht deaktivieren.".into() } else { "You cannot deactivate your own account.".into() },
-            UnitHasActiveMembers => if de { "Die Einheit hat noch aktive Beschäftigte oder Untereinheiten.".into() } else { "The unit still has active employees or subunits.".into() },
+            Required => {
+                if de {
+                    "Pflichtfeld.".into()
+                } else {
+                    "Required.".into()
+                }
+            }
+            TooLong(n) => {
+                if de {
+                    format!("Höchstens {n} Zeichen.")
+                } else {
+                    format!("At most {n} characters.")
+                }
+            }
+            TooShort(n) => {
+                if de {
+                    format!("Mindestens {n} Zeichen.")
+                } else {
+                    format!("At least {n} characters.")
+                }
+            }
+            InvalidEmail => {
+                if de {
+                    "Keine gültige E-Mail-Adresse.".into()
+                } else {
+                    "Not a valid email address.".into()
+                }
+            }
+            InvalidCode => {
+                if de {
+                    "Kürzel: nur Buchstaben, Ziffern, Punkt, Binde- und Unterstrich.".into()
+                } else {
+                    "Code: letters, digits, dot, dash and underscore only.".into()
+                }
+            }
+            InvalidPersonnelNo => {
+                if de {
+                    "Personalnummer: nur Buchstaben, Ziffern und Bindestrich.".into()
+                } else {
+                    "Personnel number: letters, digits and dash only.".into()
+                }
+            }
+            UnknownKind => {
+                if de {
+                    "Unbekannte Art (city, dezernat, fachbereich, amt, betrieb).".into()
+                } else {
+                    "Unknown kind (city, dezernat, fachbereich, amt, betrieb).".into()
+                }
+            }
+            UnknownRole => {
+                if de {
+                    "Unbekannte Rolle (employee, head, publisher, admin, auditor).".into()
+                } else {
+                    "Unknown role (employee, head, publisher, admin, auditor).".into()
+                }
+            }
+            UnknownLocale => {
+                if de {
+                    "Unbekannte Sprache (de oder en).".into()
+                } else {
+                    "Unknown language (de or en).".into()
+                }
+            }
+            UnknownUnit => {
+                if de {
+                    "Diese Organisationseinheit gibt es nicht.".into()
+                } else {
+                    "This org unit does not exist.".into()
+                }
+            }
+            DuplicateEmail => {
+                if de {
+                    "Diese E-Mail-Adresse ist schon vergeben.".into()
+                } else {
+                    "This email address is already taken.".into()
+                }
+            }
+            DuplicatePersonnelNo => {
+                if de {
+                    "Diese Personalnummer ist schon vergeben.".into()
+                } else {
+                    "This personnel number is already taken.".into()
+                }
+            }
+            DuplicateCode => {
+                if de {
+                    "Dieses Kürzel ist schon vergeben.".into()
+                } else {
+                    "This code is already taken.".into()
+                }
+            }
+            DuplicateInFile => {
+                if de {
+                    "Kommt in der Datei mehrfach vor.".into()
+                } else {
+                    "Appears more than once in the file.".into()
+                }
+            }
+            CycleInTree => {
+                if de {
+                    "Eine Einheit kann nicht unter sich selbst oder eine ihrer Untereinheiten verschoben werden.".into()
+                } else {
+                    "A unit cannot be moved under itself or one of its subunits.".into()
+                }
+            }
+            RootMustBeCity => {
+                if de {
+                    "Nur die Stadt selbst hat keine übergeordnete Einheit.".into()
+                } else {
+                    "Only the city itself has no parent unit.".into()
+                }
+            }
+            CityMustBeRoot => {
+                if de {
+                    "Die Stadt ist die Wurzel und hat keine übergeordnete Einheit.".into()
+                } else {
+                    "The city is the root and has no parent unit.".into()
+                }
+            }
+            SingleRoot => {
+                if de {
+                    "Es gibt schon eine Stadt als Wurzel des Baums.".into()
+                } else {
+                    "The tree already has a city as its root.".into()
+                }
+            }
+            ScopeRequired => {
+                if de {
+                    "Diese Rolle braucht einen Bereich (Organisationseinheit).".into()
+                } else {
+                    "This role needs a scope (org unit).".into()
+                }
+            }
+            ScopeNotAllowed => {
+                if de {
+                    "Diese Rolle gilt stadtweit und hat keinen Bereich.".into()
+                } else {
+                    "This role is city-wide and has no scope.".into()
+                }
+            }
+            PasswordMismatch => {
+                if de {
+                    "Die Passwörter stimmen nicht überein.".into()
+                } else {
+                    "The passwords do not match.".into()
+                }
+            }
+            WrongPassword => {
+                if de {
+                    "Das aktuelle Passwort ist falsch.".into()
+                } else {
+                    "The current password is wrong.".into()
+                }
+            }
+            BadCsvHeader => {
+                if de {
+                    "Unbekannte Kopfzeile. Erwartet: code,name,kind,parent_code oder email,display_name,personnel_no,unit_code,locale,roles.".into()
+                } else {
+                    "Unknown header. Expected code,name,kind,parent_code or email,display_name,personnel_no,unit_code,locale,roles.".into()
+                }
+            }
+            MalformedRow => {
+                if de {
+                    "Zeile ist kein gültiges CSV oder hat die falsche Spaltenzahl.".into()
+                } else {
+                    "Row is not valid CSV or has the wrong number of columns.".into()
+                }
+            }
+            FileTooLarge(mb) => {
+                if de {
+                    format!("Die Datei ist größer als {mb} MB.")
+                } else {
+                    format!("The file is larger than {mb} MB.")
+                }
+            }
+            EmptyFile => {
+                if de {
+                    "Die Datei enthält keine Datenzeilen.".into()
+                } else {
+                    "The file has no data rows.".into()
+                }
+            }
+            CannotDeactivateSelf => {
+                if de {
+                    "Sie können Ihr eigenes Konto nicht deaktivieren.".into()
+                } else {
+                    "You cannot deactivate your own account.".into()
+                }
+            }
+            UnitHasActiveMembers => {
+                if de {
+                    "Die Einheit hat noch aktive Beschäftigte oder Untereinheiten.".into()
+                } else {
+                    "The unit still has active employees or subunits.".into()
+                }
+            }
         }
     }
 }
@@ -448,8 +618,14 @@ mod tests {
 
     #[test]
     fn accept_language_picks_first_supported_language() {
-        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9,de;q=0.8"), Some(Locale::En));
-        assert_eq!(Locale::from_accept_language("fr-FR, de-AT;q=0.7"), Some(Locale::De));
+        assert_eq!(
+            Locale::from_accept_language("en-US,en;q=0.9,de;q=0.8"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr-FR, de-AT;q=0.7"),
+            Some(Locale::De)
+        );
         assert_eq!(Locale::from_accept_language("fr, it"), None);
         assert_eq!(Locale::from_accept_language(""), None);
     }

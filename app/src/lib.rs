@@ -6,10 +6,10 @@
 pub mod auth;
 pub mod context;
 pub mod error;
+mod home;
 pub mod i18n;
 pub mod org;
 pub mod shell;
-mod home;
 mod ui;
 
 #[cfg(feature = "ssr")]
@@ -25,4 +25,11 @@ pub use shell::{shell, App};
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // Marker for the browser tests: the wasm bundle loaded and hydrated the page.
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }

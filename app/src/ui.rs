@@ -116,7 +116,10 @@ pub fn Guard(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl
     match ctx.user {
         None => {
             let next = location.pathname.get_untracked();
-            let path = format!("/login?next={}", next.replace('&', "%26").replace('?', "%3F"));
+            let path = format!(
+                "/login?next={}",
+                next.replace('&', "%26").replace('?', "%3F")
+            );
             view! { <Redirect path=path/> }.into_any()
         }
         Some(user) if role.is_some_and(|r| !user.has_role(r)) => {

@@ -29,7 +29,10 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}={v:?} is invalid: {e}")),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v:?} is invalid: {e}")),
     }
 }
 
@@ -51,14 +54,18 @@ impl Config {
         }
         let cookie_secure = match var("COOKIE_SECURE") {
             Some(v) => v == "1" || v.eq_ignore_ascii_case("true"),
-            None => public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+            None => public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
         };
         let idle: i64 = parse_var("SESSION_IDLE_MINUTES", 30)?;
         let absolute: i64 = parse_var("SESSION_ABSOLUTE_HOURS", 10)?;
         if idle < 1 || absolute < 1 {
             bail!("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be at least 1");
         }
-        let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Ok(Config {
             database_url,
             db_max_connections: parse_var("DB_MAX_CONNECTIONS", 8)?,

@@ -27,8 +27,15 @@ fn same_origin(origin: &str, host: Option<&str>, public: Option<&str>) -> bool {
 }
 
 /// The decision as a pure function of the request headers, for unit tests.
-pub fn allowed(method: &Method, path: &str, headers: &axum::http::HeaderMap, policy: &CsrfPolicy) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || path.starts_with("/api/v1/") {
+pub fn allowed(
+    method: &Method,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+    policy: &CsrfPolicy,
+) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || path.starts_with("/api/v1/")
+    {
         return true;
     }
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -51,7 +58,11 @@ pub async fn csrf_guard(State(policy): State<CsrfPolicy>, req: Request, next: Ne
         next.run(req).await
     } else {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
-        (StatusCode::FORBIDDEN, "Cross-site request refused / Anfrage von fremder Seite abgelehnt").into_response()
+        (
+            StatusCode::FORBIDDEN,
+            "Cross-site request refused / Anfrage von fremder Seite abgelehnt",
+        )
+            .into_response()
     }
 }
 
@@ -68,19 +79,33 @@ mod tests {
         h
     }
 
-    const POLICY: CsrfPolicy = CsrfPolicy { public_origin: None };
+    const POLICY: CsrfPolicy = CsrfPolicy {
+        public_origin: None,
+    };
 
     #[test]
     fn a_form_post_from_another_site_is_refused() {
-        let h = headers(&[("host", "portal.local"), ("origin", "https://evil.example"), ("cookie", "id=1")]);
+        let h = headers(&[
+            ("host", "portal.local"),
+            ("origin", "https://evil.example"),
+            ("cookie", "id=1"),
+        ]);
         assert!(!allowed(&Method::POST, "/fn/org/save_unit", &h, &POLICY));
-        let h = headers(&[("host", "portal.local"), ("sec-fetch-site", "cross-site"), ("cookie", "id=1")]);
+        let h = headers(&[
+            ("host", "portal.local"),
+            ("sec-fetch-site", "cross-site"),
+            ("cookie", "id=1"),
+        ]);
         assert!(!allowed(&Method::POST, "/auth/logout", &h, &POLICY));
     }
 
     #[test]
     fn a_form_post_from_our_own_pages_is_allowed() {
-        let h = headers(&[("host", "portal.local:3000"), ("origin", "http://portal.local:3000"), ("sec-fetch-site", "same-origin")]);
+        let h = headers(&[
+            ("host", "portal.local:3000"),
+            ("origin", "http://portal.local:3000"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
         assert!(allowed(&Method::POST, "/auth/login", &h, &POLICY));
     }
 

@@ -7,7 +7,7 @@ use app::auth::Role;
 use app::db::{begin_write, Db};
 use app::i18n::Locale;
 use app::org::rules::ValidUnit;
-use app::org::{repo, service, rules::ValidUser, OrgUnitId, UnitKind, UserId};
+use app::org::{repo, rules::ValidUser, service, OrgUnitId, UnitKind, UserId};
 use chrono::Utc;
 use std::collections::{HashMap, HashSet};
 
@@ -18,21 +18,61 @@ pub const EMPLOYEE_PASSWORD: &str = "Mitarbeiter#2026";
 /// (code, name, kind, parent code)
 const UNITS: &[(&str, &str, UnitKind, &str)] = &[
     ("STADT", "Stadt Musterstadt", UnitKind::City, ""),
-    ("D1", "Dezernat I – Verwaltungsführung, Personal und Finanzen", UnitKind::Dezernat, "STADT"),
-    ("D2", "Dezernat II – Bürgerdienste, Ordnung und Soziales", UnitKind::Dezernat, "STADT"),
-    ("D3", "Dezernat III – Bauen, Umwelt und Mobilität", UnitKind::Dezernat, "STADT"),
-    ("FB11", "Fachbereich Personal und Organisation", UnitKind::Fachbereich, "D1"),
+    (
+        "D1",
+        "Dezernat I – Verwaltungsführung, Personal und Finanzen",
+        UnitKind::Dezernat,
+        "STADT",
+    ),
+    (
+        "D2",
+        "Dezernat II – Bürgerdienste, Ordnung und Soziales",
+        UnitKind::Dezernat,
+        "STADT",
+    ),
+    (
+        "D3",
+        "Dezernat III – Bauen, Umwelt und Mobilität",
+        UnitKind::Dezernat,
+        "STADT",
+    ),
+    (
+        "FB11",
+        "Fachbereich Personal und Organisation",
+        UnitKind::Fachbereich,
+        "D1",
+    ),
     ("FB20", "Fachbereich Finanzen", UnitKind::Fachbereich, "D1"),
     ("RPA", "Rechnungsprüfungsamt", UnitKind::Amt, "D1"),
     ("A11.1", "Amt für Personalservice", UnitKind::Amt, "FB11"),
-    ("A11.2", "Amt für Organisation und IT", UnitKind::Amt, "FB11"),
+    (
+        "A11.2",
+        "Amt für Organisation und IT",
+        UnitKind::Amt,
+        "FB11",
+    ),
     ("A11.3", "Aus- und Fortbildung", UnitKind::Amt, "FB11"),
     ("A20.1", "Kämmerei", UnitKind::Amt, "FB20"),
     ("A20.2", "Stadtkasse", UnitKind::Amt, "FB20"),
     ("A20.3", "Steueramt", UnitKind::Amt, "FB20"),
-    ("FB32", "Fachbereich Bürgerdienste und Ordnung", UnitKind::Fachbereich, "D2"),
-    ("FB50", "Fachbereich Soziales und Wohnen", UnitKind::Fachbereich, "D2"),
-    ("FB51", "Fachbereich Jugend und Familie", UnitKind::Fachbereich, "D2"),
+    (
+        "FB32",
+        "Fachbereich Bürgerdienste und Ordnung",
+        UnitKind::Fachbereich,
+        "D2",
+    ),
+    (
+        "FB50",
+        "Fachbereich Soziales und Wohnen",
+        UnitKind::Fachbereich,
+        "D2",
+    ),
+    (
+        "FB51",
+        "Fachbereich Jugend und Familie",
+        UnitKind::Fachbereich,
+        "D2",
+    ),
     ("A32.1", "Bürgeramt", UnitKind::Amt, "FB32"),
     ("A32.2", "Ordnungsamt", UnitKind::Amt, "FB32"),
     ("A32.3", "Standesamt", UnitKind::Amt, "FB32"),
@@ -40,14 +80,34 @@ const UNITS: &[(&str, &str, UnitKind, &str)] = &[
     ("A50.2", "Amt für Wohnen", UnitKind::Amt, "FB50"),
     ("A51.1", "Jugendamt", UnitKind::Amt, "FB51"),
     ("A51.2", "Kindertagesstätten", UnitKind::Betrieb, "FB51"),
-    ("FB61", "Fachbereich Stadtplanung", UnitKind::Fachbereich, "D3"),
-    ("FB66", "Fachbereich Tiefbau und Mobilität", UnitKind::Fachbereich, "D3"),
-    ("FB70", "Fachbereich Umwelt und Stadtgrün", UnitKind::Fachbereich, "D3"),
+    (
+        "FB61",
+        "Fachbereich Stadtplanung",
+        UnitKind::Fachbereich,
+        "D3",
+    ),
+    (
+        "FB66",
+        "Fachbereich Tiefbau und Mobilität",
+        UnitKind::Fachbereich,
+        "D3",
+    ),
+    (
+        "FB70",
+        "Fachbereich Umwelt und Stadtgrün",
+        UnitKind::Fachbereich,
+        "D3",
+    ),
     ("A61.1", "Stadtplanungsamt", UnitKind::Amt, "FB61"),
     ("A61.2", "Vermessungsamt", UnitKind::Amt, "FB61"),
     ("A66.1", "Tiefbauamt", UnitKind::Amt, "FB66"),
     ("A66.2", "Straßenverkehrsamt", UnitKind::Amt, "FB66"),
-    ("B66.3", "Eigenbetrieb Stadtentwässerung", UnitKind::Betrieb, "FB66"),
+    (
+        "B66.3",
+        "Eigenbetrieb Stadtentwässerung",
+        UnitKind::Betrieb,
+        "FB66",
+    ),
     ("A70.1", "Umweltamt", UnitKind::Amt, "FB70"),
     ("B70.2", "Stadtreinigung", UnitKind::Betrieb, "FB70"),
     ("B70.3", "Friedhofsbetrieb", UnitKind::Betrieb, "FB70"),
@@ -63,28 +123,177 @@ pub struct DemoAccount {
 }
 
 pub const ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { email: "admin@musterstadt.de", name: "Sabine Kröger", unit: "A11.2", password: "Admin#2026", roles: &[(Role::Employee, None), (Role::Admin, None)], what: "Administration" },
-    DemoAccount { email: "personal@musterstadt.de", name: "Thomas Berger", unit: "FB11", password: "Personal#2026", roles: &[(Role::Employee, None), (Role::Publisher, Some("STADT"))], what: "Publisher (HR), city-wide" },
-    DemoAccount { email: "organisation@musterstadt.de", name: "Claudia Neumann", unit: "FB11", password: "Personal#2026", roles: &[(Role::Employee, None), (Role::Publisher, Some("STADT"))], what: "Second publisher (four eyes)" },
-    DemoAccount { email: "revision@musterstadt.de", name: "Rainer Vogt", unit: "RPA", password: "Revision#2026", roles: &[(Role::Employee, None), (Role::Auditor, None)], what: "Auditor" },
-    DemoAccount { email: "dezernentin2@musterstadt.de", name: "Dr. Martina Lehmann", unit: "D2", password: "Leitung#2026", roles: &[(Role::Employee, None), (Role::Head, Some("D2"))], what: "Head of Dezernat II" },
-    DemoAccount { email: "fb32@musterstadt.de", name: "Jürgen Schulz", unit: "FB32", password: "Leitung#2026", roles: &[(Role::Employee, None), (Role::Head, Some("FB32"))], what: "Head of Fachbereich 32" },
-    DemoAccount { email: "buergeramt@musterstadt.de", name: "Petra Hoffmann", unit: "A32.1", password: "Leitung#2026", roles: &[(Role::Employee, None), (Role::Head, Some("A32.1"))], what: "Head of Bürgeramt" },
-    DemoAccount { email: "max.mustermann@musterstadt.de", name: "Max Mustermann", unit: "A32.1", password: EMPLOYEE_PASSWORD, roles: &[(Role::Employee, None)], what: "Employee" },
+    DemoAccount {
+        email: "admin@musterstadt.de",
+        name: "Sabine Kröger",
+        unit: "A11.2",
+        password: "Admin#2026",
+        roles: &[(Role::Employee, None), (Role::Admin, None)],
+        what: "Administration",
+    },
+    DemoAccount {
+        email: "personal@musterstadt.de",
+        name: "Thomas Berger",
+        unit: "FB11",
+        password: "Personal#2026",
+        roles: &[(Role::Employee, None), (Role::Publisher, Some("STADT"))],
+        what: "Publisher (HR), city-wide",
+    },
+    DemoAccount {
+        email: "organisation@musterstadt.de",
+        name: "Claudia Neumann",
+        unit: "FB11",
+        password: "Personal#2026",
+        roles: &[(Role::Employee, None), (Role::Publisher, Some("STADT"))],
+        what: "Second publisher (four eyes)",
+    },
+    DemoAccount {
+        email: "revision@musterstadt.de",
+        name: "Rainer Vogt",
+        unit: "RPA",
+        password: "Revision#2026",
+        roles: &[(Role::Employee, None), (Role::Auditor, None)],
+        what: "Auditor",
+    },
+    DemoAccount {
+        email: "dezernentin2@musterstadt.de",
+        name: "Dr. Martina Lehmann",
+        unit: "D2",
+        password: "Leitung#2026",
+        roles: &[(Role::Employee, None), (Role::Head, Some("D2"))],
+        what: "Head of Dezernat II",
+    },
+    DemoAccount {
+        email: "fb32@musterstadt.de",
+        name: "Jürgen Schulz",
+        unit: "FB32",
+        password: "Leitung#2026",
+        roles: &[(Role::Employee, None), (Role::Head, Some("FB32"))],
+        what: "Head of Fachbereich 32",
+    },
+    DemoAccount {
+        email: "buergeramt@musterstadt.de",
+        name: "Petra Hoffmann",
+        unit: "A32.1",
+        password: "Leitung#2026",
+        roles: &[(Role::Employee, None), (Role::Head, Some("A32.1"))],
+        what: "Head of Bürgeramt",
+    },
+    DemoAccount {
+        email: "max.mustermann@musterstadt.de",
+        name: "Max Mustermann",
+        unit: "A32.1",
+        password: EMPLOYEE_PASSWORD,
+        roles: &[(Role::Employee, None)],
+        what: "Employee",
+    },
 ];
 
 const FIRST: &[&str] = &[
-    "Anna", "Lena", "Julia", "Sarah", "Laura", "Katrin", "Sandra", "Nicole", "Stefanie", "Andrea", "Monika", "Birgit",
-    "Sabine", "Ute", "Heike", "Jana", "Miriam", "Sophie", "Marie", "Hannah", "Elif", "Aylin", "Natalia", "Ewa",
-    "Michael", "Andreas", "Stefan", "Thomas", "Markus", "Christian", "Frank", "Jörg", "Uwe", "Ralf", "Matthias", "Daniel",
-    "Tobias", "Jan", "Lukas", "Felix", "Jonas", "Florian", "Sebastian", "Martin", "Klaus", "Dieter", "Mehmet", "Piotr",
+    "Anna",
+    "Lena",
+    "Julia",
+    "Sarah",
+    "Laura",
+    "Katrin",
+    "Sandra",
+    "Nicole",
+    "Stefanie",
+    "Andrea",
+    "Monika",
+    "Birgit",
+    "Sabine",
+    "Ute",
+    "Heike",
+    "Jana",
+    "Miriam",
+    "Sophie",
+    "Marie",
+    "Hannah",
+    "Elif",
+    "Aylin",
+    "Natalia",
+    "Ewa",
+    "Michael",
+    "Andreas",
+    "Stefan",
+    "Thomas",
+    "Markus",
+    "Christian",
+    "Frank",
+    "Jörg",
+    "Uwe",
+    "Ralf",
+    "Matthias",
+    "Daniel",
+    "Tobias",
+    "Jan",
+    "Lukas",
+    "Felix",
+    "Jonas",
+    "Florian",
+    "Sebastian",
+    "Martin",
+    "Klaus",
+    "Dieter",
+    "Mehmet",
+    "Piotr",
 ];
 const LAST: &[&str] = &[
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Schäfer",
-    "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger",
-    "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Schmitz", "Krause", "Meier", "Lehmann", "Schmid", "Schulze",
-    "Maier", "Köhler", "Herrmann", "König", "Walter", "Mayer", "Huber", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz",
-    "Möller", "Weiß", "Jung", "Hahn", "Schubert", "Yılmaz", "Kowalski", "Nowak", "Öztürk",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Schmitz",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Schmid",
+    "Schulze",
+    "Maier",
+    "Köhler",
+    "Herrmann",
+    "König",
+    "Walter",
+    "Mayer",
+    "Huber",
+    "Kaiser",
+    "Fuchs",
+    "Peters",
+    "Lang",
+    "Scholz",
+    "Möller",
+    "Weiß",
+    "Jung",
+    "Hahn",
+    "Schubert",
+    "Yılmaz",
+    "Kowalski",
+    "Nowak",
+    "Öztürk",
 ];
 
 /// Number of generated employees besides the named demo accounts.
@@ -114,10 +323,17 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     }
     // One hash per distinct password, computed off the executor before the transaction.
     let mut hashes: HashMap<&str, String> = HashMap::new();
-    for pw in ACCOUNTS.iter().map(|a| a.password).chain([EMPLOYEE_PASSWORD]) {
+    for pw in ACCOUNTS
+        .iter()
+        .map(|a| a.password)
+        .chain([EMPLOYEE_PASSWORD])
+    {
         if !hashes.contains_key(pw) {
             let owned = pw.to_owned();
-            hashes.insert(pw, tokio::task::spawn_blocking(move || hash_blocking(&owned)).await?);
+            hashes.insert(
+                pw,
+                tokio::task::spawn_blocking(move || hash_blocking(&owned)).await?,
+            );
         }
     }
     let now = Utc::now();
@@ -129,7 +345,11 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
             code: (*code).into(),
             name: (*name).into(),
             kind: *kind,
-            parent_id: if parent.is_empty() { None } else { Some(ids[parent]) },
+            parent_id: if parent.is_empty() {
+                None
+            } else {
+                Some(ids[parent])
+            },
         };
         let id = service::save_unit_in(&mut tx, None, &unit, now)
             .await?
@@ -153,7 +373,15 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     };
     let mut named: Vec<(ValidUser, &DemoAccount)> = vec![];
     for account in ACCOUNTS {
-        named.push((add(&mut emails, account.email.into(), account.name.into(), ids[account.unit]), account));
+        named.push((
+            add(
+                &mut emails,
+                account.email.into(),
+                account.name.into(),
+                ids[account.unit],
+            ),
+            account,
+        ));
     }
     for (user, account) in named {
         let id = insert(&mut tx, &user, &hashes[account.password], now).await?;
@@ -169,7 +397,9 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         .collect();
     let mut seed: u64 = 0x5eed_2026;
     let mut next = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) as usize
     };
     for i in 0..GENERATED_EMPLOYEES {
@@ -182,25 +412,51 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
             email = format!("{base}{n}@{DOMAIN}");
             n += 1;
         }
-        let user = add(&mut emails, email, format!("{first} {last}"), leaves[i % leaves.len()]);
+        let user = add(
+            &mut emails,
+            email,
+            format!("{first} {last}"),
+            leaves[i % leaves.len()],
+        );
         let id = insert(&mut tx, &user, &hashes[EMPLOYEE_PASSWORD], now).await?;
         repo::add_role(&mut tx, id, Role::Employee, None, None, now).await?;
     }
-    repo::audit(&mut tx, None, "demo.seed", "org", serde_json::json!({"employees": GENERATED_EMPLOYEES + ACCOUNTS.len()}), now).await?;
-    tx.commit().await.context("committing the demo city failed")?;
+    repo::audit(
+        &mut tx,
+        None,
+        "demo.seed",
+        "org",
+        serde_json::json!({"employees": GENERATED_EMPLOYEES + ACCOUNTS.len()}),
+        now,
+    )
+    .await?;
+    tx.commit()
+        .await
+        .context("committing the demo city failed")?;
     Ok(())
 }
 
-async fn insert(tx: &mut app::db::Tx, user: &ValidUser, hash: &str, now: chrono::DateTime<Utc>) -> anyhow::Result<UserId> {
+async fn insert(
+    tx: &mut app::db::Tx,
+    user: &ValidUser,
+    hash: &str,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<UserId> {
     Ok(repo::insert_user(tx, user, Some(hash), now).await?)
 }
 
 /// The table the run command prints.
 pub fn accounts_table() -> String {
     let mut out = String::from("Demo accounts (Stadt Musterstadt):\n");
-    out.push_str(&format!("  {:<32} {:<16} {}\n", "email", "password", "role"));
+    out.push_str(&format!(
+        "  {:<32} {:<16} {}\n",
+        "email", "password", "role"
+    ));
     for a in ACCOUNTS {
-        out.push_str(&format!("  {:<32} {:<16} {} ({})\n", a.email, a.password, a.what, a.name));
+        out.push_str(&format!(
+            "  {:<32} {:<16} {} ({})\n",
+            a.email, a.password, a.what, a.name
+        ));
     }
     out.push_str(&format!("  …and {GENERATED_EMPLOYEES} more employees (firstname.lastname@{DOMAIN}), password {EMPLOYEE_PASSWORD}\n"));
     out

@@ -22,6 +22,9 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Upper bound for any request body (the CSV upload allows 5 MB of file plus form overhead).
+pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "rs_session";
 
@@ -30,8 +33,14 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = db::connect(&config.database_url, config.db_max_connections)
         .await
         .with_context(|| format!("cannot open database {}", config.database_url))?;
-    MIGRATOR.run(&db).await.context("applying migrations failed")?;
-    SqliteStore::new(db.clone()).migrate().await.context("creating the session table failed")?;
+    MIGRATOR
+        .run(&db)
+        .await
+        .context("applying migrations failed")?;
+    SqliteStore::new(db.clone())
+        .migrate()
+        .await
+        .context("creating the session table failed")?;
     Ok(db)
 }
 
@@ -60,7 +69,11 @@ impl Application {
             settings: Arc::new(config.settings.clone()),
         };
         let router = router(state, &config);
-        Ok(Application { addr, listener, router })
+        Ok(Application {
+            addr,
+            listener,
+            router,
+        })
     }
 
     pub async fn run(self) -> anyhow::Result<()> {
@@ -72,7 +85,11 @@ impl Application {
 fn router(state: AppState, config: &Config) -> Router {
     let store = SqliteStore::new(state.db.clone());
     // Expired sessions are deleted in the background; every node may run this.
-    tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));
+    tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(600)),
+    );
     let idle = time::Duration::seconds(config.settings.session_idle.num_seconds());
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -80,7 +97,9 @@ fn router(state: AppState, config: &Config) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(config.settings.cookie_secure)
         .with_expiry(Expiry::OnInactivity(idle));
-    let csrf_policy = csrf::CsrfPolicy { public_origin: config.settings.public_origin.clone().map(Into::into) };
+    let csrf_policy = csrf::CsrfPolicy {
+        public_origin: config.settings.public_origin.clone().map(Into::into),
+    };
 
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
@@ -100,9 +119,19 @@ fn router(state: AppState, config: &Config) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), session::load_request_ctx))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::load_request_ctx,
+        ))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(csrf_policy, csrf::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            csrf_policy,
+            csrf::csrf_guard,
+        ))
+        // No request needs more than this; larger bodies get 413 before any handler runs.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -113,11 +142,14 @@ async fn healthz() -> &'static str {
 }
 
 /// Readiness: the database answers and every migration is applied.
-async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> (axum::http::StatusCode, &'static str) {
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
     use axum::http::StatusCode;
-    let applied: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-        .fetch_one(&state.db)
-        .await;
+    let applied: Result<i64, _> =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&state.db)
+            .await;
     match applied {
         Ok(n) if n as usize >= MIGRATOR.iter().count() => (StatusCode::OK, "ready"),
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),

@@ -9,7 +9,11 @@ use server::config::Config;
 use server::{demo, open_database, Application};
 
 #[derive(Parser)]
-#[command(name = "server", version, about = "Rundschreiben-Portal: web server and admin CLI. Configuration comes from environment variables (see README).")]
+#[command(
+    name = "server",
+    version,
+    about = "Rundschreiben-Portal: web server and admin CLI. Configuration comes from environment variables (see README)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +58,10 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+        )
         .init();
     let cli = Cli::parse();
     let config = Config::from_env()?;
@@ -66,7 +73,10 @@ async fn main() -> anyhow::Result<()> {
                 demo::seed(&db).await?;
             }
             let app = Application::build(config, db).await?;
-            println!("\nRundschreiben-Portal is running at http://{}/\n", app.addr);
+            println!(
+                "\nRundschreiben-Portal is running at http://{}/\n",
+                app.addr
+            );
             if demo {
                 println!("{}", demo::accounts_table());
             }
@@ -85,8 +95,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ImportOrg { file } => {
             let db = open_database(&config).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            match import::import(&db, None, &bytes, Locale::En).await.map_err(|e| anyhow::anyhow!("import failed: {e}"))? {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match import::import(&db, None, &bytes, Locale::En)
+                .await
+                .map_err(|e| anyhow::anyhow!("import failed: {e}"))?
+            {
                 ImportOutcome::Imported { created, updated } => {
                     println!("Imported: {created} created, {updated} updated.");
                     Ok(())
@@ -100,7 +114,14 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::CreateUser { email, name, unit, city, roles, password_env } => {
+        Command::CreateUser {
+            email,
+            name,
+            unit,
+            city,
+            roles,
+            password_env,
+        } => {
             let db = open_database(&config).await?;
             create_user(&db, &config, email, name, unit, city, roles, password_env).await
         }
@@ -119,42 +140,79 @@ async fn create_user(
     password_env: Option<String>,
 ) -> anyhow::Result<()> {
     let en = Locale::En;
-    let grants = import::parse_roles(&roles.join(";")).map_err(|p| anyhow::anyhow!("--role: {}", p.message(en)))?;
+    let grants = import::parse_roles(&roles.join(";"))
+        .map_err(|p| anyhow::anyhow!("--role: {}", p.message(en)))?;
     let unit_id = {
         let mut tx = app::db::begin_write(db).await?;
         let found = match &unit {
             Some(code) => repo::unit_by_code(&mut tx, code).await?.map(|(id, _)| id),
-            None => sqlx::query_scalar::<_, i64>("SELECT id FROM org_unit WHERE parent_id IS NULL").fetch_optional(&mut *tx).await?.map(app::org::OrgUnitId),
+            None => sqlx::query_scalar::<_, i64>("SELECT id FROM org_unit WHERE parent_id IS NULL")
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(app::org::OrgUnitId),
         };
         tx.rollback().await?;
         match (found, &unit) {
             (Some(id), _) => id,
             (None, Some(code)) => anyhow::bail!("no org unit with code {code}"),
             (None, None) => {
-                let root = rules::ValidUnit { id: None, code: "STADT".into(), name: city, kind: UnitKind::City, parent_id: None };
-                service::save_unit(db, None, root, en).await.map_err(|e| anyhow::anyhow!("creating root unit: {e:?}"))?
+                let root = rules::ValidUnit {
+                    id: None,
+                    code: "STADT".into(),
+                    name: city,
+                    kind: UnitKind::City,
+                    parent_id: None,
+                };
+                service::save_unit(db, None, root, en)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("creating root unit: {e:?}"))?
             }
         }
     };
     let (password, generated) = match password_env {
-        Some(var) => (std::env::var(&var).with_context(|| format!("environment variable {var} is not set"))?, false),
+        Some(var) => (
+            std::env::var(&var)
+                .with_context(|| format!("environment variable {var} is not set"))?,
+            false,
+        ),
         None => {
             use rand::Rng;
             const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
             let mut rng = rand::thread_rng();
-            ((0..16).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect(), true)
+            (
+                (0..16)
+                    .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+                    .collect(),
+                true,
+            )
         }
     };
-    let form = UserForm { email, display_name: name, org_unit_id: unit_id.0.to_string(), locale: "de".into(), password: password.clone(), ..Default::default() };
+    let form = UserForm {
+        email,
+        display_name: name,
+        org_unit_id: unit_id.0.to_string(),
+        locale: "de".into(),
+        password: password.clone(),
+        ..Default::default()
+    };
     let user = rules::parse_user(&form).map_err(|p| {
-        let msgs: Vec<String> = p.iter().map(|(f, pr)| format!("{f}: {}", pr.message(en))).collect();
+        let msgs: Vec<String> = p
+            .iter()
+            .map(|(f, pr)| format!("{f}: {}", pr.message(en)))
+            .collect();
         anyhow::anyhow!(msgs.join("; "))
     })?;
     let passwords = PasswordService::new(config.hash_concurrency);
-    let id = service::save_user(db, &passwords, None, user, en).await.map_err(|e| match e {
-        app::error::AppError::Validation(v) => anyhow::anyhow!(v.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")),
-        other => anyhow::anyhow!("{other}"),
-    })?;
+    let id = service::save_user(db, &passwords, None, user, en)
+        .await
+        .map_err(|e| match e {
+            app::error::AppError::Validation(v) => anyhow::anyhow!(v
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ")),
+            other => anyhow::anyhow!("{other}"),
+        })?;
     for (role, scope) in grants {
         if role == Role::Employee {
             continue;
@@ -164,11 +222,17 @@ async fn create_user(
                 let mut tx = app::db::begin_write(db).await?;
                 let found = repo::unit_by_code(&mut tx, &code).await?;
                 tx.rollback().await?;
-                Some(found.with_context(|| format!("no org unit with code {code}"))?.0)
+                Some(
+                    found
+                        .with_context(|| format!("no org unit with code {code}"))?
+                        .0,
+                )
             }
             None => None,
         };
-        service::change_role(db, None, id, role, scope_id, true, en).await.map_err(|e| anyhow::anyhow!("granting {}: {e:?}", role.as_str()))?;
+        service::change_role(db, None, id, role, scope_id, true, en)
+            .await
+            .map_err(|e| anyhow::anyhow!("granting {}: {e:?}", role.as_str()))?;
     }
     println!("Created user {} (id {}).", form.email, id.0);
     if generated {

@@ -33,7 +33,11 @@ fn back_to_login(error: &str, email: &str, next: Option<&str>) -> Response {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn login(State(state): State<AppState>, session: Session, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let email = form.email.trim().to_lowercase();
     let next = form.next.as_deref().filter(|n| !n.is_empty());
     if email.is_empty() || form.password.is_empty() {
@@ -104,8 +108,15 @@ pub async fn set_language(
         .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
         .unwrap_or("/");
     let mut res = Redirect::to(safe_next(Some(back))).into_response();
-    let secure = if state.settings.cookie_secure { "; Secure" } else { "" };
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", locale.code());
+    let secure = if state.settings.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+        locale.code()
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -32,7 +32,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Employee, Role::Head, Role::Publisher, Role::Admin, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Employee,
+        Role::Head,
+        Role::Publisher,
+        Role::Admin,
+        Role::Auditor,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,7 +51,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
     }
 
     /// Heads and publishers act on an org-unit subtree; the others are city-wide.

@@ -68,7 +68,11 @@ fn Profile() -> impl IntoView {
         .roles
         .iter()
         .map(|g| {
-            let scope = g.scope_name.clone().map(|s| format!(" – {s}")).unwrap_or_default();
+            let scope = g
+                .scope_name
+                .clone()
+                .map(|s| format!(" – {s}"))
+                .unwrap_or_default();
             view! { <li>{g.role.label(locale)}{scope}</li> }
         })
         .collect_view();

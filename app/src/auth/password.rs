@@ -1,7 +1,9 @@
 //! Argon2id hashing off the async executor. Hashing costs ~19 MiB and tens of milliseconds
 //! of CPU, so it runs in `spawn_blocking`, and a semaphore bounds how many run at once so a
 //! burst of sign-ins cannot exhaust memory or starve the blocking pool.
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -18,11 +20,18 @@ impl PasswordService {
     pub fn new(max_concurrent: usize) -> Self {
         let random: [u8; 16] = rand::random();
         let dummy = hash_blocking(&format!("{random:?}"));
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), dummy_hash: dummy.into() }
+        Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            dummy_hash: dummy.into(),
+        }
     }
 
     pub async fn hash(&self, password: &str) -> String {
-        let _permit = self.permits.acquire().await.expect("semaphore never closed");
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
@@ -31,9 +40,15 @@ impl PasswordService {
 
     /// Verifies `password` against `hash`, or against the dummy hash when the user has none.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        let _permit = self.permits.acquire().await.expect("semaphore never closed");
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
         let known = hash.is_some();
-        let hash = hash.map(str::to_owned).unwrap_or_else(|| self.dummy_hash.to_string());
+        let hash = hash
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.dummy_hash.to_string());
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
             .await
@@ -53,7 +68,11 @@ pub fn hash_blocking(password: &str) -> String {
 
 fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

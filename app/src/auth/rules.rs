@@ -43,14 +43,23 @@ mod tests {
     fn passwords_shorter_than_ten_characters_are_refused() {
         assert_eq!(check_new_password("kurz"), Err(Problem::TooShort(10)));
         assert!(check_new_password("lang genug!").is_ok());
-        assert_eq!(check_new_password(&"x".repeat(300)), Err(Problem::TooLong(256)));
+        assert_eq!(
+            check_new_password(&"x".repeat(300)),
+            Err(Problem::TooLong(256))
+        );
     }
 
     #[test]
     fn head_and_publisher_need_a_scope_and_others_must_not_have_one() {
         assert!(check_role_scope(Role::Head, true).is_ok());
-        assert_eq!(check_role_scope(Role::Publisher, false), Err(Problem::ScopeRequired));
-        assert_eq!(check_role_scope(Role::Admin, true), Err(Problem::ScopeNotAllowed));
+        assert_eq!(
+            check_role_scope(Role::Publisher, false),
+            Err(Problem::ScopeRequired)
+        );
+        assert_eq!(
+            check_role_scope(Role::Admin, true),
+            Err(Problem::ScopeNotAllowed)
+        );
         assert!(check_role_scope(Role::Employee, false).is_ok());
     }
 

@@ -24,13 +24,31 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
         let locale = ctx().locale;
         let state = crate::state::app_state();
         let hash = repo::password_hash(&state.db, user.id).await?;
-        if !state.passwords.verify(&form.current_password, hash.as_deref()).await {
-            return Err(AppError::field("current_password", Problem::WrongPassword.message(locale)));
+        if !state
+            .passwords
+            .verify(&form.current_password, hash.as_deref())
+            .await
+        {
+            return Err(AppError::field(
+                "current_password",
+                Problem::WrongPassword.message(locale),
+            ));
         }
         if form.new_password != form.confirm_password {
-            return Err(AppError::field("confirm_password", Problem::PasswordMismatch.message(locale)));
+            return Err(AppError::field(
+                "confirm_password",
+                Problem::PasswordMismatch.message(locale),
+            ));
         }
-        service::set_password(&state.db, &state.passwords, Some(user.id), user.id, &form.new_password, locale).await
+        service::set_password(
+            &state.db,
+            &state.passwords,
+            Some(user.id),
+            user.id,
+            &form.new_password,
+            locale,
+        )
+        .await
     })
     .await
 }

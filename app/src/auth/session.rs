@@ -1,5 +1,5 @@
 //! Session contents and the middleware that turns a session cookie into a `RequestCtx`.
-use super::{RoleGrant, SessionUser};
+use super::SessionUser;
 use crate::context::RequestCtx;
 use crate::i18n::Locale;
 use crate::org::{repo, UserId};
@@ -17,7 +17,11 @@ pub const LANG_COOKIE: &str = "lang";
 
 /// Binds the session to `user` after a successful sign-in. The id is cycled first so that a
 /// session id planted before sign-in (session fixation) is worthless afterwards.
-pub async fn start(session: &Session, user: UserId, now: DateTime<Utc>) -> Result<(), tower_sessions::session::Error> {
+pub async fn start(
+    session: &Session,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.0).await?;
     session.insert(AUTH_AT_KEY, now.timestamp()).await?;
@@ -27,7 +31,11 @@ pub async fn start(session: &Session, user: UserId, now: DateTime<Utc>) -> Resul
 
 /// Reads the signed-in user's id if the session is within its absolute lifetime; ends the
 /// session otherwise. (The idle timeout is the store's expiry, renewed on every request.)
-async fn session_user_id(session: &Session, state: &AppState, now: DateTime<Utc>) -> Option<UserId> {
+async fn session_user_id(
+    session: &Session,
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Option<UserId> {
     let user_id: i64 = session.get(USER_ID_KEY).await.ok().flatten()?;
     let auth_at: i64 = session.get(AUTH_AT_KEY).await.ok().flatten()?;
     let started = DateTime::from_timestamp(auth_at, 0)?;
@@ -66,10 +74,19 @@ fn pick_locale(req: &Request, user_locale: Option<Locale>) -> Locale {
 
 /// Middleware: loads the signed-in user (one query) and the language, and stores them as a
 /// `RequestCtx` request extension for pages and server functions.
-pub async fn load_request_ctx(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn load_request_ctx(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     // Static assets and the machine APIs need neither user nor language.
-    if path.starts_with("/pkg/") || path.starts_with("/api/v1") || path == "/healthz" || path == "/readyz" {
+    if path.starts_with("/pkg/")
+        || path.starts_with("/api/v1")
+        || path == "/healthz"
+        || path == "/readyz"
+    {
         return next.run(req).await;
     }
     let now = Utc::now();
@@ -91,18 +108,4 @@ pub async fn load_request_ctx(State(state): State<AppState>, session: Session, m
     let locale = pick_locale(&req, user_locale);
     req.extensions_mut().insert(RequestCtx { locale, user });
     next.run(req).await
-}
-
-/// Role grants as stored, turned into the session view.
-pub fn grants(rows: Vec<(String, Option<i64>, Option<String>, Option<String>)>) -> Vec<RoleGrant> {
-    rows.into_iter()
-        .filter_map(|(role, scope, path, name)| {
-            Some(RoleGrant {
-                role: super::Role::parse(&role)?,
-                scope_unit_id: scope.map(crate::org::OrgUnitId),
-                scope_path: path,
-                scope_name: name,
-            })
-        })
-        .collect()
 }

@@ -15,7 +15,14 @@ use chrono::Utc;
 use std::collections::{HashMap, HashSet};
 
 pub const UNIT_HEADER: [&str; 4] = ["code", "name", "kind", "parent_code"];
-pub const USER_HEADER: [&str; 6] = ["email", "display_name", "personnel_no", "unit_code", "locale", "roles"];
+pub const USER_HEADER: [&str; 6] = [
+    "email",
+    "display_name",
+    "personnel_no",
+    "unit_code",
+    "locale",
+    "roles",
+];
 /// Upper bound on rows per file; bigger files are split (or use the CLI several times).
 pub const MAX_ROWS: usize = 200_000;
 
@@ -47,7 +54,10 @@ pub enum Parsed {
 }
 
 fn row_error(line: usize, field: &str, p: Problem, locale: Locale) -> RowError {
-    RowError { line, message: format!("{field}: {}", p.message(locale)) }
+    RowError {
+        line,
+        message: format!("{field}: {}", p.message(locale)),
+    }
 }
 
 /// Parses "employee;head@FB11;admin" into role grants (scope by unit code).
@@ -67,15 +77,24 @@ pub fn parse_roles(raw: &str) -> Result<Vec<(Role, Option<String>)>, Problem> {
 
 /// Parses the file and checks each row on its own and against the other rows (pure).
 pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
     let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect(),
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .collect(),
         Err(_) => return Err(vec![row_error(1, "header", Problem::BadCsvHeader, locale)]),
     };
     let is_units = header == UNIT_HEADER;
     let is_users = header == USER_HEADER;
     if !is_units && !is_users {
-        return Err(vec![RowError { line: 1, message: Problem::BadCsvHeader.message(locale) }]);
+        return Err(vec![RowError {
+            line: 1,
+            message: Problem::BadCsvHeader.message(locale),
+        }]);
     }
     let mut errors = vec![];
     let mut units = vec![];
@@ -87,39 +106,84 @@ pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(fallback_line);
-                errors.push(RowError { line, message: Problem::MalformedRow.message(locale) });
+                let line = e
+                    .position()
+                    .map(|p| p.line() as usize)
+                    .unwrap_or(fallback_line);
+                errors.push(RowError {
+                    line,
+                    message: Problem::MalformedRow.message(locale),
+                });
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(fallback_line);
+        let line = record
+            .position()
+            .map(|p| p.line() as usize)
+            .unwrap_or(fallback_line);
         if index >= MAX_ROWS {
             errors.push(row_error(line, "file", Problem::TooLong(MAX_ROWS), locale));
             break;
         }
         let mut problems: Problems = vec![];
         if is_units {
-            let code = rules::parse_code(&record[0]).map_err(|p| problems.push(("code", p))).ok();
-            let name = rules::parse_name(&record[1]).map_err(|p| problems.push(("name", p))).ok();
-            let kind = UnitKind::parse(&record[2]).ok_or(Problem::UnknownKind).map_err(|p| problems.push(("kind", p))).ok();
-            let parent = if record[3].is_empty() { Ok(None) } else { rules::parse_code(&record[3]).map(Some) };
+            let code = rules::parse_code(&record[0])
+                .map_err(|p| problems.push(("code", p)))
+                .ok();
+            let name = rules::parse_name(&record[1])
+                .map_err(|p| problems.push(("name", p)))
+                .ok();
+            let kind = UnitKind::parse(&record[2])
+                .ok_or(Problem::UnknownKind)
+                .map_err(|p| problems.push(("kind", p)))
+                .ok();
+            let parent = if record[3].is_empty() {
+                Ok(None)
+            } else {
+                rules::parse_code(&record[3]).map(Some)
+            };
             let parent = parent.map_err(|p| problems.push(("parent_code", p))).ok();
             if let Some(code) = &code {
                 if !seen.insert(code.clone()) {
                     problems.push(("code", Problem::DuplicateInFile));
                 }
             }
-            if let (Some(code), Some(name), Some(kind), Some(parent_code), true) = (code, name, kind, parent, problems.is_empty()) {
-                units.push(UnitRow { line, code, name, kind, parent_code });
+            if let (Some(code), Some(name), Some(kind), Some(parent_code), true) =
+                (code, name, kind, parent, problems.is_empty())
+            {
+                units.push(UnitRow {
+                    line,
+                    code,
+                    name,
+                    kind,
+                    parent_code,
+                });
             }
         } else {
-            let email = rules::parse_email(&record[0]).map_err(|p| problems.push(("email", p))).ok();
-            let name = rules::parse_name(&record[1]).map_err(|p| problems.push(("display_name", p))).ok();
-            let pno = rules::parse_personnel_no(&record[2]).map_err(|p| problems.push(("personnel_no", p))).ok();
-            let unit = rules::parse_code(&record[3]).map_err(|p| problems.push(("unit_code", p))).ok();
-            let loc = if record[4].is_empty() { Some(Locale::De) } else { Locale::parse(&record[4]) };
-            let loc = loc.ok_or(Problem::UnknownLocale).map_err(|p| problems.push(("locale", p))).ok();
-            let roles = parse_roles(&record[5]).map_err(|p| problems.push(("roles", p))).ok();
+            let email = rules::parse_email(&record[0])
+                .map_err(|p| problems.push(("email", p)))
+                .ok();
+            let name = rules::parse_name(&record[1])
+                .map_err(|p| problems.push(("display_name", p)))
+                .ok();
+            let pno = rules::parse_personnel_no(&record[2])
+                .map_err(|p| problems.push(("personnel_no", p)))
+                .ok();
+            let unit = rules::parse_code(&record[3])
+                .map_err(|p| problems.push(("unit_code", p)))
+                .ok();
+            let loc = if record[4].is_empty() {
+                Some(Locale::De)
+            } else {
+                Locale::parse(&record[4])
+            };
+            let loc = loc
+                .ok_or(Problem::UnknownLocale)
+                .map_err(|p| problems.push(("locale", p)))
+                .ok();
+            let roles = parse_roles(&record[5])
+                .map_err(|p| problems.push(("roles", p)))
+                .ok();
             if let Some(email) = &email {
                 if !seen.insert(email.clone()) {
                     problems.push(("email", Problem::DuplicateInFile));
@@ -130,21 +194,47 @@ pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
                     problems.push(("personnel_no", Problem::DuplicateInFile));
                 }
             }
-            if let (Some(email), Some(display_name), Some(personnel_no), Some(unit_code), Some(locale), Some(roles), true) =
-                (email, name, pno, unit, loc, roles, problems.is_empty())
+            if let (
+                Some(email),
+                Some(display_name),
+                Some(personnel_no),
+                Some(unit_code),
+                Some(locale),
+                Some(roles),
+                true,
+            ) = (email, name, pno, unit, loc, roles, problems.is_empty())
             {
-                users.push(UserRow { line, email, display_name, personnel_no, unit_code, locale, roles });
+                users.push(UserRow {
+                    line,
+                    email,
+                    display_name,
+                    personnel_no,
+                    unit_code,
+                    locale,
+                    roles,
+                });
             }
         }
-        errors.extend(problems.into_iter().map(|(f, p)| row_error(line, f, p, locale)));
+        errors.extend(
+            problems
+                .into_iter()
+                .map(|(f, p)| row_error(line, f, p, locale)),
+        );
     }
     if errors.is_empty() && units.is_empty() && users.is_empty() {
-        errors.push(RowError { line: 1, message: Problem::EmptyFile.message(locale) });
+        errors.push(RowError {
+            line: 1,
+            message: Problem::EmptyFile.message(locale),
+        });
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(if is_units { Parsed::Units(order_units(units)) } else { Parsed::Users(users) })
+    Ok(if is_units {
+        Parsed::Units(order_units(units))
+    } else {
+        Parsed::Users(users)
+    })
 }
 
 /// Orders unit rows so that a parent defined in the file comes before its children. Rows in
@@ -156,10 +246,11 @@ pub fn order_units(rows: Vec<UnitRow>) -> Vec<UnitRow> {
     let mut ordered = Vec::with_capacity(pending.len());
     loop {
         let before = pending.len();
-        let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|r| match &r.parent_code {
-            Some(p) => !in_file.contains(p) || placed.contains(p),
-            None => true,
-        });
+        let (ready, rest): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|r| match &r.parent_code {
+                Some(p) => !in_file.contains(p) || placed.contains(p),
+                None => true,
+            });
         placed.extend(ready.iter().map(|r| r.code.clone()));
         ordered.extend(ready);
         pending = rest;
@@ -184,7 +275,12 @@ async fn cached_unit(
 }
 
 /// Parses, checks and applies a file. `actor` is `None` for the CLI.
-pub async fn import(db: &Db, actor: Option<UserId>, bytes: &[u8], locale: Locale) -> Result<ImportOutcome, AppError> {
+pub async fn import(
+    db: &Db,
+    actor: Option<UserId>,
+    bytes: &[u8],
+    locale: Locale,
+) -> Result<ImportOutcome, AppError> {
     let parsed = match parse(bytes, locale) {
         Ok(p) => p,
         Err(errors) => return Ok(ImportOutcome::Rejected(errors)),
@@ -193,22 +289,39 @@ pub async fn import(db: &Db, actor: Option<UserId>, bytes: &[u8], locale: Locale
     let mut tx = begin_write(db).await?;
     let mut errors = vec![];
     let (mut created, mut updated) = (0, 0);
-    let problems_to_rows = |line: usize, problems: Problems| problems.into_iter().map(move |(f, p)| row_error(line, f, p, locale));
+    let problems_to_rows = |line: usize, problems: Problems| {
+        problems
+            .into_iter()
+            .map(move |(f, p)| row_error(line, f, p, locale))
+    };
     match parsed {
         Parsed::Units(rows) => {
             for row in rows {
-                let existing = super::repo::unit_by_code(&mut tx, &row.code).await?.map(|(id, _)| id);
+                let existing = super::repo::unit_by_code(&mut tx, &row.code)
+                    .await?
+                    .map(|(id, _)| id);
                 let parent_id = match &row.parent_code {
                     Some(code) => match super::repo::unit_by_code(&mut tx, code).await? {
                         Some((id, _)) => Some(id),
                         None => {
-                            errors.push(row_error(row.line, "parent_code", Problem::UnknownUnit, locale));
+                            errors.push(row_error(
+                                row.line,
+                                "parent_code",
+                                Problem::UnknownUnit,
+                                locale,
+                            ));
                             continue;
                         }
                     },
                     None => None,
                 };
-                let unit = ValidUnit { id: existing, code: row.code, name: row.name, kind: row.kind, parent_id };
+                let unit = ValidUnit {
+                    id: existing,
+                    code: row.code,
+                    name: row.name,
+                    kind: row.kind,
+                    parent_id,
+                };
                 match service::save_unit_in(&mut tx, actor, &unit, now).await? {
                     Ok(_) if existing.is_some() => updated += 1,
                     Ok(_) => created += 1,
@@ -219,8 +332,14 @@ pub async fn import(db: &Db, actor: Option<UserId>, bytes: &[u8], locale: Locale
         Parsed::Users(rows) => {
             let mut unit_ids: HashMap<String, Option<OrgUnitId>> = HashMap::new();
             for row in rows {
-                let Some(org_unit_id) = cached_unit(&mut tx, &mut unit_ids, &row.unit_code).await? else {
-                    errors.push(row_error(row.line, "unit_code", Problem::UnknownUnit, locale));
+                let Some(org_unit_id) = cached_unit(&mut tx, &mut unit_ids, &row.unit_code).await?
+                else {
+                    errors.push(row_error(
+                        row.line,
+                        "unit_code",
+                        Problem::UnknownUnit,
+                        locale,
+                    ));
                     continue;
                 };
                 let mut scopes = vec![];
@@ -229,7 +348,12 @@ pub async fn import(db: &Db, actor: Option<UserId>, bytes: &[u8], locale: Locale
                         Some(code) => match cached_unit(&mut tx, &mut unit_ids, code).await? {
                             Some(id) => Some(id),
                             None => {
-                                errors.push(row_error(row.line, "roles", Problem::UnknownUnit, locale));
+                                errors.push(row_error(
+                                    row.line,
+                                    "roles",
+                                    Problem::UnknownUnit,
+                                    locale,
+                                ));
                                 continue;
                             }
                         },
@@ -253,7 +377,15 @@ pub async fn import(db: &Db, actor: Option<UserId>, bytes: &[u8], locale: Locale
                             updated += 1;
                             if !scopes.is_empty() {
                                 super::repo::clear_roles(&mut tx, id).await?;
-                                super::repo::add_role(&mut tx, id, Role::Employee, None, actor, now).await?;
+                                super::repo::add_role(
+                                    &mut tx,
+                                    id,
+                                    Role::Employee,
+                                    None,
+                                    actor,
+                                    now,
+                                )
+                                .await?;
                             }
                         } else {
                             created += 1;
@@ -272,7 +404,15 @@ pub async fn import(db: &Db, actor: Option<UserId>, bytes: &[u8], locale: Locale
         errors.sort_by_key(|e| e.line);
         return Ok(ImportOutcome::Rejected(errors));
     }
-    super::repo::audit(&mut tx, actor, "org.import", "org", serde_json::json!({"created": created, "updated": updated}), now).await?;
+    super::repo::audit(
+        &mut tx,
+        actor,
+        "org.import",
+        "org",
+        serde_json::json!({"created": created, "updated": updated}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(ImportOutcome::Imported { created, updated })
 }
@@ -302,20 +442,29 @@ mod tests {
     #[test]
     fn unknown_header_and_empty_file_are_refused() {
         assert_eq!(parse(b"foo,bar\n1,2\n", Locale::En).unwrap_err()[0].line, 1);
-        assert!(parse(b"code,name,kind,parent_code\n", Locale::En).unwrap_err()[0].message.contains("no data rows"));
+        assert!(
+            parse(b"code,name,kind,parent_code\n", Locale::En).unwrap_err()[0]
+                .message
+                .contains("no data rows")
+        );
     }
 
     #[test]
     fn parents_defined_later_in_the_file_are_created_first() {
         let csv = "code,name,kind,parent_code\nA1,Amt,amt,FB1\nFB1,FB,fachbereich,D1\nD1,Dez,dezernat,STADT\n";
-        let Parsed::Units(rows) = parse(csv.as_bytes(), Locale::De).unwrap() else { panic!() };
+        let Parsed::Units(rows) = parse(csv.as_bytes(), Locale::De).unwrap() else {
+            panic!()
+        };
         let order: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
         assert_eq!(order, vec!["D1", "FB1", "A1"]);
     }
 
     #[test]
     fn user_roles_are_parsed_with_scopes() {
-        assert_eq!(parse_roles("employee; head@FB11").unwrap(), vec![(Role::Employee, None), (Role::Head, Some("FB11".into()))]);
+        assert_eq!(
+            parse_roles("employee; head@FB11").unwrap(),
+            vec![(Role::Employee, None), (Role::Head, Some("FB11".into()))]
+        );
         assert_eq!(parse_roles("head"), Err(Problem::ScopeRequired));
         assert_eq!(parse_roles("king"), Err(Problem::UnknownRole));
     }

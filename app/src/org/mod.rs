@@ -35,7 +35,13 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 5] = [UnitKind::City, UnitKind::Dezernat, UnitKind::Fachbereich, UnitKind::Amt, UnitKind::Betrieb];
+    pub const ALL: [UnitKind; 5] = [
+        UnitKind::City,
+        UnitKind::Dezernat,
+        UnitKind::Fachbereich,
+        UnitKind::Amt,
+        UnitKind::Betrieb,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

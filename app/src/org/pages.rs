@@ -11,12 +11,18 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-fn action_error<T: 'static>(value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static) -> Signal<Option<AppError>> {
+fn action_error<T: 'static>(
+    value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+) -> Signal<Option<AppError>> {
     Signal::derive(move || value().and_then(|r| r.err()))
 }
 
 /// `<option>`s for a unit select, indented by depth, with `selected` on the current one.
-fn unit_options(units: &[OrgUnit], selected: Option<i64>, skip_subtree_of: Option<&str>) -> impl IntoView {
+fn unit_options(
+    units: &[OrgUnit],
+    selected: Option<i64>,
+    skip_subtree_of: Option<&str>,
+) -> impl IntoView {
     units
         .iter()
         .filter(|u| skip_subtree_of.is_none_or(|p| !u.path.starts_with(p)))
@@ -58,7 +64,7 @@ fn Units() -> impl IntoView {
                         let depth = u.depth();
                         view! {
                             <tr class:inactive=!u.active>
-                                <td><span class="indent" style=format!("padding-left: {}em", depth * 1)>
+                                <td><span class="indent" style=format!("padding-left: {depth}em")>
                                     <a href=format!("/admin/units/{}", u.id.0)>{u.name.clone()}</a></span></td>
                                 <td>{u.code.clone()}</td>
                                 <td>{u.kind.label(locale)}</td>
@@ -184,9 +190,17 @@ fn Users() -> impl IntoView {
     let t = locale.texts();
     let query = use_query_map();
     let q = move || query.with(|m| m.get("q")).unwrap_or_default();
-    let page = move || query.with(|m| m.get("page").and_then(|p| p.parse::<i64>().ok())).unwrap_or(1).max(1);
+    let page = move || {
+        query
+            .with(|m| m.get("page").and_then(|p| p.parse::<i64>().ok()))
+            .unwrap_or(1)
+            .max(1)
+    };
     let save = ServerAction::<SaveUser>::new();
-    let users = Resource::new(move || (q(), page(), save.version().get()), |(q, page, _)| search_users(q, page));
+    let users = Resource::new(
+        move || (q(), page(), save.version().get()),
+        |(q, page, _)| search_users(q, page),
+    );
     let units = Resource::new(|| (), |_| list_units());
     let error = action_error(move || save.value().get());
     let created = move || save.value().get().and_then(|r| r.ok());
@@ -305,7 +319,14 @@ fn UserEdit() -> impl IntoView {
     let role = ServerAction::<ChangeRole>::new();
     let password = ServerAction::<SetUserPassword>::new();
     let detail = Resource::new(
-        move || (id(), save.version().get(), toggle.version().get(), role.version().get()),
+        move || {
+            (
+                id(),
+                save.version().get(),
+                toggle.version().get(),
+                role.version().get(),
+            )
+        },
         |(id, ..)| get_user(id),
     );
     let units = Resource::new(|| (), |_| list_units());
@@ -412,7 +433,10 @@ fn Import() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
-            if let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) {
+            if let Some(form) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            {
                 if let Ok(data) = web_sys::FormData::new_with_form(&form) {
                     upload.dispatch_local(data);
                 }

@@ -2,7 +2,7 @@
 //! types from `org`.
 use super::rules::{child_path, subtree_bounds, ValidUnit, ValidUser};
 use super::{OrgUnit, OrgUnitId, UnitKind, UserDetail, UserId, UserPage, UserSummary};
-use crate::auth::{session::grants, Role, RoleGrant, SessionUser};
+use crate::auth::{Role, RoleGrant, SessionUser};
 use crate::db::{Db, Tx};
 use crate::i18n::Locale;
 use chrono::{DateTime, Utc};
@@ -41,40 +41,60 @@ const UNIT_SELECT: &str = "SELECT u.id, u.parent_id, u.kind, u.code, u.name, u.p
   FROM org_unit u";
 
 pub async fn list_units(db: &Db) -> Result<Vec<OrgUnit>, sqlx::Error> {
-    let rows: Vec<UnitRow> = sqlx::query_as(&format!("{UNIT_SELECT} ORDER BY u.path")).fetch_all(db).await?;
+    let rows: Vec<UnitRow> = sqlx::query_as(&format!("{UNIT_SELECT} ORDER BY u.path"))
+        .fetch_all(db)
+        .await?;
     Ok(rows.into_iter().map(UnitRow::into_unit).collect())
 }
 
 pub async fn get_unit(db: &Db, id: OrgUnitId) -> Result<Option<OrgUnit>, sqlx::Error> {
-    let row: Option<UnitRow> = sqlx::query_as(&format!("{UNIT_SELECT} WHERE u.id = $1")).bind(id).fetch_optional(db).await?;
+    let row: Option<UnitRow> = sqlx::query_as(&format!("{UNIT_SELECT} WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
     Ok(row.map(UnitRow::into_unit))
 }
 
 /// (id, path, kind) of a unit, inside a write transaction.
-pub async fn unit_path(tx: &mut Tx, id: OrgUnitId) -> Result<Option<(String, UnitKind)>, sqlx::Error> {
-    let row: Option<(String, String)> = sqlx::query_as("SELECT path, kind FROM org_unit WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+pub async fn unit_path(
+    tx: &mut Tx,
+    id: OrgUnitId,
+) -> Result<Option<(String, UnitKind)>, sqlx::Error> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT path, kind FROM org_unit WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(row.map(|(p, k)| (p, UnitKind::parse(&k).unwrap_or(UnitKind::Amt))))
 }
 
-pub async fn unit_by_code(tx: &mut Tx, code: &str) -> Result<Option<(OrgUnitId, String)>, sqlx::Error> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, path FROM org_unit WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut **tx)
-        .await?;
+pub async fn unit_by_code(
+    tx: &mut Tx,
+    code: &str,
+) -> Result<Option<(OrgUnitId, String)>, sqlx::Error> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, path FROM org_unit WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(row.map(|(id, p)| (OrgUnitId(id), p)))
 }
 
 pub async fn root_exists(tx: &mut Tx) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM org_unit WHERE parent_id IS NULL").fetch_one(&mut **tx).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM org_unit WHERE parent_id IS NULL")
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(n > 0)
 }
 
 /// Inserts a unit under `parent_path` ("/" for the root) and returns its id. The path needs
 /// the id, so it is written in a second statement inside the same transaction.
-pub async fn insert_unit(tx: &mut Tx, unit: &ValidUnit, parent_path: &str, now: DateTime<Utc>) -> Result<OrgUnitId, sqlx::Error> {
+pub async fn insert_unit(
+    tx: &mut Tx,
+    unit: &ValidUnit,
+    parent_path: &str,
+    now: DateTime<Utc>,
+) -> Result<OrgUnitId, sqlx::Error> {
     let temp_path = format!("#new-{}", unit.code);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO org_unit (parent_id, kind, code, name, path, active, created_at, updated_at)
@@ -119,13 +139,15 @@ pub async fn update_unit(
     let new_path = child_path(new_parent_path, id);
     if new_path != old_path {
         let (lo, hi) = subtree_bounds(old_path);
-        sqlx::query("UPDATE org_unit SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4")
-            .bind(&new_path)
-            .bind(old_path.len() as i64 + 1)
-            .bind(&lo)
-            .bind(&hi)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE org_unit SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
+        )
+        .bind(&new_path)
+        .bind(old_path.len() as i64 + 1)
+        .bind(&lo)
+        .bind(&hi)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -142,7 +164,12 @@ pub async fn unit_has_active_members(tx: &mut Tx, id: OrgUnitId) -> Result<bool,
     Ok(n > 0)
 }
 
-pub async fn set_unit_active(tx: &mut Tx, id: OrgUnitId, active: bool, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn set_unit_active(
+    tx: &mut Tx,
+    id: OrgUnitId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE org_unit SET active = $1, updated_at = $2 WHERE id = $3")
         .bind(active)
         .bind(now)
@@ -163,27 +190,50 @@ pub struct LoginAccount {
 
 pub async fn find_login(db: &Db, email: &str) -> Result<Option<LoginAccount>, sqlx::Error> {
     let row: Option<(i64, Option<String>, bool)> =
-        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1").bind(email).fetch_optional(db).await?;
-    Ok(row.map(|(id, password_hash, active)| LoginAccount { id: UserId(id), password_hash, active }))
+        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(id, password_hash, active)| LoginAccount {
+        id: UserId(id),
+        password_hash,
+        active,
+    }))
 }
 
 pub async fn password_hash(db: &Db, id: UserId) -> Result<Option<String>, sqlx::Error> {
     let h: Option<Option<String>> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(db).await?;
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
     Ok(h.flatten())
 }
 
 pub async fn touch_last_login(db: &Db, id: UserId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(now).bind(id).execute(db).await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 pub async fn set_user_locale(db: &Db, id: UserId, locale: Locale) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale.code()).bind(id).execute(db).await?;
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale.code())
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
-pub async fn set_password_hash(db: &Db, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn set_password_hash(
+    db: &Db,
+    id: UserId,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
@@ -193,8 +243,19 @@ pub async fn set_password_hash(db: &Db, id: UserId, hash: &str, now: DateTime<Ut
     Ok(())
 }
 
-async fn role_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(ex: E, id: UserId) -> Result<Vec<RoleGrant>, sqlx::Error> {
-    let rows: Vec<(String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+#[derive(FromRow)]
+struct RoleRow {
+    role: String,
+    scope_unit_id: Option<i64>,
+    path: Option<String>,
+    name: Option<String>,
+}
+
+async fn role_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(
+    ex: E,
+    id: UserId,
+) -> Result<Vec<RoleGrant>, sqlx::Error> {
+    let rows: Vec<RoleRow> = sqlx::query_as(
         "SELECT r.role, r.scope_unit_id, u.path, u.name
            FROM user_role r LEFT JOIN org_unit u ON u.id = r.scope_unit_id
           WHERE r.user_id = $1 ORDER BY r.role, u.path",
@@ -202,16 +263,42 @@ async fn role_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(ex: E, 
     .bind(id)
     .fetch_all(ex)
     .await?;
-    Ok(grants(rows))
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(RoleGrant {
+                role: Role::parse(&r.role)?,
+                scope_unit_id: r.scope_unit_id.map(OrgUnitId),
+                scope_path: r.path,
+                scope_name: r.name,
+            })
+        })
+        .collect())
 }
 
 /// The active user with their roles and saved language, for the session middleware.
-pub async fn load_session_user(db: &Db, id: UserId) -> Result<Option<(SessionUser, Locale)>, sqlx::Error> {
+pub async fn load_session_user(
+    db: &Db,
+    id: UserId,
+) -> Result<Option<(SessionUser, Locale)>, sqlx::Error> {
     let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT display_name, email, locale FROM users WHERE id = $1 AND active").bind(id).fetch_optional(db).await?;
-    let Some((display_name, email, locale)) = row else { return Ok(None) };
+        sqlx::query_as("SELECT display_name, email, locale FROM users WHERE id = $1 AND active")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    let Some((display_name, email, locale)) = row else {
+        return Ok(None);
+    };
     let roles = role_grants(db, id).await?;
-    Ok(Some((SessionUser { id, display_name, email, roles }, Locale::parse(&locale).unwrap_or_default())))
+    Ok(Some((
+        SessionUser {
+            id,
+            display_name,
+            email,
+            roles,
+        },
+        Locale::parse(&locale).unwrap_or_default(),
+    )))
 }
 
 #[derive(FromRow)]
@@ -245,25 +332,55 @@ const USER_SELECT: &str = "SELECT p.id, p.email, p.display_name, p.personnel_no,
   FROM users p JOIN org_unit o ON o.id = p.org_unit_id";
 
 /// Case-insensitive search over name, email and personnel number, paged.
-pub async fn search_users(db: &Db, query: &str, page: i64, per_page: i64) -> Result<UserPage, sqlx::Error> {
-    let pattern = format!("%{}%", query.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+pub async fn search_users(
+    db: &Db,
+    query: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<UserPage, sqlx::Error> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let filter = "WHERE lower(p.display_name) LIKE $1 ESCAPE '\\' OR p.email LIKE $1 ESCAPE '\\' OR lower(coalesce(p.personnel_no, '')) LIKE $1 ESCAPE '\\'";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users p {filter}")).bind(&pattern).fetch_one(db).await?;
-    let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} {filter} ORDER BY p.display_name, p.id LIMIT $2 OFFSET $3"))
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users p {filter}"))
         .bind(&pattern)
-        .bind(per_page)
-        .bind((page.max(1) - 1) * per_page)
-        .fetch_all(db)
+        .fetch_one(db)
         .await?;
-    Ok(UserPage { items: rows.into_iter().map(UserRow::into_summary).collect(), total, page: page.max(1), per_page })
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "{USER_SELECT} {filter} ORDER BY p.display_name, p.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(&pattern)
+    .bind(per_page)
+    .bind((page.max(1) - 1) * per_page)
+    .fetch_all(db)
+    .await?;
+    Ok(UserPage {
+        items: rows.into_iter().map(UserRow::into_summary).collect(),
+        total,
+        page: page.max(1),
+        per_page,
+    })
 }
 
 pub async fn get_user(db: &Db, id: UserId) -> Result<Option<UserDetail>, sqlx::Error> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE p.id = $1")).bind(id).fetch_optional(db).await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let roles = role_grants(db, id).await?;
     let can_sign_in = password_hash(db, id).await?.is_some();
-    Ok(Some(UserDetail { user: row.into_summary(), roles, can_sign_in }))
+    Ok(Some(UserDetail {
+        user: row.into_summary(),
+        roles,
+        can_sign_in,
+    }))
 }
 
 /// Which of email / personnel number is used by someone other than `except`.
@@ -274,11 +391,12 @@ pub async fn identity_taken(
     except: Option<UserId>,
 ) -> Result<(bool, bool), sqlx::Error> {
     let except = except.map(|u| u.0).unwrap_or(-1);
-    let email_taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1 AND id <> $2")
-        .bind(email)
-        .bind(except)
-        .fetch_one(&mut **tx)
-        .await?;
+    let email_taken: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1 AND id <> $2")
+            .bind(email)
+            .bind(except)
+            .fetch_one(&mut **tx)
+            .await?;
     let pno_taken: i64 = match personnel_no {
         Some(p) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE personnel_no = $1 AND id <> $2")
@@ -292,7 +410,12 @@ pub async fn identity_taken(
     Ok((email_taken > 0, pno_taken > 0))
 }
 
-pub async fn insert_user(tx: &mut Tx, user: &ValidUser, password_hash: Option<&str>, now: DateTime<Utc>) -> Result<UserId, sqlx::Error> {
+pub async fn insert_user(
+    tx: &mut Tx,
+    user: &ValidUser,
+    password_hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<UserId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, display_name, personnel_no, org_unit_id, locale, password_hash, active, unit_since, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7, $7) RETURNING id",
@@ -310,7 +433,12 @@ pub async fn insert_user(tx: &mut Tx, user: &ValidUser, password_hash: Option<&s
 }
 
 /// Updates a user's master data; moving to another unit resets `unit_since`.
-pub async fn update_user(tx: &mut Tx, id: UserId, user: &ValidUser, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn update_user(
+    tx: &mut Tx,
+    id: UserId,
+    user: &ValidUser,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE users SET email = $1, display_name = $2, personnel_no = $3,
                 unit_since = CASE WHEN org_unit_id = $4 THEN unit_since ELSE $6 END,
@@ -330,16 +458,36 @@ pub async fn update_user(tx: &mut Tx, id: UserId, user: &ValidUser, now: DateTim
 }
 
 pub async fn user_exists(tx: &mut Tx, id: UserId) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(n > 0)
 }
 
-pub async fn set_user_active(tx: &mut Tx, id: UserId, active: bool, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3").bind(active).bind(now).bind(id).execute(&mut **tx).await?;
+pub async fn set_user_active(
+    tx: &mut Tx,
+    id: UserId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
+        .bind(active)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-pub async fn add_role(tx: &mut Tx, id: UserId, role: Role, scope: Option<OrgUnitId>, by: Option<UserId>, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+pub async fn add_role(
+    tx: &mut Tx,
+    id: UserId,
+    role: Role,
+    scope: Option<OrgUnitId>,
+    by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
     // ON CONFLICT DO NOTHING: granting a role twice is not an error, it is already granted.
     let res = sqlx::query(
         "INSERT INTO user_role (user_id, role, scope_unit_id, granted_at, granted_by) VALUES ($1, $2, $3, $4, $5)
@@ -355,7 +503,12 @@ pub async fn add_role(tx: &mut Tx, id: UserId, role: Role, scope: Option<OrgUnit
     Ok(res.rows_affected() > 0)
 }
 
-pub async fn remove_role(tx: &mut Tx, id: UserId, role: Role, scope: Option<OrgUnitId>) -> Result<bool, sqlx::Error> {
+pub async fn remove_role(
+    tx: &mut Tx,
+    id: UserId,
+    role: Role,
+    scope: Option<OrgUnitId>,
+) -> Result<bool, sqlx::Error> {
     let res = sqlx::query("DELETE FROM user_role WHERE user_id = $1 AND role = $2 AND COALESCE(scope_unit_id, 0) = $3")
         .bind(id)
         .bind(role.as_str())
@@ -366,29 +519,46 @@ pub async fn remove_role(tx: &mut Tx, id: UserId, role: Role, scope: Option<OrgU
 }
 
 pub async fn clear_roles(tx: &mut Tx, id: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM user_role WHERE user_id = $1").bind(id).execute(&mut **tx).await?;
-    Ok(())
-}
-
-pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await
-}
-
-/// Appends an entry to the audit log in the caller's transaction, so the entry exists if and
-/// only if the action it describes was committed.
-pub async fn audit(tx: &mut Tx, actor: Option<UserId>, action: &str, target: &str, details: serde_json::Value, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5)")
-        .bind(now)
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(details.to_string())
+    sqlx::query("DELETE FROM user_role WHERE user_id = $1")
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
+pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(db)
+        .await
+}
+
+/// Appends an entry to the audit log in the caller's transaction, so the entry exists if and
+/// only if the action it describes was committed.
+pub async fn audit(
+    tx: &mut Tx,
+    actor: Option<UserId>,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(now)
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(details.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub async fn find_login_in(tx: &mut Tx, email: &str) -> Result<Option<UserId>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(&mut **tx).await?;
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&mut **tx)
+        .await?;
     Ok(id.map(UserId))
 }

@@ -33,8 +33,13 @@ pub fn parse_email(raw: &str) -> Result<String, Problem> {
     let domain_ok = domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-    let local_ok = !local.is_empty() && !local.chars().any(|c| c.is_whitespace() || c == '@' || c == '<' || c == '>');
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    let local_ok = !local.is_empty()
+        && !local
+            .chars()
+            .any(|c| c.is_whitespace() || c == '@' || c == '<' || c == '>');
     if domain_ok && local_ok {
         Ok(s)
     } else {
@@ -61,7 +66,10 @@ pub fn parse_code(raw: &str) -> Result<String, Problem> {
         Err(Problem::Required)
     } else if s.chars().count() > CODE_MAX {
         Err(Problem::TooLong(CODE_MAX))
-    } else if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+    } else if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
         Err(Problem::InvalidCode)
     } else {
         Ok(s.to_owned())
@@ -102,19 +110,32 @@ pub struct ValidUnit {
 
 pub fn parse_unit(form: &UnitForm) -> Result<ValidUnit, Problems> {
     let mut problems = Problems::new();
-    let code = parse_code(&form.code).map_err(|p| problems.push(("code", p))).ok();
-    let name = parse_name(&form.name).map_err(|p| problems.push(("name", p))).ok();
-    let kind = UnitKind::parse(&form.kind).ok_or(Problem::UnknownKind).map_err(|p| problems.push(("kind", p))).ok();
-    let parent = parse_opt_id(&form.parent_id).map_err(|p| problems.push(("parent_id", p))).ok();
-    let id = parse_opt_id(&form.id).map_err(|p| problems.push(("id", p))).ok();
+    let code = parse_code(&form.code)
+        .map_err(|p| problems.push(("code", p)))
+        .ok();
+    let name = parse_name(&form.name)
+        .map_err(|p| problems.push(("name", p)))
+        .ok();
+    let kind = UnitKind::parse(&form.kind)
+        .ok_or(Problem::UnknownKind)
+        .map_err(|p| problems.push(("kind", p)))
+        .ok();
+    let parent = parse_opt_id(&form.parent_id)
+        .map_err(|p| problems.push(("parent_id", p)))
+        .ok();
+    let id = parse_opt_id(&form.id)
+        .map_err(|p| problems.push(("id", p)))
+        .ok();
     match (code, name, kind, parent, id) {
-        (Some(code), Some(name), Some(kind), Some(parent), Some(id)) if problems.is_empty() => Ok(ValidUnit {
-            id: id.map(OrgUnitId),
-            code,
-            name,
-            kind,
-            parent_id: parent.map(OrgUnitId),
-        }),
+        (Some(code), Some(name), Some(kind), Some(parent), Some(id)) if problems.is_empty() => {
+            Ok(ValidUnit {
+                id: id.map(OrgUnitId),
+                code,
+                name,
+                kind,
+                parent_id: parent.map(OrgUnitId),
+            })
+        }
         _ => Err(problems),
     }
 }
@@ -132,9 +153,15 @@ pub struct ValidUser {
 
 pub fn parse_user(form: &UserForm) -> Result<ValidUser, Problems> {
     let mut problems = Problems::new();
-    let email = parse_email(&form.email).map_err(|p| problems.push(("email", p))).ok();
-    let name = parse_name(&form.display_name).map_err(|p| problems.push(("display_name", p))).ok();
-    let pno = parse_personnel_no(&form.personnel_no).map_err(|p| problems.push(("personnel_no", p))).ok();
+    let email = parse_email(&form.email)
+        .map_err(|p| problems.push(("email", p)))
+        .ok();
+    let name = parse_name(&form.display_name)
+        .map_err(|p| problems.push(("display_name", p)))
+        .ok();
+    let pno = parse_personnel_no(&form.personnel_no)
+        .map_err(|p| problems.push(("personnel_no", p)))
+        .ok();
     let unit = match parse_opt_id(&form.org_unit_id) {
         Ok(Some(id)) => Some(OrgUnitId(id)),
         Ok(None) => {
@@ -154,7 +181,9 @@ pub fn parse_user(form: &UserForm) -> Result<ValidUser, Problems> {
             None
         })
     };
-    let id = parse_opt_id(&form.id).map_err(|p| problems.push(("id", p))).ok();
+    let id = parse_opt_id(&form.id)
+        .map_err(|p| problems.push(("id", p)))
+        .ok();
     let password = if form.password.is_empty() {
         None
     } else {
@@ -164,9 +193,22 @@ pub fn parse_user(form: &UserForm) -> Result<ValidUser, Problems> {
         Some(form.password.clone())
     };
     match (email, name, pno, unit, locale, id) {
-        (Some(email), Some(display_name), Some(personnel_no), Some(org_unit_id), Some(locale), Some(id)) if problems.is_empty() => {
-            Ok(ValidUser { id: id.map(UserId), email, display_name, personnel_no, org_unit_id, locale, password })
-        }
+        (
+            Some(email),
+            Some(display_name),
+            Some(personnel_no),
+            Some(org_unit_id),
+            Some(locale),
+            Some(id),
+        ) if problems.is_empty() => Ok(ValidUser {
+            id: id.map(UserId),
+            email,
+            display_name,
+            personnel_no,
+            org_unit_id,
+            locale,
+            password,
+        }),
         _ => Err(problems),
     }
 }
@@ -196,7 +238,11 @@ pub fn is_in_subtree(path: &str, root_path: &str) -> bool {
 
 /// Where a unit may sit: the city is the only root; nothing moves under its own subtree.
 /// `own_path` is the unit's current path when it already exists.
-pub fn check_placement(kind: UnitKind, parent_path: Option<&str>, own_path: Option<&str>) -> Result<(), Problem> {
+pub fn check_placement(
+    kind: UnitKind,
+    parent_path: Option<&str>,
+    own_path: Option<&str>,
+) -> Result<(), Problem> {
     match (kind, parent_path) {
         (UnitKind::City, Some(_)) => Err(Problem::CityMustBeRoot),
         (UnitKind::City, None) => Ok(()),
@@ -214,12 +260,18 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_lowercased_and_checked() {
-        assert_eq!(parse_email("  Anna.Schmidt@Musterstadt.DE "), Ok("anna.schmidt@musterstadt.de".into()));
+        assert_eq!(
+            parse_email("  Anna.Schmidt@Musterstadt.DE "),
+            Ok("anna.schmidt@musterstadt.de".into())
+        );
         assert_eq!(parse_email(""), Err(Problem::Required));
         assert_eq!(parse_email("anna"), Err(Problem::InvalidEmail));
         assert_eq!(parse_email("anna@localhost"), Err(Problem::InvalidEmail));
         assert_eq!(parse_email("a b@x.de"), Err(Problem::InvalidEmail));
-        assert_eq!(parse_email(&format!("{}@x.de", "a".repeat(260))), Err(Problem::TooLong(EMAIL_MAX)));
+        assert_eq!(
+            parse_email(&format!("{}@x.de", "a".repeat(260))),
+            Err(Problem::TooLong(EMAIL_MAX))
+        );
     }
 
     #[test]
@@ -234,7 +286,13 @@ mod tests {
 
     #[test]
     fn unit_form_reports_every_bad_field_at_once() {
-        let form = UnitForm { code: "".into(), name: " ".into(), kind: "castle".into(), parent_id: "x".into(), id: "".into() };
+        let form = UnitForm {
+            code: "".into(),
+            name: " ".into(),
+            kind: "castle".into(),
+            parent_id: "x".into(),
+            id: "".into(),
+        };
         let problems = parse_unit(&form).unwrap_err();
         let fields: Vec<_> = problems.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, vec!["code", "name", "kind", "parent_id"]);
@@ -242,7 +300,12 @@ mod tests {
 
     #[test]
     fn user_form_needs_unit_and_a_long_enough_password() {
-        let form = UserForm { email: "x@y.de".into(), display_name: "X".into(), password: "short".into(), ..Default::default() };
+        let form = UserForm {
+            email: "x@y.de".into(),
+            display_name: "X".into(),
+            password: "short".into(),
+            ..Default::default()
+        };
         let problems = parse_user(&form).unwrap_err();
         assert!(problems.contains(&("org_unit_id", Problem::Required)));
         assert!(problems.contains(&("password", Problem::TooShort(10))));
@@ -257,18 +320,33 @@ mod tests {
             assert!(p >= lo.as_str() && p < hi.as_str(), "{p} should be inside");
         }
         for p in outside {
-            assert!(!(p >= lo.as_str() && p < hi.as_str()), "{p} should be outside");
+            assert!(
+                !(p >= lo.as_str() && p < hi.as_str()),
+                "{p} should be outside"
+            );
         }
     }
 
     #[test]
     fn a_unit_cannot_move_under_its_own_descendant() {
-        assert_eq!(check_placement(UnitKind::Amt, Some("/1/4/17/"), Some("/1/4/")), Err(Problem::CycleInTree));
-        assert_eq!(check_placement(UnitKind::Amt, Some("/1/4/"), Some("/1/4/")), Err(Problem::CycleInTree));
+        assert_eq!(
+            check_placement(UnitKind::Amt, Some("/1/4/17/"), Some("/1/4/")),
+            Err(Problem::CycleInTree)
+        );
+        assert_eq!(
+            check_placement(UnitKind::Amt, Some("/1/4/"), Some("/1/4/")),
+            Err(Problem::CycleInTree)
+        );
         assert!(check_placement(UnitKind::Amt, Some("/1/5/"), Some("/1/4/")).is_ok());
         assert!(check_placement(UnitKind::Amt, Some("/1/40/"), Some("/1/4/")).is_ok());
-        assert_eq!(check_placement(UnitKind::City, Some("/1/"), None), Err(Problem::CityMustBeRoot));
-        assert_eq!(check_placement(UnitKind::Amt, None, None), Err(Problem::RootMustBeCity));
+        assert_eq!(
+            check_placement(UnitKind::City, Some("/1/"), None),
+            Err(Problem::CityMustBeRoot)
+        );
+        assert_eq!(
+            check_placement(UnitKind::Amt, None, None),
+            Err(Problem::RootMustBeCity)
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ mod prelude {
 }
 
 pub const USERS_PER_PAGE: i64 = 25;
+/// Largest CSV accepted by the upload form (the CLI has no limit).
+pub const MAX_UPLOAD_MB: usize = 5;
 
 #[server(prefix = "/fn", endpoint = "org/list_units")]
 pub async fn list_units() -> Result<Vec<OrgUnit>, AppError> {
@@ -31,7 +33,9 @@ pub async fn get_unit(id: i64) -> Result<OrgUnit, AppError> {
     use prelude::*;
     respond(async move {
         require_role(Role::Admin)?;
-        repo::get_unit(&app_state().db, OrgUnitId(id)).await?.ok_or(AppError::NotFound)
+        repo::get_unit(&app_state().db, OrgUnitId(id))
+            .await?
+            .ok_or(AppError::NotFound)
     })
     .await
 }
@@ -53,7 +57,14 @@ pub async fn set_unit_active(id: i64, active: bool) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        service::set_unit_active(&app_state().db, Some(admin.id), OrgUnitId(id), active, ctx().locale).await
+        service::set_unit_active(
+            &app_state().db,
+            Some(admin.id),
+            OrgUnitId(id),
+            active,
+            ctx().locale,
+        )
+        .await
     })
     .await
 }
@@ -74,7 +85,9 @@ pub async fn get_user(id: i64) -> Result<UserDetail, AppError> {
     use prelude::*;
     respond(async move {
         require_role(Role::Admin)?;
-        repo::get_user(&app_state().db, UserId(id)).await?.ok_or(AppError::NotFound)
+        repo::get_user(&app_state().db, UserId(id))
+            .await?
+            .ok_or(AppError::NotFound)
     })
     .await
 }
@@ -104,18 +117,35 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<(), AppError> {
 
 /// Grants (`grant = true`) or revokes a role; `scope_unit_id` is empty for city-wide roles.
 #[server(prefix = "/fn", endpoint = "org/change_role")]
-pub async fn change_role(user_id: i64, role: String, scope_unit_id: String, grant: bool) -> Result<(), AppError> {
+pub async fn change_role(
+    user_id: i64,
+    role: String,
+    scope_unit_id: String,
+    grant: bool,
+) -> Result<(), AppError> {
     use crate::i18n::Problem;
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
         let locale = ctx().locale;
-        let role = Role::parse(&role).ok_or_else(|| AppError::field("role", Problem::UnknownRole.message(locale)))?;
+        let role = Role::parse(&role)
+            .ok_or_else(|| AppError::field("role", Problem::UnknownRole.message(locale)))?;
         let scope = match scope_unit_id.trim() {
             "" => None,
-            s => Some(OrgUnitId(s.parse().map_err(|_| AppError::field("scope_unit_id", Problem::UnknownUnit.message(locale)))?)),
+            s => Some(OrgUnitId(s.parse().map_err(|_| {
+                AppError::field("scope_unit_id", Problem::UnknownUnit.message(locale))
+            })?)),
         };
-        service::change_role(&app_state().db, Some(admin.id), UserId(user_id), role, scope, grant, locale).await
+        service::change_role(
+            &app_state().db,
+            Some(admin.id),
+            UserId(user_id),
+            role,
+            scope,
+            grant,
+            locale,
+        )
+        .await
     })
     .await
 }
@@ -126,7 +156,15 @@ pub async fn set_user_password(id: i64, new_password: String) -> Result<(), AppE
     respond(async move {
         let admin = require_role(Role::Admin)?;
         let state = app_state();
-        service::set_password(&state.db, &state.passwords, Some(admin.id), UserId(id), &new_password, ctx().locale).await
+        service::set_password(
+            &state.db,
+            &state.passwords,
+            Some(admin.id),
+            UserId(id),
+            &new_password,
+            ctx().locale,
+        )
+        .await
     })
     .await
 }
@@ -145,6 +183,11 @@ pub async fn import_org(data: MultipartData) -> Result<ImportOutcome, AppError> 
             }
             while let Ok(Some(chunk)) = field.chunk().await {
                 bytes.extend_from_slice(&chunk);
+                if bytes.len() > MAX_UPLOAD_MB * 1024 * 1024 {
+                    let msg =
+                        crate::i18n::Problem::FileTooLarge(MAX_UPLOAD_MB).message(ctx().locale);
+                    return Err(AppError::field("file", msg));
+                }
             }
         }
         super::import::import(&app_state().db, Some(admin.id), &bytes, ctx().locale).await

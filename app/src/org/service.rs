@@ -14,7 +14,11 @@ use chrono::Utc;
 use serde_json::json;
 
 /// Checks placement rules against the stored tree and returns the new parent's path.
-async fn placement(tx: &mut Tx, unit: &ValidUnit, own_path: Option<&str>) -> Result<Result<String, Problem>, sqlx::Error> {
+async fn placement(
+    tx: &mut Tx,
+    unit: &ValidUnit,
+    own_path: Option<&str>,
+) -> Result<Result<String, Problem>, sqlx::Error> {
     let parent_path = match unit.parent_id {
         Some(pid) => match repo::unit_path(tx, pid).await? {
             Some((path, _)) => Some(path),
@@ -32,7 +36,12 @@ async fn placement(tx: &mut Tx, unit: &ValidUnit, own_path: Option<&str>) -> Res
 }
 
 /// Creates (no id) or updates a unit, including moving it with its subtree.
-pub async fn save_unit(db: &Db, actor: Option<UserId>, unit: ValidUnit, locale: Locale) -> Result<OrgUnitId, AppError> {
+pub async fn save_unit(
+    db: &Db,
+    actor: Option<UserId>,
+    unit: ValidUnit,
+    locale: Locale,
+) -> Result<OrgUnitId, AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     let id = save_unit_in(&mut tx, actor, &unit, now)
@@ -75,30 +84,67 @@ pub async fn save_unit_in(
     let id = match existing {
         Some((id, old_path)) => {
             repo::update_unit(tx, id, unit, &old_path, &parent_path, now).await?;
-            repo::audit(tx, actor, "unit.update", &format!("unit:{}", id.0), json!({"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}), now).await?;
+            repo::audit(
+                tx,
+                actor,
+                "unit.update",
+                &format!("unit:{}", id.0),
+                json!({"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}),
+                now,
+            )
+            .await?;
             id
         }
         None => {
             let id = repo::insert_unit(tx, unit, &parent_path, now).await?;
-            repo::audit(tx, actor, "unit.create", &format!("unit:{}", id.0), json!({"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}), now).await?;
+            repo::audit(
+                tx,
+                actor,
+                "unit.create",
+                &format!("unit:{}", id.0),
+                json!({"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}),
+                now,
+            )
+            .await?;
             id
         }
     };
     Ok(Ok(id))
 }
 
-pub async fn set_unit_active(db: &Db, actor: Option<UserId>, id: OrgUnitId, active: bool, locale: Locale) -> Result<(), AppError> {
+pub async fn set_unit_active(
+    db: &Db,
+    actor: Option<UserId>,
+    id: OrgUnitId,
+    active: bool,
+    locale: Locale,
+) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     if repo::unit_path(&mut tx, id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     if !active && repo::unit_has_active_members(&mut tx, id).await? {
-        return Err(AppError::field("active", Problem::UnitHasActiveMembers.message(locale)));
+        return Err(AppError::field(
+            "active",
+            Problem::UnitHasActiveMembers.message(locale),
+        ));
     }
     repo::set_unit_active(&mut tx, id, active, now).await?;
-    let action = if active { "unit.reactivate" } else { "unit.deactivate" };
-    repo::audit(&mut tx, actor, action, &format!("unit:{}", id.0), json!({}), now).await?;
+    let action = if active {
+        "unit.reactivate"
+    } else {
+        "unit.deactivate"
+    };
+    repo::audit(
+        &mut tx,
+        actor,
+        action,
+        &format!("unit:{}", id.0),
+        json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -138,7 +184,8 @@ pub async fn save_user_in(
             return Ok(Err(vec![("id", Problem::Required)]));
         }
     }
-    let (email_taken, pno_taken) = repo::identity_taken(tx, &user.email, user.personnel_no.as_deref(), user.id).await?;
+    let (email_taken, pno_taken) =
+        repo::identity_taken(tx, &user.email, user.personnel_no.as_deref(), user.id).await?;
     if email_taken {
         problems.push(("email", Problem::DuplicateEmail));
     }
@@ -155,22 +202,47 @@ pub async fn save_user_in(
     let id = match user.id {
         Some(id) => {
             repo::update_user(tx, id, user, now).await?;
-            repo::audit(tx, actor, "user.update", &format!("user:{}", id.0), details, now).await?;
+            repo::audit(
+                tx,
+                actor,
+                "user.update",
+                &format!("user:{}", id.0),
+                details,
+                now,
+            )
+            .await?;
             id
         }
         None => {
             let id = repo::insert_user(tx, user, password_hash, now).await?;
             repo::add_role(tx, id, Role::Employee, None, actor, now).await?;
-            repo::audit(tx, actor, "user.create", &format!("user:{}", id.0), details, now).await?;
+            repo::audit(
+                tx,
+                actor,
+                "user.create",
+                &format!("user:{}", id.0),
+                details,
+                now,
+            )
+            .await?;
             id
         }
     };
     Ok(Ok(id))
 }
 
-pub async fn set_user_active(db: &Db, actor: UserId, id: UserId, active: bool, locale: Locale) -> Result<(), AppError> {
+pub async fn set_user_active(
+    db: &Db,
+    actor: UserId,
+    id: UserId,
+    active: bool,
+    locale: Locale,
+) -> Result<(), AppError> {
     if actor == id && !active {
-        return Err(AppError::field("active", Problem::CannotDeactivateSelf.message(locale)));
+        return Err(AppError::field(
+            "active",
+            Problem::CannotDeactivateSelf.message(locale),
+        ));
     }
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
@@ -178,8 +250,20 @@ pub async fn set_user_active(db: &Db, actor: UserId, id: UserId, active: bool, l
         return Err(AppError::NotFound);
     }
     repo::set_user_active(&mut tx, id, active, now).await?;
-    let action = if active { "user.reactivate" } else { "user.deactivate" };
-    repo::audit(&mut tx, Some(actor), action, &format!("user:{}", id.0), json!({}), now).await?;
+    let action = if active {
+        "user.reactivate"
+    } else {
+        "user.deactivate"
+    };
+    repo::audit(
+        &mut tx,
+        Some(actor),
+        action,
+        &format!("user:{}", id.0),
+        json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -195,7 +279,8 @@ pub async fn change_role(
     grant: bool,
     locale: Locale,
 ) -> Result<(), AppError> {
-    check_role_scope(role, scope.is_some()).map_err(|p| AppError::field("scope_unit_id", p.message(locale)))?;
+    check_role_scope(role, scope.is_some())
+        .map_err(|p| AppError::field("scope_unit_id", p.message(locale)))?;
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     if !repo::user_exists(&mut tx, id).await? {
@@ -203,7 +288,10 @@ pub async fn change_role(
     }
     if let Some(unit) = scope {
         if repo::unit_path(&mut tx, unit).await?.is_none() {
-            return Err(AppError::field("scope_unit_id", Problem::UnknownUnit.message(locale)));
+            return Err(AppError::field(
+                "scope_unit_id",
+                Problem::UnknownUnit.message(locale),
+            ));
         }
     }
     let changed = if grant {
@@ -212,15 +300,34 @@ pub async fn change_role(
         repo::remove_role(&mut tx, id, role, scope).await?
     };
     if changed {
-        let action = if grant { "user.role_grant" } else { "user.role_revoke" };
-        repo::audit(&mut tx, actor, action, &format!("user:{}", id.0), json!({"role": role.as_str(), "scope_unit_id": scope}), now).await?;
+        let action = if grant {
+            "user.role_grant"
+        } else {
+            "user.role_revoke"
+        };
+        repo::audit(
+            &mut tx,
+            actor,
+            action,
+            &format!("user:{}", id.0),
+            json!({"role": role.as_str(), "scope_unit_id": scope}),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
 /// Sets a password (admin reset, CLI, or the user's own change after verification).
-pub async fn set_password(db: &Db, passwords: &PasswordService, actor: Option<UserId>, id: UserId, password: &str, locale: Locale) -> Result<(), AppError> {
+pub async fn set_password(
+    db: &Db,
+    passwords: &PasswordService,
+    actor: Option<UserId>,
+    id: UserId,
+    password: &str,
+    locale: Locale,
+) -> Result<(), AppError> {
     check_new_password(password).map_err(|p| AppError::field("new_password", p.message(locale)))?;
     let hash = passwords.hash(password).await;
     let now = Utc::now();
@@ -234,7 +341,15 @@ pub async fn set_password(db: &Db, passwords: &PasswordService, actor: Option<Us
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    repo::audit(&mut tx, actor, "user.password_set", &format!("user:{}", id.0), json!({}), now).await?;
+    repo::audit(
+        &mut tx,
+        actor,
+        "user.password_set",
+        &format!("user:{}", id.0),
+        json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -52,12 +52,21 @@ impl TestApp {
     async fn start(dir: Arc<tempfile::TempDir>, db_path: PathBuf, settings: Settings) -> TestApp {
         let config = test_config(&db_path, settings);
         let db = server::open_database(&config).await.unwrap();
-        let app = server::Application::build(config, db.clone()).await.unwrap();
+        let app = server::Application::build(config, db.clone())
+            .await
+            .unwrap();
         let addr = app.addr;
         let server = tokio::spawn(async move {
             app.run().await.unwrap();
         });
-        TestApp { addr, base: format!("http://{addr}"), db_path, db, _dir: dir, server }
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            db_path,
+            db,
+            _dir: dir,
+            server,
+        }
     }
 
     /// Stops this server and starts a new one on the same database file (a restart).
@@ -78,11 +87,21 @@ impl TestApp {
     pub fn client(&self) -> Client {
         let mut headers = HeaderMap::new();
         headers.insert(ORIGIN, HeaderValue::from_str(&self.base).unwrap());
-        Client::builder().cookie_store(true).redirect(redirect::Policy::none()).default_headers(headers).build().unwrap()
+        Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     pub async fn login(&self, client: &Client, (email, password): (&str, &str)) -> Response {
-        client.post(self.url("/auth/login")).form(&[("email", email), ("password", password)]).send().await.unwrap()
+        client
+            .post(self.url("/auth/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn logged_in(&self, who: (&str, &str)) -> Client {
@@ -93,8 +112,18 @@ impl TestApp {
     }
 
     /// Calls a server function with form-encoded arguments, returning status and JSON body.
-    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        let res = client.post(self.url(&format!("/fn/{endpoint}"))).form(form).send().await.unwrap();
+    pub async fn call(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let res = client
+            .post(self.url(&format!("/fn/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         let status = res.status();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -108,15 +137,28 @@ impl TestApp {
 
     /// GET a page as a browser navigation does (Accept: text/html).
     pub async fn page(&self, client: &Client, path: &str) -> Response {
-        client.get(self.url(path)).header("accept", "text/html,application/xhtml+xml").send().await.unwrap()
+        client
+            .get(self.url(path))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn unit_id(&self, code: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM org_unit WHERE code = $1").bind(code).fetch_one(&self.db).await.unwrap()
+        sqlx::query_scalar("SELECT id FROM org_unit WHERE code = $1")
+            .bind(code)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 
     pub async fn user_id(&self, email: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&self.db).await.unwrap()
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -125,7 +167,10 @@ impl TestApp {
 }
 
 pub fn location(res: &Response) -> String {
-    res.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    res.headers()
+        .get(LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 /// The message a validation error gives for `field`.

@@ -1,0 +1,28 @@
+# The two commands of the README. Both install whatever is missing first (idempotent).
+#   make run   – build and start the portal on the embedded SQLite file with the demo city
+#   make test  – run every test: Rust unit + integration tests and the Playwright suite
+#
+# Compiled artefacts live outside the clone so repeated runs (and CI) reuse them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/rundschreiben/target
+# cargo-leptos picks up wasm-opt from PATH: the npm binaryen (never Debian's, see README).
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export LEPTOS_SITE_ROOT ?= $(CURDIR)/target/site
+
+.PHONY: run test tools build-release rust-tests e2e
+
+tools:
+	./.ci/install-tools
+
+build-release: tools
+	cargo leptos build --release
+
+run: build-release
+	$(CARGO_TARGET_DIR)/release/server serve --demo
+
+rust-tests: tools
+	cargo test --workspace
+
+e2e: build-release
+	cd end2end && npx playwright test
+
+test: rust-tests e2e

@@ -1,0 +1,58 @@
+import { test, expect, hydrated, signIn, expectAccessible, ADMIN, PUBLISHER, AUDITOR, HEAD, EMPLOYEE } from './helpers';
+
+test('a wrong password is refused with a German message and the email kept', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('E-Mail-Adresse').fill('admin@musterstadt.de');
+  await page.getByLabel('Passwort').fill('falsches-passwort');
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await expect(page.getByRole('alert')).toContainText('E-Mail-Adresse oder Passwort ist falsch');
+  await expect(page.getByLabel('E-Mail-Adresse')).toHaveValue('admin@musterstadt.de');
+  await expectAccessible(page);
+});
+
+test('each demo role signs in and sees its navigation', async ({ page }) => {
+  for (const who of [ADMIN, PUBLISHER, AUDITOR, HEAD, EMPLOYEE]) {
+    await signIn(page, who);
+    const nav = page.getByRole('navigation', { name: 'Hauptnavigation' });
+    await expect(nav.getByRole('link', { name: 'Start' })).toBeVisible();
+    await expect(nav.getByRole('link', { name: 'Mein Profil' })).toBeVisible();
+    const adminLinks = nav.getByRole('link', { name: 'Benutzer' });
+    await expect(adminLinks).toHaveCount(who === ADMIN ? 1 : 0);
+    await page.getByRole('button', { name: 'Abmelden' }).click();
+    await expect(page.getByRole('status')).toContainText('Sie wurden abgemeldet.');
+  }
+});
+
+test('home and profile pages are accessible and the profile lists the roles', async ({ page }) => {
+  await signIn(page, HEAD);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Petra Hoffmann');
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'Mein Profil' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Mein Profil');
+  await expect(page.getByText('Leitung – Bürgeramt')).toBeVisible();
+  await expectAccessible(page);
+});
+
+test('the language switch turns the pages English and back', async ({ page }) => {
+  await signIn(page, EMPLOYEE);
+  await page.getByRole('button', { name: /English/ }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Due for acknowledgment' })).toBeVisible();
+  await page.getByRole('link', { name: 'My profile' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('My profile');
+  await expectAccessible(page);
+  await page.getByRole('button', { name: /Deutsch/ }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Mein Profil');
+});
+
+test('a skip link leads to the main content', async ({ page }) => {
+  await signIn(page, EMPLOYEE);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Zum Inhalt springen' });
+  await expect(skip).toBeFocused();
+  await skip.press('Enter');
+  await expect(page.locator('main')).toBeFocused();
+});
