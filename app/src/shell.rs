@@ -45,7 +45,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title formatter=move |page: String| if page.is_empty() { t.app_name.to_string() } else { format!("{page} – {}", t.app_name) }/>
         <Router>
-            <a class="skip-link" href="#main">{t.skip_to_content}</a>
+            <a class="skip-link" href="#main" rel="external">{t.skip_to_content}</a>
             <Header/>
             <main id="main" tabindex="-1">
                 // Async SSR: every page arrives complete, so it works without JavaScript.

@@ -56,3 +56,14 @@ test('a skip link leads to the main content', async ({ page }) => {
   await skip.press('Enter');
   await expect(page.locator('main')).toBeFocused();
 });
+
+test('pages are readable on a phone without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await signIn(page, ADMIN);
+  for (const path of ['/', '/profile', '/admin/units', '/admin/users']) {
+    await page.goto(path);
+    await hydrated(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+  }
+});

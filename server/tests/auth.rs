@@ -327,3 +327,26 @@ async fn pages_need_sign_in_and_admin_pages_need_the_admin_role() {
         "server-rendered list works without JS"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_email_costs_about_as_much_time_as_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let time = |email: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            let start = std::time::Instant::now();
+            for _ in 0..3 {
+                app.login(c, (email, "falsch-falsch-falsch")).await;
+            }
+            start.elapsed()
+        }
+    };
+    let wrong_password = time("admin@musterstadt.de").await;
+    let unknown_user = time("niemand@musterstadt.de").await;
+    // Without the dummy hash an unknown user answers ~100x faster; allow generous noise.
+    assert!(
+        unknown_user * 2 > wrong_password,
+        "unknown {unknown_user:?} vs wrong {wrong_password:?}"
+    );
+}

@@ -1,0 +1,115 @@
+//! The admin CLI, run as the real binary against a fresh database file.
+use std::process::Command;
+
+fn server(db: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("RUST_LOG", "error");
+    cmd
+}
+
+#[test]
+fn a_real_deployment_starts_with_import_and_create_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let units = dir.path().join("units.csv");
+    std::fs::write(&units, "code,name,kind,parent_code\nSTADT,Stadt Beispielstadt,city,\nFB11,Personal und Organisation,fachbereich,D1\nD1,Dezernat I,dezernat,STADT\n").unwrap();
+    let out = server(&db)
+        .args(["import-org", units.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 created"));
+
+    // A bad file is refused with line numbers and exit code 2.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "email,display_name,personnel_no,unit_code,locale,roles\nx@beispielstadt.de,X,,NOPE,de,\nkaputt,Y,,FB11,de,\n").unwrap();
+    let out = server(&db)
+        .args(["import-org", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3: email"), "{err}");
+    // Once the rows parse, the database checks name the unknown unit.
+    std::fs::write(
+        &bad,
+        "email,display_name,personnel_no,unit_code,locale,roles\nx@beispielstadt.de,X,,NOPE,de,\n",
+    )
+    .unwrap();
+    let out = server(&db)
+        .args(["import-org", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: unit_code"));
+
+    let out = server(&db)
+        .args([
+            "create-user",
+            "--email",
+            "it@beispielstadt.de",
+            "--name",
+            "IT Admin",
+            "--unit",
+            "FB11",
+            "--role",
+            "admin",
+            "--password-env",
+            "PW",
+        ])
+        .env("PW", "sehr-geheim-2026")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Same email again is refused with the reason.
+    let out = server(&db)
+        .args([
+            "create-user",
+            "--email",
+            "it@beispielstadt.de",
+            "--name",
+            "Again",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already taken"));
+    // Without --password-env a password is generated and shown once.
+    let out = server(&db)
+        .args([
+            "create-user",
+            "--email",
+            "aud@beispielstadt.de",
+            "--name",
+            "Auditor",
+            "--role",
+            "auditor",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Initial password (shown once): "));
+    // seed-demo refuses a database that is in use.
+    let out = server(&db).arg("seed-demo").output().unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "migrate", "create-user", "import-org", "seed-demo"] {
+        assert!(help.contains(cmd), "{cmd} missing in --help");
+    }
+}
