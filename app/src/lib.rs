@@ -3,7 +3,12 @@
 //! feature so that none of it reaches the wasm bundle.
 #![recursion_limit = "256"]
 
+pub mod acknowledgments;
 pub mod auth;
+pub mod circulars;
+pub mod devices;
+mod enums;
+pub mod time;
 pub mod context;
 pub mod error;
 mod home;

@@ -1,0 +1,392 @@
+//! SQL of the circulars domain.
+use super::rules::ValidCircular;
+use super::{AckCounts, AppPlatform, AudienceUnit, ChangeKind, CircularId, CircularSummary, ProhibitedApp, VersionId, VersionStatus, VersionView};
+use crate::db::{Db, Tx};
+use crate::org::{OrgUnitId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+
+/// SQL condition "user `u` (with unit row `uo`) is in the audience of version `v`".
+/// Membership is evaluated against the current org tree, so people who move into an
+/// audience unit are included and people who leave it are not.
+pub const IN_AUDIENCE: &str = "(v.whole_city OR EXISTS (
+    SELECT 1 FROM circular_audience a JOIN org_unit au ON au.id = a.org_unit_id
+     WHERE a.version_id = v.id
+       AND (a.org_unit_id = u.org_unit_id OR (a.include_subunits AND substr(uo.path, 1, length(au.path)) = au.path))))";
+
+/// SQL condition "user `u` has an acknowledgment that counts for version `v`".
+pub const HAS_VALID_ACK: &str = "EXISTS (
+    SELECT 1 FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id
+     WHERE k.user_id = u.id AND kv.circular_id = v.circular_id AND kv.version_no >= v.ack_basis_no)";
+
+pub async fn number_taken(tx: &mut Tx, number: &str, except: Option<CircularId>) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circular WHERE number = $1 AND id <> $2")
+        .bind(number)
+        .bind(except.map(|c| c.0).unwrap_or(-1))
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn insert_circular(tx: &mut Tx, number: &str, by: UserId, now: DateTime<Utc>) -> Result<CircularId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar("INSERT INTO circular (number, created_by, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(number)
+        .bind(by)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(CircularId(id))
+}
+
+pub async fn set_number(tx: &mut Tx, id: CircularId, number: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE circular SET number = $1 WHERE id = $2").bind(number).bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_version(
+    tx: &mut Tx,
+    circular: CircularId,
+    version_no: i64,
+    c: &ValidCircular,
+    kind: ChangeKind,
+    author: UserId,
+    now: DateTime<Utc>,
+) -> Result<VersionId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO circular_version (circular_id, version_no, title, summary, body_md, change_kind, effective_on, ack_deadline,
+                                       whole_city, status, author_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $11) RETURNING id",
+    )
+    .bind(circular)
+    .bind(version_no)
+    .bind(&c.title)
+    .bind(&c.summary)
+    .bind(&c.body_md)
+    .bind(kind.as_str())
+    .bind(c.effective_on)
+    .bind(c.ack_deadline)
+    .bind(c.whole_city)
+    .bind(author)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let id = VersionId(id);
+    replace_audience_and_apps(tx, id, c).await?;
+    Ok(id)
+}
+
+pub async fn update_version(tx: &mut Tx, id: VersionId, c: &ValidCircular, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE circular_version SET title = $1, summary = $2, body_md = $3, effective_on = $4, ack_deadline = $5, whole_city = $6, updated_at = $7
+          WHERE id = $8",
+    )
+    .bind(&c.title)
+    .bind(&c.summary)
+    .bind(&c.body_md)
+    .bind(c.effective_on)
+    .bind(c.ack_deadline)
+    .bind(c.whole_city)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    replace_audience_and_apps(tx, id, c).await
+}
+
+async fn replace_audience_and_apps(tx: &mut Tx, id: VersionId, c: &ValidCircular) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM circular_audience WHERE version_id = $1").bind(id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM prohibited_app WHERE version_id = $1").bind(id).execute(&mut **tx).await?;
+    for (unit, sub) in &c.audience {
+        sqlx::query("INSERT INTO circular_audience (version_id, org_unit_id, include_subunits) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(unit)
+            .bind(sub)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for app in &c.apps {
+        sqlx::query("INSERT INTO prohibited_app (version_id, platform, app_identifier, display_name) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(app.platform.as_str())
+            .bind(&app.app_identifier)
+            .bind(&app.display_name)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct VersionMeta {
+    pub circular_id: CircularId,
+    pub version_no: i64,
+    pub status: String,
+    pub author_id: UserId,
+    pub change_kind: String,
+}
+
+impl VersionMeta {
+    pub fn status(&self) -> VersionStatus {
+        VersionStatus::parse(&self.status).unwrap_or(VersionStatus::Draft)
+    }
+}
+
+pub async fn meta(tx: &mut Tx, id: VersionId) -> Result<Option<VersionMeta>, sqlx::Error> {
+    sqlx::query_as("SELECT circular_id, version_no, status, author_id, change_kind FROM circular_version WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Paths of the given units; `None` if any does not exist.
+pub async fn unit_paths(tx: &mut Tx, ids: &[OrgUnitId]) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let mut out = vec![];
+    for id in ids {
+        let p: Option<String> = sqlx::query_scalar("SELECT path FROM org_unit WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+        match p {
+            Some(p) => out.push(p),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(out))
+}
+
+pub async fn root_path(tx: &mut Tx) -> Result<String, sqlx::Error> {
+    Ok(sqlx::query_scalar("SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?
+        .unwrap_or_else(|| "/".into()))
+}
+
+/// The version as stored, for publishing: everything the content hash covers.
+pub async fn load_valid(tx: &mut Tx, id: VersionId) -> Result<(String, ValidCircular), sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        number: String,
+        title: String,
+        summary: String,
+        body_md: String,
+        effective_on: NaiveDate,
+        ack_deadline: NaiveDate,
+        whole_city: bool,
+    }
+    let r: Row = sqlx::query_as(
+        "SELECT c.number, v.title, v.summary, v.body_md, v.effective_on, v.ack_deadline, v.whole_city
+           FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let audience: Vec<(i64, bool)> = sqlx::query_as("SELECT org_unit_id, include_subunits FROM circular_audience WHERE version_id = $1 ORDER BY org_unit_id")
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let apps = apps_of(&mut **tx, id).await?;
+    Ok((
+        r.number.clone(),
+        ValidCircular {
+            number: r.number,
+            title: r.title,
+            summary: r.summary,
+            body_md: r.body_md,
+            effective_on: r.effective_on,
+            ack_deadline: r.ack_deadline,
+            whole_city: r.whole_city,
+            audience: audience.into_iter().map(|(u, s)| (OrgUnitId(u), s)).collect(),
+            apps,
+        },
+    ))
+}
+
+async fn apps_of<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(ex: E, id: VersionId) -> Result<Vec<ProhibitedApp>, sqlx::Error> {
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT platform, app_identifier, display_name FROM prohibited_app WHERE version_id = $1 ORDER BY platform, app_identifier")
+            .bind(id)
+            .fetch_all(ex)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, id, name)| Some(ProhibitedApp { platform: AppPlatform::parse(&p)?, app_identifier: id, display_name: name }))
+        .collect())
+}
+
+pub async fn set_status(tx: &mut Tx, id: VersionId, status: VersionStatus, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let stamp = match status {
+        VersionStatus::InReview => ", submitted_at = $2",
+        VersionStatus::Withdrawn => ", withdrawn_at = $2",
+        _ => "",
+    };
+    sqlx::query(&format!("UPDATE circular_version SET status = $1, updated_at = $2{stamp} WHERE id = $3"))
+        .bind(status.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Freezes a version: rendered text, hash, approver, acknowledgment basis; the previously
+/// published version of the circular becomes superseded.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish(
+    tx: &mut Tx,
+    id: VersionId,
+    circular: CircularId,
+    body_html: &str,
+    sha256: &str,
+    ack_basis_no: i64,
+    approver: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE circular_version SET status = 'superseded', updated_at = $1 WHERE circular_id = $2 AND status = 'published'")
+        .bind(now)
+        .bind(circular)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE circular_version SET status = 'published', body_html = $1, content_sha256 = $2, ack_basis_no = $3,
+                approver_id = $4, published_at = $5, updated_at = $5 WHERE id = $6",
+    )
+    .bind(body_html)
+    .bind(sha256)
+    .bind(ack_basis_no)
+    .bind(approver)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// `ack_basis_no` of the currently published version of a circular, if any.
+pub async fn published_basis(tx: &mut Tx, circular: CircularId) -> Result<Option<i64>, sqlx::Error> {
+    let v: Option<Option<i64>> = sqlx::query_scalar("SELECT ack_basis_no FROM circular_version WHERE circular_id = $1 AND status = 'published'")
+        .bind(circular)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(v.flatten())
+}
+
+pub async fn has_open_version(tx: &mut Tx, circular: CircularId) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circular_version WHERE circular_id = $1 AND status IN ('draft', 'in_review')")
+        .bind(circular)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn max_version_no(tx: &mut Tx, circular: CircularId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(version_no) FROM circular_version WHERE circular_id = $1").bind(circular).fetch_one(&mut **tx).await
+}
+
+#[derive(FromRow)]
+struct ViewRow {
+    id: i64,
+    circular_id: i64,
+    number: String,
+    version_no: i64,
+    title: String,
+    summary: String,
+    body_md: String,
+    body_html: Option<String>,
+    change_kind: String,
+    effective_on: NaiveDate,
+    ack_deadline: NaiveDate,
+    whole_city: bool,
+    status: String,
+    content_sha256: Option<String>,
+    author_id: i64,
+    author_name: String,
+    approver_name: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sqlx::Error> {
+    let row: Option<ViewRow> = sqlx::query_as(
+        "SELECT v.id, v.circular_id, c.number, v.version_no, v.title, v.summary, v.body_md, v.body_html, v.change_kind,
+                v.effective_on, v.ack_deadline, v.whole_city, v.status, v.content_sha256, v.author_id,
+                a.display_name AS author_name, p.display_name AS approver_name, v.published_at
+           FROM circular_version v JOIN circular c ON c.id = v.circular_id
+           JOIN users a ON a.id = v.author_id LEFT JOIN users p ON p.id = v.approver_id
+          WHERE v.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let audience: Vec<(i64, String, bool)> = sqlx::query_as(
+        "SELECT a.org_unit_id, o.name, a.include_subunits FROM circular_audience a JOIN org_unit o ON o.id = a.org_unit_id
+          WHERE a.version_id = $1 ORDER BY o.path",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let apps = apps_of(db, id).await?;
+    let body_html = r.body_html.unwrap_or_else(|| super::markdown::render(&r.body_md));
+    Ok(Some(VersionView {
+        id: VersionId(r.id),
+        circular_id: CircularId(r.circular_id),
+        number: r.number,
+        version_no: r.version_no,
+        title: r.title,
+        summary: r.summary,
+        body_md: r.body_md,
+        body_html,
+        change_kind: ChangeKind::parse(&r.change_kind).unwrap_or(ChangeKind::Initial),
+        effective_on: r.effective_on.to_string(),
+        ack_deadline: r.ack_deadline.to_string(),
+        whole_city: r.whole_city,
+        audience: audience.into_iter().map(|(u, n, s)| AudienceUnit { unit_id: OrgUnitId(u), unit_name: n, include_subunits: s }).collect(),
+        apps,
+        status: VersionStatus::parse(&r.status).unwrap_or(VersionStatus::Draft),
+        content_sha256: r.content_sha256,
+        author_id: UserId(r.author_id),
+        author_name: r.author_name,
+        approver_name: r.approver_name,
+        published_at: r.published_at.map(crate::time::format_berlin),
+    }))
+}
+
+/// The newest version of every circular, newest circular first.
+pub async fn list_latest(db: &Db) -> Result<Vec<CircularSummary>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64, String, NaiveDate)> = sqlx::query_as(
+        "SELECT v.id, c.number, v.title, v.version_no, v.status, v.ack_deadline
+           FROM circular c JOIN circular_version v ON v.circular_id = c.id
+          WHERE v.version_no = (SELECT MAX(version_no) FROM circular_version WHERE circular_id = c.id)
+          ORDER BY c.id DESC",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, number, title, version_no, status, deadline)| CircularSummary {
+            version_id: VersionId(id),
+            number,
+            title,
+            version_no,
+            status: VersionStatus::parse(&status).unwrap_or(VersionStatus::Draft),
+            ack_deadline: deadline.to_string(),
+            counts: None,
+        })
+        .collect())
+}
+
+/// Audience, acknowledged, open and overdue for a published version, in one query.
+pub async fn counts(db: &Db, id: VersionId, today: NaiveDate, late_joiner_days: i64) -> Result<AckCounts, sqlx::Error> {
+    let sql = format!(
+        "SELECT COUNT(*),
+                COALESCE(SUM(CASE WHEN {HAS_VALID_ACK} THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN NOT {HAS_VALID_ACK} AND {PERSONAL_DEADLINE} < $2 THEN 1 ELSE 0 END), 0)
+           FROM circular_version v, users u JOIN org_unit uo ON uo.id = u.org_unit_id
+          WHERE v.id = $1 AND u.active AND {IN_AUDIENCE}"
+    );
+    let (audience, acknowledged, overdue): (i64, i64, i64) =
+        sqlx::query_as(&sql).bind(id).bind(today).bind(late_joiner_days).fetch_one(db).await?;
+    Ok(AckCounts { audience, acknowledged, open: audience - acknowledged, overdue })
+}
+
+/// SQL expression of a person's deadline (see `rules::personal_deadline`); `$3` is the number
+/// of days late joiners get.
+pub const PERSONAL_DEADLINE: &str = "(CASE WHEN substr(u.unit_since, 1, 10) > substr(v.published_at, 1, 10)
+      THEN max(v.ack_deadline, date(substr(u.unit_since, 1, 10), '+' || $3 || ' days')) ELSE v.ack_deadline END)";

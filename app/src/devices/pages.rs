@@ -1,0 +1,175 @@
+//! "My devices" for every employee and the admin device list.
+use super::server_fns::*;
+use super::{Device, DeviceKind, Ownership, Platform};
+use crate::auth::Role;
+use crate::context::use_ctx;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::ui::{error_text, ErrorBanner, Field, Guard};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+fn select_options<T: Copy + PartialEq + 'static>(all: &'static [T], selected: Option<T>, code: fn(T) -> &'static str, label: impl Fn(T) -> &'static str) -> impl IntoView {
+    all.iter()
+        .map(|v| view! { <option value=code(*v) selected=Some(*v) == selected>{label(*v)}</option> })
+        .collect_view()
+}
+
+/// The fields of the device form; `prefix` is the server function argument name.
+#[component]
+pub fn DeviceFields(#[prop(optional)] device: Option<Device>, error: Signal<Option<AppError>>) -> impl IntoView {
+    let locale = use_ctx().locale;
+    let t = locale.texts();
+    let d = device.clone();
+    let msg = move |f: &'static str| move || error.get().and_then(|e| e.message_for(f));
+    view! {
+        <input type="hidden" name="form[id]" value=d.as_ref().map(|d| d.id.0.to_string()).unwrap_or_default()/>
+        <Field label=t.device_label name="form[label]" key="label" error=error value=d.as_ref().map(|d| d.label.clone()).unwrap_or_default() required=true maxlength=80 hint=t.device_label_hint/>
+        <div class="field-row">
+            <div class="field">
+                <label for="f-dkind">{t.device_kind}</label>
+                <select id="f-dkind" name="form[kind]">{select_options(DeviceKind::ALL, d.as_ref().map(|d| d.kind), DeviceKind::as_str, move |k| k.label(locale))}</select>
+            </div>
+            <div class="field">
+                <label for="f-downership">{t.device_ownership}</label>
+                <select id="f-downership" name="form[ownership]">{select_options(Ownership::ALL, d.as_ref().map(|d| d.ownership), Ownership::as_str, move |k| k.label(locale))}</select>
+            </div>
+            <div class="field">
+                <label for="f-dplatform">{t.device_platform}</label>
+                <select id="f-dplatform" name="form[platform]">{select_options(Platform::ALL, d.as_ref().map(|d| d.platform), Platform::as_str, move |k| k.label(locale))}</select>
+                {move || msg("platform")().map(|m| view! { <p class="field-error">{m}</p> })}
+            </div>
+        </div>
+        <details open=d.as_ref().is_some_and(|d| d.imei.is_some() || d.mdm_id.is_some() || d.asset_tag.is_some())>
+            <summary>{t.device_identifiers}</summary>
+            <Field label=t.device_asset_tag name="form[asset_tag]" key="asset_tag" error=error value=d.as_ref().and_then(|d| d.asset_tag.clone()).unwrap_or_default() maxlength=64/>
+            <Field label=t.device_serial name="form[serial]" key="serial" error=error value=d.as_ref().and_then(|d| d.serial.clone()).unwrap_or_default() maxlength=64/>
+            <Field label="IMEI" name="form[imei]" key="imei" error=error value=d.as_ref().and_then(|d| d.imei.clone()).unwrap_or_default() maxlength=20 hint=t.device_imei_hint/>
+            <Field label=t.device_mdm_id name="form[mdm_id]" key="mdm_id" error=error value=d.as_ref().and_then(|d| d.mdm_id.clone()).unwrap_or_default() maxlength=64/>
+        </details>
+    }
+}
+
+pub fn device_summary(d: &Device, locale: Locale) -> String {
+    let mut s = format!("{} – {}, {}, {}", d.label, d.kind.label(locale), d.platform.label(locale), d.ownership.label(locale));
+    if let Some(imei) = &d.imei {
+        s.push_str(&format!(", IMEI {imei}"));
+    }
+    s
+}
+
+#[component]
+pub fn MyDevicesPage() -> impl IntoView {
+    view! { <Guard><MyDevices/></Guard> }
+}
+
+#[component]
+fn MyDevices() -> impl IntoView {
+    let locale = use_ctx().locale;
+    let t = locale.texts();
+    let query = use_query_map();
+    let editing = move || query.with(|q| q.get("edit").and_then(|s| s.parse::<i64>().ok()));
+    let save = ServerAction::<SaveDevice>::new();
+    let retire = ServerAction::<RetireDevice>::new();
+    let devices = Resource::new(move || (save.version().get(), retire.version().get()), |_| my_devices());
+    let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <Title text=t.devices_title/>
+        <h1>{t.devices_title}</h1>
+        <p>{t.devices_intro}</p>
+        <Transition fallback=move || view! { <p>{t.loading}</p> }>
+            {move || devices.get().map(|res| match res {
+                Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
+                Ok(list) => {
+                    let edit = editing().and_then(|id| list.iter().find(|d| d.id.0 == id && !d.retired).cloned());
+                    let rows = list.iter().map(|d| {
+                        let id = d.id.0;
+                        view! {
+                            <tr class:inactive=d.retired>
+                                <td>{d.label.clone()}</td>
+                                <td>{d.kind.label(locale)}</td>
+                                <td>{d.platform.label(locale)}</td>
+                                <td>{d.ownership.label(locale)}</td>
+                                <td>{d.imei.clone().unwrap_or_default()}</td>
+                                <td>{d.mdm_id.clone().unwrap_or_default()}</td>
+                                <td>{if d.retired { view! { <span>{t.device_retired}</span> }.into_any() } else { view! {
+                                    <a href=format!("/devices?edit={id}")>{t.edit}<span class="sr-only">": "{d.label.clone()}</span></a>" "
+                                    <ActionForm action=retire attr:class="inline-form">
+                                        <input type="hidden" name="id" value=id.to_string()/>
+                                        <button type="submit" class="link">{t.device_retire}<span class="sr-only">": "{d.label.clone()}</span></button>
+                                    </ActionForm>
+                                }.into_any() }}</td>
+                            </tr>
+                        }
+                    }).collect_view();
+                    view! {
+                        {if list.is_empty() { view! { <p class="empty">{t.devices_none}</p> }.into_any() } else { view! {
+                            <div class="table-wrap"><table>
+                                <caption class="sr-only">{t.devices_title}</caption>
+                                <thead><tr>
+                                    <th scope="col">{t.device_label}</th><th scope="col">{t.device_kind}</th><th scope="col">{t.device_platform}</th>
+                                    <th scope="col">{t.device_ownership}</th><th scope="col">"IMEI"</th><th scope="col">{t.device_mdm_id}</th><th scope="col">{t.actions}</th>
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table></div>
+                        }.into_any() }}
+                        <section class="card" aria-labelledby="dev-form-h">
+                            <h2 id="dev-form-h">{if edit.is_some() { t.device_edit } else { t.device_new }}</h2>
+                            {move || saved().then(|| view! { <p class="alert alert-success" role="status">{t.saved}</p> })}
+                            <ErrorBanner error=error/>
+                            <ActionForm action=save attr:class="stack">
+                                <DeviceFields device=edit error=error/>
+                                <button type="submit">{t.save}</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn AdminDevicesPage() -> impl IntoView {
+    view! { <Guard role=Role::Admin><AdminDevices/></Guard> }
+}
+
+#[component]
+fn AdminDevices() -> impl IntoView {
+    let locale = use_ctx().locale;
+    let t = locale.texts();
+    let query = use_query_map();
+    let q = move || query.with(|m| m.get("q")).unwrap_or_default();
+    let devices = Resource::new(q, search_devices);
+    view! {
+        <Title text=t.nav_all_devices/>
+        <h1>{t.nav_all_devices}</h1>
+        <form method="get" action="/admin/devices" class="search" role="search">
+            <label for="dev-q">{t.search}</label>
+            <input id="dev-q" name="q" type="search" value=q maxlength="100"/>
+            <button type="submit">{t.search}</button>
+        </form>
+        <Transition fallback=move || view! { <p>{t.loading}</p> }>
+            {move || devices.get().map(|res| match res {
+                Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="empty">{t.no_results}</p> }.into_any(),
+                Ok(list) => view! {
+                    <div class="table-wrap"><table>
+                        <caption class="sr-only">{t.nav_all_devices}</caption>
+                        <thead><tr><th scope="col">{t.display_name}</th><th scope="col">{t.device_label}</th><th scope="col">{t.device_platform}</th><th scope="col">"IMEI"</th><th scope="col">{t.device_mdm_id}</th><th scope="col">{t.status}</th></tr></thead>
+                        <tbody>{list.into_iter().map(|d| view! {
+                            <tr class:inactive=d.retired>
+                                <td><a href=format!("/admin/users/{}", d.owner_id.0)>{d.owner_name.clone()}</a></td>
+                                <td>{d.label.clone()}</td><td>{d.platform.label(locale)}</td>
+                                <td>{d.imei.clone().unwrap_or_default()}</td><td>{d.mdm_id.clone().unwrap_or_default()}</td>
+                                <td>{if d.retired { t.device_retired } else { t.active }}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
