@@ -1,5 +1,4 @@
-//! The home page: what is due for the signed-in employee (the inbox fills with circulars in
-//! a later step).
+//! The home page: what is due for the signed-in employee, overdue first, and their history.
 use crate::context::use_ctx;
 use crate::ui::Guard;
 use leptos::prelude::*;
@@ -16,10 +15,7 @@ pub fn HomePage() -> impl IntoView {
                 view! {
                     <Title text=t.home_title/>
                     <h1>{t.home_greeting}", "{name}</h1>
-                    <section aria-labelledby="inbox-h">
-                        <h2 id="inbox-h">{t.inbox_title}</h2>
-                        <p class="empty">{t.inbox_empty}</p>
-                    </section>
+                    <crate::acknowledgments::pages::InboxSection/>
                 }
             }}
         </Guard>

@@ -183,6 +183,62 @@ pub struct Texts {
     pub device_mdm_id: &'static str,
     pub device_retire: &'static str,
     pub device_retired: &'static str,
+    pub overdue: &'static str,
+    pub open: &'static str,
+    pub deadline: &'static str,
+    pub history_title: &'static str,
+    pub history_empty: &'static str,
+    pub on_behalf_by: &'static str,
+    pub version: &'static str,
+    pub effective_on: &'static str,
+    pub prohibited_apps: &'static str,
+    pub app_name_col: &'static str,
+    pub app_id_col: &'static str,
+    pub already_acknowledged: &'static str,
+    pub receipt_link: &'static str,
+    pub acknowledge_title: &'static str,
+    pub no_devices_for_ack: &'static str,
+    pub read_confirm: &'static str,
+    pub acknowledge_submit: &'static str,
+    pub device_missing: &'static str,
+    pub receipt_title: &'static str,
+    pub receipt_intro: &'static str,
+    pub circular: &'static str,
+    pub acknowledged_at: &'static str,
+    pub content_hash: &'static str,
+    pub auth_method: &'static str,
+    pub print: &'static str,
+    pub nav_circulars: &'static str,
+    pub circulars_title: &'static str,
+    pub circular_new: &'static str,
+    pub circular_edit: &'static str,
+    pub number: &'static str,
+    pub title_label: &'static str,
+    pub summary_label: &'static str,
+    pub body_label: &'static str,
+    pub preview: &'static str,
+    pub audience: &'static str,
+    pub whole_city: &'static str,
+    pub audience_subtree: &'static str,
+    pub audience_unit: &'static str,
+    pub multi_select_hint: &'static str,
+    pub apps_label: &'static str,
+    pub apps_hint: &'static str,
+    pub save_draft: &'static str,
+    pub submit_review: &'static str,
+    pub return_draft: &'static str,
+    pub approve_publish: &'static str,
+    pub withdraw: &'static str,
+    pub new_material: &'static str,
+    pub new_editorial: &'static str,
+    pub author: &'static str,
+    pub approver: &'static str,
+    pub published_at: &'static str,
+    pub count_audience: &'static str,
+    pub count_acknowledged: &'static str,
+    pub count_open: &'static str,
+    pub count_overdue: &'static str,
+    pub four_eyes_hint: &'static str,
     pub not_found_title: &'static str,
     pub loading: &'static str,
 }
@@ -305,6 +361,62 @@ pub static DE: Texts = Texts {
     device_mdm_id: "MDM-ID",
     device_retire: "Außer Betrieb nehmen",
     device_retired: "außer Betrieb",
+    overdue: "Überfällig",
+    open: "Offen",
+    deadline: "Frist",
+    history_title: "Von mir zur Kenntnis genommen",
+    history_empty: "Noch keine Kenntnisnahmen.",
+    on_behalf_by: "erfasst durch",
+    version: "Fassung",
+    effective_on: "Gilt ab",
+    prohibited_apps: "Nicht zulässige Apps",
+    app_name_col: "App",
+    app_id_col: "Kennung",
+    already_acknowledged: "Sie haben dieses Rundschreiben bereits zur Kenntnis genommen.",
+    receipt_link: "Quittung anzeigen",
+    acknowledge_title: "Kenntnisnahme",
+    no_devices_for_ack: "Sie haben kein Gerät eingetragen. Falls Sie dienstlich ein Gerät nutzen, tragen Sie es bitte unten ein.",
+    read_confirm: "Ich habe das Rundschreiben gelesen und nehme es zur Kenntnis.",
+    acknowledge_submit: "Verbindlich zur Kenntnis nehmen",
+    device_missing: "Gerät fehlt? Hier eintragen",
+    receipt_title: "Quittung der Kenntnisnahme",
+    receipt_intro: "Ihre Kenntnisnahme ist gespeichert.",
+    circular: "Rundschreiben",
+    acknowledged_at: "Zeitpunkt",
+    content_hash: "Prüfsumme des Textes (SHA-256)",
+    auth_method: "Anmeldeverfahren",
+    print: "Drucken",
+    nav_circulars: "Rundschreiben",
+    circulars_title: "Rundschreiben verwalten",
+    circular_new: "Neues Rundschreiben",
+    circular_edit: "Entwurf bearbeiten",
+    number: "Nummer",
+    title_label: "Titel",
+    summary_label: "Kurzfassung in einfacher Sprache",
+    body_label: "Text (Markdown)",
+    preview: "Vorschau (so sehen es die Lesenden)",
+    audience: "Empfängerkreis",
+    whole_city: "Ganze Stadtverwaltung",
+    audience_subtree: "Einheiten mit allen Untereinheiten",
+    audience_unit: "Einheiten ohne Untereinheiten",
+    multi_select_hint: "Mehrfachauswahl mit Strg/Cmd.",
+    apps_label: "Nicht zulässige Apps",
+    apps_hint: "Eine App je Zeile: Plattform; Kennung; Name – z. B. „android; com.whatsapp; WhatsApp“.",
+    save_draft: "Entwurf speichern",
+    submit_review: "Zur Freigabe einreichen",
+    return_draft: "Zurück an Entwurf",
+    approve_publish: "Freigeben und veröffentlichen",
+    withdraw: "Zurückziehen",
+    new_material: "Neue Fassung (erneute Kenntnisnahme)",
+    new_editorial: "Redaktionelle Änderung (keine erneute Kenntnisnahme)",
+    author: "Verfasst von",
+    approver: "Freigegeben von",
+    published_at: "Veröffentlicht am",
+    count_audience: "Empfänger",
+    count_acknowledged: "Zur Kenntnis genommen",
+    count_open: "Offen",
+    count_overdue: "Überfällig",
+    four_eyes_hint: "Veröffentlichen kann nur eine zweite Person mit Veröffentlichungsrecht (Vier-Augen-Prinzip).",
     not_found_title: "Seite nicht gefunden",
     loading: "Wird geladen …",
 };
@@ -427,6 +539,62 @@ pub static EN: Texts = Texts {
     device_mdm_id: "MDM id",
     device_retire: "Retire",
     device_retired: "retired",
+    overdue: "Overdue",
+    open: "Open",
+    deadline: "Deadline",
+    history_title: "Acknowledged by me",
+    history_empty: "No acknowledgments yet.",
+    on_behalf_by: "recorded by",
+    version: "Version",
+    effective_on: "Effective from",
+    prohibited_apps: "Prohibited apps",
+    app_name_col: "App",
+    app_id_col: "Identifier",
+    already_acknowledged: "You have already acknowledged this circular.",
+    receipt_link: "Show receipt",
+    acknowledge_title: "Acknowledgment",
+    no_devices_for_ack: "You have no registered device. If you use a device for work, please register it below.",
+    read_confirm: "I have read the circular and acknowledge it.",
+    acknowledge_submit: "Acknowledge",
+    device_missing: "Device missing? Register it here",
+    receipt_title: "Acknowledgment receipt",
+    receipt_intro: "Your acknowledgment is recorded.",
+    circular: "Circular",
+    acknowledged_at: "Time",
+    content_hash: "Text checksum (SHA-256)",
+    auth_method: "Sign-in method",
+    print: "Print",
+    nav_circulars: "Circulars",
+    circulars_title: "Manage circulars",
+    circular_new: "New circular",
+    circular_edit: "Edit draft",
+    number: "Number",
+    title_label: "Title",
+    summary_label: "Plain-language summary",
+    body_label: "Text (Markdown)",
+    preview: "Preview (as readers will see it)",
+    audience: "Audience",
+    whole_city: "Whole city administration",
+    audience_subtree: "Units with all their subunits",
+    audience_unit: "Units without subunits",
+    multi_select_hint: "Select several with Ctrl/Cmd.",
+    apps_label: "Prohibited apps",
+    apps_hint: "One app per line: platform; identifier; name – e.g. \"android; com.whatsapp; WhatsApp\".",
+    save_draft: "Save draft",
+    submit_review: "Submit for approval",
+    return_draft: "Return to draft",
+    approve_publish: "Approve and publish",
+    withdraw: "Withdraw",
+    new_material: "New version (acknowledge again)",
+    new_editorial: "Editorial change (no new acknowledgment)",
+    author: "Author",
+    approver: "Approved by",
+    published_at: "Published on",
+    count_audience: "Audience",
+    count_acknowledged: "Acknowledged",
+    count_open: "Open",
+    count_overdue: "Overdue",
+    four_eyes_hint: "Only a second publisher can publish (four-eyes principle).",
     not_found_title: "Page not found",
     loading: "Loading …",
 };
@@ -665,27 +833,155 @@ impl Problem {
                     format!("The file is larger than {mb} MB.")
                 }
             }
-            InvalidImei => if de { "Keine gültige IMEI (15 Ziffern mit Prüfziffer).".into() } else { "Not a valid IMEI (15 digits with check digit).".into() },
-            InvalidIdentifier => if de { "Nur Buchstaben, Ziffern und . _ : - erlaubt.".into() } else { "Only letters, digits and . _ : - are allowed.".into() },
-            UnknownPlatform => if de { "Unbekannte Plattform.".into() } else { "Unknown platform.".into() },
-            DuplicateDeviceId => if de { "Diese Kennung ist schon bei einem anderen Gerät eingetragen.".into() } else { "This identifier is already registered for another device.".into() },
-            RawHtml => if de { "HTML ist im Text nicht erlaubt – bitte nur Markdown verwenden.".into() } else { "HTML is not allowed in the text – please use Markdown only.".into() },
-            UnsafeLink => if de { "Nur Links mit https://, http://, mailto: oder relativen Pfaden sind erlaubt.".into() } else { "Only https://, http://, mailto: or relative links are allowed.".into() },
-            InvalidNumber => if de { "Nummer wie „RS 2026/17“ (Buchstaben, Ziffern, Leerzeichen, / . -).".into() } else { "Number like \"RS 2026/17\" (letters, digits, space, / . -).".into() },
-            DuplicateNumber => if de { "Diese Rundschreiben-Nummer ist schon vergeben.".into() } else { "This circular number is already taken.".into() },
-            DateInPast => if de { "Das Datum liegt in der Vergangenheit.".into() } else { "The date is in the past.".into() },
-            InvalidDate => if de { "Bitte ein Datum (TT.MM.JJJJ) angeben.".into() } else { "Please give a date.".into() },
-            DeadlineBeforePublication => if de { "Die Frist liegt vor dem Veröffentlichungstag.".into() } else { "The deadline is before the publication day.".into() },
-            AudienceEmpty => if de { "Bitte mindestens eine Organisationseinheit oder „ganze Stadt“ wählen.".into() } else { "Please choose at least one org unit or \"whole city\".".into() },
-            OutsideScope => if de { "Dieser Empfängerkreis liegt außerhalb Ihres Bereichs.".into() } else { "This audience is outside your scope.".into() },
-            InvalidApp(line) => if de { format!("Zeile {line}: erwartet „Plattform; App-Kennung; Name“ mit Plattform android, ios, windows oder macos und gültiger Kennung (z. B. com.whatsapp).") } else { format!("Line {line}: expected \"platform; app id; name\" with platform android, ios, windows or macos and a valid id (e.g. com.whatsapp).") },
-            OwnApproval => if de { "Sie können Ihre eigene Fassung nicht freigeben (Vier-Augen-Prinzip).".into() } else { "You cannot approve your own version (four-eyes principle).".into() },
-            WrongStatus => if de { "Das ist im aktuellen Status der Fassung nicht möglich.".into() } else { "Not possible in the version's current status.".into() },
-            ContentChanged => if de { "Der Text wurde inzwischen geändert. Bitte lesen Sie die aktuelle Fassung.".into() } else { "The text has changed meanwhile. Please read the current version.".into() },
-            NotInAudience => if de { "Dieses Rundschreiben richtet sich nicht an Sie.".into() } else { "This circular is not addressed to you.".into() },
-            NotYourDevice => if de { "Dieses Gerät gehört nicht Ihnen.".into() } else { "This device is not yours.".into() },
-            DeviceUnattested => if de { "Bitte geben Sie für jedes Ihrer Geräte eine Erklärung ab.".into() } else { "Please make a statement for each of your devices.".into() },
-            ReadNotConfirmed => if de { "Bitte bestätigen Sie, dass Sie den Text gelesen haben.".into() } else { "Please confirm that you have read the text.".into() },
+            InvalidImei => {
+                if de {
+                    "Keine gültige IMEI (15 Ziffern mit Prüfziffer).".into()
+                } else {
+                    "Not a valid IMEI (15 digits with check digit).".into()
+                }
+            }
+            InvalidIdentifier => {
+                if de {
+                    "Nur Buchstaben, Ziffern und . _ : - erlaubt.".into()
+                } else {
+                    "Only letters, digits and . _ : - are allowed.".into()
+                }
+            }
+            UnknownPlatform => {
+                if de {
+                    "Unbekannte Plattform.".into()
+                } else {
+                    "Unknown platform.".into()
+                }
+            }
+            DuplicateDeviceId => {
+                if de {
+                    "Diese Kennung ist schon bei einem anderen Gerät eingetragen.".into()
+                } else {
+                    "This identifier is already registered for another device.".into()
+                }
+            }
+            RawHtml => {
+                if de {
+                    "HTML ist im Text nicht erlaubt – bitte nur Markdown verwenden.".into()
+                } else {
+                    "HTML is not allowed in the text – please use Markdown only.".into()
+                }
+            }
+            UnsafeLink => {
+                if de {
+                    "Nur Links mit https://, http://, mailto: oder relativen Pfaden sind erlaubt."
+                        .into()
+                } else {
+                    "Only https://, http://, mailto: or relative links are allowed.".into()
+                }
+            }
+            InvalidNumber => {
+                if de {
+                    "Nummer wie „RS 2026/17“ (Buchstaben, Ziffern, Leerzeichen, / . -).".into()
+                } else {
+                    "Number like \"RS 2026/17\" (letters, digits, space, / . -).".into()
+                }
+            }
+            DuplicateNumber => {
+                if de {
+                    "Diese Rundschreiben-Nummer ist schon vergeben.".into()
+                } else {
+                    "This circular number is already taken.".into()
+                }
+            }
+            DateInPast => {
+                if de {
+                    "Das Datum liegt in der Vergangenheit.".into()
+                } else {
+                    "The date is in the past.".into()
+                }
+            }
+            InvalidDate => {
+                if de {
+                    "Bitte ein Datum (TT.MM.JJJJ) angeben.".into()
+                } else {
+                    "Please give a date.".into()
+                }
+            }
+            DeadlineBeforePublication => {
+                if de {
+                    "Die Frist liegt vor dem Veröffentlichungstag.".into()
+                } else {
+                    "The deadline is before the publication day.".into()
+                }
+            }
+            AudienceEmpty => {
+                if de {
+                    "Bitte mindestens eine Organisationseinheit oder „ganze Stadt“ wählen.".into()
+                } else {
+                    "Please choose at least one org unit or \"whole city\".".into()
+                }
+            }
+            OutsideScope => {
+                if de {
+                    "Dieser Empfängerkreis liegt außerhalb Ihres Bereichs.".into()
+                } else {
+                    "This audience is outside your scope.".into()
+                }
+            }
+            InvalidApp(line) => {
+                if de {
+                    format!("Zeile {line}: erwartet „Plattform; App-Kennung; Name“ mit Plattform android, ios, windows oder macos und gültiger Kennung (z. B. com.whatsapp).")
+                } else {
+                    format!("Line {line}: expected \"platform; app id; name\" with platform android, ios, windows or macos and a valid id (e.g. com.whatsapp).")
+                }
+            }
+            OwnApproval => {
+                if de {
+                    "Sie können Ihre eigene Fassung nicht freigeben (Vier-Augen-Prinzip).".into()
+                } else {
+                    "You cannot approve your own version (four-eyes principle).".into()
+                }
+            }
+            WrongStatus => {
+                if de {
+                    "Das ist im aktuellen Status der Fassung nicht möglich.".into()
+                } else {
+                    "Not possible in the version's current status.".into()
+                }
+            }
+            ContentChanged => {
+                if de {
+                    "Der Text wurde inzwischen geändert. Bitte lesen Sie die aktuelle Fassung."
+                        .into()
+                } else {
+                    "The text has changed meanwhile. Please read the current version.".into()
+                }
+            }
+            NotInAudience => {
+                if de {
+                    "Dieses Rundschreiben richtet sich nicht an Sie.".into()
+                } else {
+                    "This circular is not addressed to you.".into()
+                }
+            }
+            NotYourDevice => {
+                if de {
+                    "Dieses Gerät gehört nicht Ihnen.".into()
+                } else {
+                    "This device is not yours.".into()
+                }
+            }
+            DeviceUnattested => {
+                if de {
+                    "Bitte geben Sie für jedes Ihrer Geräte eine Erklärung ab.".into()
+                } else {
+                    "Please make a statement for each of your devices.".into()
+                }
+            }
+            ReadNotConfirmed => {
+                if de {
+                    "Bitte bestätigen Sie, dass Sie den Text gelesen haben.".into()
+                } else {
+                    "Please confirm that you have read the text.".into()
+                }
+            }
             EmptyFile => {
                 if de {
                     "Die Datei enthält keine Datenzeilen.".into()

@@ -6,15 +6,15 @@
 pub mod acknowledgments;
 pub mod auth;
 pub mod circulars;
+pub mod context;
 pub mod devices;
 mod enums;
-pub mod time;
-pub mod context;
 pub mod error;
 mod home;
 pub mod i18n;
 pub mod org;
 pub mod shell;
+pub mod time;
 mod ui;
 
 #[cfg(feature = "ssr")]

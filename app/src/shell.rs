@@ -1,8 +1,13 @@
 //! The HTML shell, the application component with its routes, and the page layout
 //! (skip link, header with role-based navigation, language switch, main landmark).
+use crate::acknowledgments::pages::{ReadPage, ReceiptPage};
 use crate::auth::pages::{LoginPage, ProfilePage};
 use crate::auth::Role;
+use crate::circulars::pages::{
+    CircularDetailPage, CircularEditPage, CircularNewPage, CircularsPage,
+};
 use crate::context::{RequestCtx, CTX_ELEMENT_ID};
+use crate::devices::pages::{AdminDevicesPage, MyDevicesPage};
 use crate::home::HomePage;
 use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
 use crate::ui::use_texts;
@@ -58,6 +63,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users/:id") view=UserEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/import") view=ImportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/devices") view=AdminDevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/devices") view=MyDevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
+                    <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
+                    <Route path=path!("/circulars") view=CircularsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/circulars/new") view=CircularNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/circulars/:id") view=CircularDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/circulars/:id/edit") view=CircularEditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -70,6 +83,7 @@ fn Header() -> impl IntoView {
     let t = use_texts();
     let user = ctx.user.clone();
     let is_admin = user.as_ref().is_some_and(|u| u.has_role(Role::Admin));
+    let is_publisher = user.as_ref().is_some_and(|u| u.has_role(Role::Publisher));
     let other = ctx.locale.other();
     view! {
         <header class="site-header">
@@ -78,11 +92,14 @@ fn Header() -> impl IntoView {
                 <nav aria-label=t.main_nav class="main-nav">
                     <ul>
                         <li><A href="/" exact=true>{t.nav_home}</A></li>
+                        <li><A href="/devices">{t.nav_devices}</A></li>
+                        {is_publisher.then(|| view! { <li><A href="/circulars">{t.nav_circulars}</A></li> })}
                         <li><A href="/profile">{t.nav_profile}</A></li>
                         {is_admin.then(|| view! {
                             <li><A href="/admin/units">{t.nav_units}</A></li>
                             <li><A href="/admin/users">{t.nav_users}</A></li>
                             <li><A href="/admin/import">{t.nav_import}</A></li>
+                            <li><A href="/admin/devices">{t.nav_all_devices}</A></li>
                         })}
                     </ul>
                 </nav>

@@ -18,6 +18,8 @@ pub struct Settings {
     /// The origin browsers use to reach the portal, e.g. `https://portal.stadt.de`; used by
     /// the CSRF check in addition to the request's own Host.
     pub public_origin: Option<String>,
+    /// Days people who join an audience unit after publication get to acknowledge.
+    pub late_joiner_days: i64,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             session_absolute: chrono::Duration::hours(10),
             cookie_secure: false,
             public_origin: None,
+            late_joiner_days: 14,
         }
     }
 }

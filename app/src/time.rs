@@ -1,7 +1,9 @@
 //! Time for people: storage is UTC, pages show Europe/Berlin.
 #[cfg(feature = "ssr")]
 pub fn format_berlin(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Berlin).format("%d.%m.%Y %H:%M").to_string()
+    t.with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
 }
 
 /// Today's calendar day in Europe/Berlin (deadlines and effective dates are such days).

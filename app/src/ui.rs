@@ -135,3 +135,51 @@ pub fn Guard(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl
         Some(_) => children().into_any(),
     }
 }
+
+/// A labelled textarea with its error message, like [`Field`].
+#[component]
+pub fn TextArea(
+    #[prop(into)] label: String,
+    #[prop(into)] name: String,
+    #[prop(into)] key: String,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] required: bool,
+    #[prop(default = 4)] rows: usize,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = 100_000)] maxlength: usize,
+    /// Called with the current text on every input (live preview).
+    #[prop(optional)]
+    on_input: Option<Callback<String>>,
+) -> impl IntoView {
+    let id = format!("f-{key}");
+    let err_id = format!("{id}-err");
+    let hint_id = format!("{id}-hint");
+    let key2 = key.clone();
+    let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2)));
+    let has_hint = hint.is_some();
+    let described = {
+        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = vec![];
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if message.get().is_some() {
+                ids.push(err_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}{required.then_some(" *")}</label>
+            <textarea id=id.clone() name=name rows=rows required=required maxlength=maxlength
+                aria-invalid=move || message.get().map(|_| "true") aria-describedby=described
+                on:input=move |ev| if let Some(cb) = on_input { cb.run(event_target_value(&ev)) }
+            >{value}</textarea>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {move || message.get().map(|m| view! { <p class="field-error" id=err_id.clone()>{m}</p> })}
+        </div>
+    }
+}

@@ -77,6 +77,7 @@ impl Config {
                 session_absolute: chrono::Duration::hours(absolute),
                 cookie_secure,
                 public_origin: public_url,
+                late_joiner_days: parse_var("LATE_JOINER_DAYS", 14)?,
             },
         })
     }

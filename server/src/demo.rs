@@ -433,6 +433,178 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     tx.commit()
         .await
         .context("committing the demo city failed")?;
+    seed_devices(db).await?;
+    seed_messenger_ban(db).await?;
+    Ok(())
+}
+
+/// Devices for most employees: a service phone (Android or iOS, with IMEI and MDM id), for
+/// some a laptop. Max Mustermann has a phone and a laptop.
+async fn seed_devices(db: &Db) -> anyhow::Result<()> {
+    use app::devices::rules::{luhn_check_digit, ValidDevice};
+    use app::devices::{repo as devices, DeviceKind, Ownership, Platform};
+    let now = Utc::now();
+    let users: Vec<(i64, String)> = sqlx::query_as("SELECT id, email FROM users ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    let mut tx = begin_write(db).await?;
+    for (n, (id, email)) in users.into_iter().enumerate() {
+        let max = email == "max.mustermann@musterstadt.de";
+        if n % 7 == 6 && !max {
+            continue; // some people have no registered device yet
+        }
+        let base = format!("35{:012}", 100_000 + n);
+        let imei = format!("{base}{}", luhn_check_digit(&base));
+        let android = n % 5 < 3;
+        let phone = ValidDevice {
+            id: None,
+            kind: DeviceKind::Phone,
+            ownership: Ownership::Service,
+            platform: if android {
+                Platform::Android
+            } else {
+                Platform::Ios
+            },
+            label: "Diensthandy".into(),
+            asset_tag: Some(format!("INV-{:05}", n + 1)),
+            serial: None,
+            imei: Some(imei),
+            mdm_id: Some(format!("MDM-{:05}", n + 1)),
+        };
+        devices::insert(&mut tx, UserId(id), &phone, now).await?;
+        if n % 3 == 0 || max {
+            let laptop = ValidDevice {
+                id: None,
+                kind: DeviceKind::Laptop,
+                ownership: Ownership::Service,
+                platform: Platform::Windows,
+                label: "Dienstlaptop".into(),
+                asset_tag: Some(format!("INV-L{:05}", n + 1)),
+                serial: Some(format!("SN{:08}", 4711 + n)),
+                imei: None,
+                mdm_id: Some(format!("MDM-L{:05}", n + 1)),
+            };
+            devices::insert(&mut tx, UserId(id), &laptop, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub const MESSENGER_BAN_NUMBER: &str = "RS 2026/17";
+
+const MESSENGER_BAN_BODY: &str = "## Anlass
+
+Die Messenger-Dienste **WhatsApp, Snapchat, Facebook (Messenger), Kik und Line** übermitteln
+Adressbuch- und Nutzungsdaten an Anbieter außerhalb der EU. Ihr Einsatz auf dienstlichen Geräten
+ist mit der Datenschutz-Grundverordnung (DSGVO) nicht vereinbar.
+
+## Regelung
+
+1. Ab dem Stichtag dürfen die unten genannten Apps auf dienstlichen Geräten **nicht installiert** sein.
+2. Das gilt auch für private Geräte, soweit Sie darauf dienstliche E-Mails, Kontakte oder Termine nutzen.
+3. Für die dienstliche Kommunikation steht der städtische Messenger zur Verfügung.
+
+## Durchsetzung
+
+Geräte, auf denen nach dem Stichtag eine der Apps gemeldet wird, erhalten zunächst eine Warnung
+per E-Mail. Nach einer Frist von sieben Tagen wird die Synchronisation von E-Mail, Kontakten und
+Kalender gesperrt, bis die App entfernt ist.
+
+Fragen beantwortet der Fachbereich Personal und Organisation, Telefon 1100.";
+
+const MESSENGER_APPS: &str = "android; com.whatsapp; WhatsApp
+ios; net.whatsapp.WhatsApp; WhatsApp
+android; com.snapchat.android; Snapchat
+ios; com.toyopagroup.picaboo; Snapchat
+android; com.facebook.katana; Facebook
+ios; com.facebook.Facebook; Facebook
+android; com.facebook.orca; Facebook Messenger
+ios; com.facebook.Messenger; Facebook Messenger
+android; kik.android; Kik
+ios; com.kik.chat; Kik
+android; jp.naver.line.android; LINE
+ios; jp.naver.line; LINE";
+
+async fn session_user(db: &Db, email: &str) -> anyhow::Result<app::auth::SessionUser> {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(db)
+        .await?;
+    Ok(repo::load_session_user(db, UserId(id))
+        .await?
+        .context("demo user missing")?
+        .0)
+}
+
+/// The messenger ban, written by one publisher and approved by the other, published to the
+/// whole city; effective in about three weeks; about 40 % have acknowledged already (none of
+/// the named demo accounts, so every role can try it).
+async fn seed_messenger_ban(db: &Db) -> anyhow::Result<()> {
+    use app::acknowledgments::{repo as acks, Attestation};
+    use app::circulars::rules::{parse_circular, WorkflowAction};
+    use app::circulars::{service, CircularForm};
+    let author = session_user(db, "personal@musterstadt.de").await?;
+    let approver = session_user(db, "organisation@musterstadt.de").await?;
+    let today = app::time::today_berlin(Utc::now());
+    let form = CircularForm {
+        number: MESSENGER_BAN_NUMBER.into(),
+        title: "Nutzung von Messenger-Diensten auf dienstlichen Geräten".into(),
+        summary: "WhatsApp, Snapchat, Facebook, Kik und Line sind auf dienstlich genutzten Geräten ab dem Stichtag nicht mehr erlaubt. Bitte bestätigen Sie für jedes Ihrer Geräte, dass die Apps nicht installiert sind oder dass Sie sie rechtzeitig entfernen.".into(),
+        body_md: MESSENGER_BAN_BODY.into(),
+        effective_on: (today + chrono::Duration::days(23)).to_string(),
+        ack_deadline: (today + chrono::Duration::days(14)).to_string(),
+        whole_city: "on".into(),
+        apps: MESSENGER_APPS.into(),
+        ..Default::default()
+    };
+    let valid = parse_circular(&form, today)
+        .map_err(|p| anyhow::anyhow!("demo circular invalid: {p:?}"))?;
+    let err = |e: app::error::AppError| anyhow::anyhow!("demo circular: {e:?}");
+    let id = service::save_draft(db, &author, None, valid, Locale::De)
+        .await
+        .map_err(err)?;
+    service::transition(db, &author, id, WorkflowAction::Submit, Locale::De)
+        .await
+        .map_err(err)?;
+    service::transition(db, &approver, id, WorkflowAction::Publish, Locale::De)
+        .await
+        .map_err(err)?;
+
+    let sha: String =
+        sqlx::query_scalar("SELECT content_sha256 FROM circular_version WHERE id = $1")
+            .bind(id)
+            .fetch_one(db)
+            .await?;
+    let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, email FROM users ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    let mut tx = begin_write(db).await?;
+    for (n, (user, email)) in people.into_iter().enumerate() {
+        if n % 5 >= 2 || ACCOUNTS.iter().any(|a| a.email == email) {
+            continue;
+        }
+        let devices = acks::active_device_ids(&mut tx, UserId(user)).await?;
+        let attested: Vec<_> = devices
+            .into_iter()
+            .map(|d| (d, Attestation::NoneInstalled))
+            .collect();
+        let at = Utc::now() - chrono::Duration::hours((n % 48) as i64);
+        acks::insert(
+            &mut tx,
+            UserId(user),
+            id,
+            &sha,
+            Locale::De,
+            "password",
+            None,
+            None,
+            &attested,
+            at,
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -458,6 +630,7 @@ pub fn accounts_table() -> String {
             a.email, a.password, a.what, a.name
         ));
     }
+    out.push_str(&format!("  Circular {} (messenger ban) is published to the whole city; about 40 % have acknowledged.\n", MESSENGER_BAN_NUMBER));
     out.push_str(&format!("  …and {GENERATED_EMPLOYEES} more employees (firstname.lastname@{DOMAIN}), password {EMPLOYEE_PASSWORD}\n"));
     out
 }

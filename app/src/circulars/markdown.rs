@@ -14,9 +14,14 @@ pub fn check(source: &str) -> Result<(), Problem> {
     for event in Parser::new_ext(source, options()) {
         match event {
             Event::Html(_) | Event::InlineHtml(_) => return Err(Problem::RawHtml),
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
                 let url = dest_url.trim().to_ascii_lowercase();
-                let scheme_ok = url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:") || url.starts_with('/') || url.starts_with('#');
+                let scheme_ok = url.starts_with("https://")
+                    || url.starts_with("http://")
+                    || url.starts_with("mailto:")
+                    || url.starts_with('/')
+                    || url.starts_with('#');
                 if !scheme_ok {
                     return Err(Problem::UnsafeLink);
                 }
@@ -52,12 +57,23 @@ mod tests {
 
     #[test]
     fn raw_html_and_script_links_are_refused_and_never_rendered() {
-        assert_eq!(check("Hallo <script>alert(1)</script>"), Err(Problem::RawHtml));
+        assert_eq!(
+            check("Hallo <script>alert(1)</script>"),
+            Err(Problem::RawHtml)
+        );
         assert_eq!(check("<img src=x onerror=alert(1)>"), Err(Problem::RawHtml));
-        assert_eq!(check("[klick](javascript:alert(1))"), Err(Problem::UnsafeLink));
-        assert_eq!(check("[klick](JavaScript:alert(1))"), Err(Problem::UnsafeLink));
+        assert_eq!(
+            check("[klick](javascript:alert(1))"),
+            Err(Problem::UnsafeLink)
+        );
+        assert_eq!(
+            check("[klick](JavaScript:alert(1))"),
+            Err(Problem::UnsafeLink)
+        );
         assert!(check("Normaler **Text** mit [Link](https://x.de)").is_ok());
         let html = render("<script>alert(1)</script><a href=\"javascript:x\" onclick=\"y\">z</a>");
-        assert!(!html.contains("<script") && !html.contains("javascript:") && !html.contains("onclick"));
+        assert!(
+            !html.contains("<script") && !html.contains("javascript:") && !html.contains("onclick")
+        );
     }
 }

@@ -39,11 +39,41 @@ impl VersionStatus {
     pub fn label(self, locale: crate::i18n::Locale) -> &'static str {
         let de = locale == crate::i18n::Locale::De;
         match self {
-            VersionStatus::Draft => if de { "Entwurf" } else { "Draft" },
-            VersionStatus::InReview => if de { "In Prüfung" } else { "In review" },
-            VersionStatus::Published => if de { "Veröffentlicht" } else { "Published" },
-            VersionStatus::Superseded => if de { "Ersetzt" } else { "Superseded" },
-            VersionStatus::Withdrawn => if de { "Zurückgezogen" } else { "Withdrawn" },
+            VersionStatus::Draft => {
+                if de {
+                    "Entwurf"
+                } else {
+                    "Draft"
+                }
+            }
+            VersionStatus::InReview => {
+                if de {
+                    "In Prüfung"
+                } else {
+                    "In review"
+                }
+            }
+            VersionStatus::Published => {
+                if de {
+                    "Veröffentlicht"
+                } else {
+                    "Published"
+                }
+            }
+            VersionStatus::Superseded => {
+                if de {
+                    "Ersetzt"
+                } else {
+                    "Superseded"
+                }
+            }
+            VersionStatus::Withdrawn => {
+                if de {
+                    "Zurückgezogen"
+                } else {
+                    "Withdrawn"
+                }
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
 //! SQL of the circulars domain.
 use super::rules::ValidCircular;
-use super::{AckCounts, AppPlatform, AudienceUnit, ChangeKind, CircularId, CircularSummary, ProhibitedApp, VersionId, VersionStatus, VersionView};
+use super::{
+    AckCounts, AppPlatform, AudienceUnit, ChangeKind, CircularId, CircularSummary, ProhibitedApp,
+    VersionId, VersionStatus, VersionView,
+};
 use crate::db::{Db, Tx};
 use crate::org::{OrgUnitId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,7 +22,11 @@ pub const HAS_VALID_ACK: &str = "EXISTS (
     SELECT 1 FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id
      WHERE k.user_id = u.id AND kv.circular_id = v.circular_id AND kv.version_no >= v.ack_basis_no)";
 
-pub async fn number_taken(tx: &mut Tx, number: &str, except: Option<CircularId>) -> Result<bool, sqlx::Error> {
+pub async fn number_taken(
+    tx: &mut Tx,
+    number: &str,
+    except: Option<CircularId>,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circular WHERE number = $1 AND id <> $2")
         .bind(number)
         .bind(except.map(|c| c.0).unwrap_or(-1))
@@ -28,18 +35,29 @@ pub async fn number_taken(tx: &mut Tx, number: &str, except: Option<CircularId>)
     Ok(n > 0)
 }
 
-pub async fn insert_circular(tx: &mut Tx, number: &str, by: UserId, now: DateTime<Utc>) -> Result<CircularId, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar("INSERT INTO circular (number, created_by, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(number)
-        .bind(by)
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
+pub async fn insert_circular(
+    tx: &mut Tx,
+    number: &str,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<CircularId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO circular (number, created_by, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(number)
+    .bind(by)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(CircularId(id))
 }
 
 pub async fn set_number(tx: &mut Tx, id: CircularId, number: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE circular SET number = $1 WHERE id = $2").bind(number).bind(id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE circular SET number = $1 WHERE id = $2")
+        .bind(number)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -76,7 +94,12 @@ pub async fn insert_version(
     Ok(id)
 }
 
-pub async fn update_version(tx: &mut Tx, id: VersionId, c: &ValidCircular, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn update_version(
+    tx: &mut Tx,
+    id: VersionId,
+    c: &ValidCircular,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE circular_version SET title = $1, summary = $2, body_md = $3, effective_on = $4, ack_deadline = $5, whole_city = $6, updated_at = $7
           WHERE id = $8",
@@ -94,9 +117,19 @@ pub async fn update_version(tx: &mut Tx, id: VersionId, c: &ValidCircular, now: 
     replace_audience_and_apps(tx, id, c).await
 }
 
-async fn replace_audience_and_apps(tx: &mut Tx, id: VersionId, c: &ValidCircular) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM circular_audience WHERE version_id = $1").bind(id).execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM prohibited_app WHERE version_id = $1").bind(id).execute(&mut **tx).await?;
+async fn replace_audience_and_apps(
+    tx: &mut Tx,
+    id: VersionId,
+    c: &ValidCircular,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM circular_audience WHERE version_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM prohibited_app WHERE version_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     for (unit, sub) in &c.audience {
         sqlx::query("INSERT INTO circular_audience (version_id, org_unit_id, include_subunits) VALUES ($1, $2, $3)")
             .bind(id)
@@ -140,10 +173,16 @@ pub async fn meta(tx: &mut Tx, id: VersionId) -> Result<Option<VersionMeta>, sql
 }
 
 /// Paths of the given units; `None` if any does not exist.
-pub async fn unit_paths(tx: &mut Tx, ids: &[OrgUnitId]) -> Result<Option<Vec<String>>, sqlx::Error> {
+pub async fn unit_paths(
+    tx: &mut Tx,
+    ids: &[OrgUnitId],
+) -> Result<Option<Vec<String>>, sqlx::Error> {
     let mut out = vec![];
     for id in ids {
-        let p: Option<String> = sqlx::query_scalar("SELECT path FROM org_unit WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+        let p: Option<String> = sqlx::query_scalar("SELECT path FROM org_unit WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
         match p {
             Some(p) => out.push(p),
             None => return Ok(None),
@@ -153,14 +192,19 @@ pub async fn unit_paths(tx: &mut Tx, ids: &[OrgUnitId]) -> Result<Option<Vec<Str
 }
 
 pub async fn root_path(tx: &mut Tx) -> Result<String, sqlx::Error> {
-    Ok(sqlx::query_scalar("SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-        .fetch_optional(&mut **tx)
-        .await?
-        .unwrap_or_else(|| "/".into()))
+    Ok(
+        sqlx::query_scalar("SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?
+            .unwrap_or_else(|| "/".into()),
+    )
 }
 
 /// The version as stored, for publishing: everything the content hash covers.
-pub async fn load_valid(tx: &mut Tx, id: VersionId) -> Result<(String, ValidCircular), sqlx::Error> {
+pub async fn load_valid(
+    tx: &mut Tx,
+    id: VersionId,
+) -> Result<(String, ValidCircular), sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
         number: String,
@@ -193,13 +237,19 @@ pub async fn load_valid(tx: &mut Tx, id: VersionId) -> Result<(String, ValidCirc
             effective_on: r.effective_on,
             ack_deadline: r.ack_deadline,
             whole_city: r.whole_city,
-            audience: audience.into_iter().map(|(u, s)| (OrgUnitId(u), s)).collect(),
+            audience: audience
+                .into_iter()
+                .map(|(u, s)| (OrgUnitId(u), s))
+                .collect(),
             apps,
         },
     ))
 }
 
-async fn apps_of<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(ex: E, id: VersionId) -> Result<Vec<ProhibitedApp>, sqlx::Error> {
+async fn apps_of<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(
+    ex: E,
+    id: VersionId,
+) -> Result<Vec<ProhibitedApp>, sqlx::Error> {
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT platform, app_identifier, display_name FROM prohibited_app WHERE version_id = $1 ORDER BY platform, app_identifier")
             .bind(id)
@@ -207,22 +257,35 @@ async fn apps_of<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(ex: E, id: 
             .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(p, id, name)| Some(ProhibitedApp { platform: AppPlatform::parse(&p)?, app_identifier: id, display_name: name }))
+        .filter_map(|(p, id, name)| {
+            Some(ProhibitedApp {
+                platform: AppPlatform::parse(&p)?,
+                app_identifier: id,
+                display_name: name,
+            })
+        })
         .collect())
 }
 
-pub async fn set_status(tx: &mut Tx, id: VersionId, status: VersionStatus, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn set_status(
+    tx: &mut Tx,
+    id: VersionId,
+    status: VersionStatus,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     let stamp = match status {
         VersionStatus::InReview => ", submitted_at = $2",
         VersionStatus::Withdrawn => ", withdrawn_at = $2",
         _ => "",
     };
-    sqlx::query(&format!("UPDATE circular_version SET status = $1, updated_at = $2{stamp} WHERE id = $3"))
-        .bind(status.as_str())
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(&format!(
+        "UPDATE circular_version SET status = $1, updated_at = $2{stamp} WHERE id = $3"
+    ))
+    .bind(status.as_str())
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -260,11 +323,16 @@ pub async fn publish(
 }
 
 /// `ack_basis_no` of the currently published version of a circular, if any.
-pub async fn published_basis(tx: &mut Tx, circular: CircularId) -> Result<Option<i64>, sqlx::Error> {
-    let v: Option<Option<i64>> = sqlx::query_scalar("SELECT ack_basis_no FROM circular_version WHERE circular_id = $1 AND status = 'published'")
-        .bind(circular)
-        .fetch_optional(&mut **tx)
-        .await?;
+pub async fn published_basis(
+    tx: &mut Tx,
+    circular: CircularId,
+) -> Result<Option<i64>, sqlx::Error> {
+    let v: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT ack_basis_no FROM circular_version WHERE circular_id = $1 AND status = 'published'",
+    )
+    .bind(circular)
+    .fetch_optional(&mut **tx)
+    .await?;
     Ok(v.flatten())
 }
 
@@ -277,7 +345,10 @@ pub async fn has_open_version(tx: &mut Tx, circular: CircularId) -> Result<bool,
 }
 
 pub async fn max_version_no(tx: &mut Tx, circular: CircularId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT MAX(version_no) FROM circular_version WHERE circular_id = $1").bind(circular).fetch_one(&mut **tx).await
+    sqlx::query_scalar("SELECT MAX(version_no) FROM circular_version WHERE circular_id = $1")
+        .bind(circular)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 #[derive(FromRow)]
@@ -323,7 +394,9 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
     .fetch_all(db)
     .await?;
     let apps = apps_of(db, id).await?;
-    let body_html = r.body_html.unwrap_or_else(|| super::markdown::render(&r.body_md));
+    let body_html = r
+        .body_html
+        .unwrap_or_else(|| super::markdown::render(&r.body_md));
     Ok(Some(VersionView {
         id: VersionId(r.id),
         circular_id: CircularId(r.circular_id),
@@ -337,7 +410,14 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
         effective_on: r.effective_on.to_string(),
         ack_deadline: r.ack_deadline.to_string(),
         whole_city: r.whole_city,
-        audience: audience.into_iter().map(|(u, n, s)| AudienceUnit { unit_id: OrgUnitId(u), unit_name: n, include_subunits: s }).collect(),
+        audience: audience
+            .into_iter()
+            .map(|(u, n, s)| AudienceUnit {
+                unit_id: OrgUnitId(u),
+                unit_name: n,
+                include_subunits: s,
+            })
+            .collect(),
         apps,
         status: VersionStatus::parse(&r.status).unwrap_or(VersionStatus::Draft),
         content_sha256: r.content_sha256,
@@ -360,20 +440,27 @@ pub async fn list_latest(db: &Db) -> Result<Vec<CircularSummary>, sqlx::Error> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, number, title, version_no, status, deadline)| CircularSummary {
-            version_id: VersionId(id),
-            number,
-            title,
-            version_no,
-            status: VersionStatus::parse(&status).unwrap_or(VersionStatus::Draft),
-            ack_deadline: deadline.to_string(),
-            counts: None,
-        })
+        .map(
+            |(id, number, title, version_no, status, deadline)| CircularSummary {
+                version_id: VersionId(id),
+                number,
+                title,
+                version_no,
+                status: VersionStatus::parse(&status).unwrap_or(VersionStatus::Draft),
+                ack_deadline: deadline.to_string(),
+                counts: None,
+            },
+        )
         .collect())
 }
 
 /// Audience, acknowledged, open and overdue for a published version, in one query.
-pub async fn counts(db: &Db, id: VersionId, today: NaiveDate, late_joiner_days: i64) -> Result<AckCounts, sqlx::Error> {
+pub async fn counts(
+    db: &Db,
+    id: VersionId,
+    today: NaiveDate,
+    late_joiner_days: i64,
+) -> Result<AckCounts, sqlx::Error> {
     let sql = format!(
         "SELECT COUNT(*),
                 COALESCE(SUM(CASE WHEN {HAS_VALID_ACK} THEN 1 ELSE 0 END), 0),
@@ -381,9 +468,18 @@ pub async fn counts(db: &Db, id: VersionId, today: NaiveDate, late_joiner_days: 
            FROM circular_version v, users u JOIN org_unit uo ON uo.id = u.org_unit_id
           WHERE v.id = $1 AND u.active AND {IN_AUDIENCE}"
     );
-    let (audience, acknowledged, overdue): (i64, i64, i64) =
-        sqlx::query_as(&sql).bind(id).bind(today).bind(late_joiner_days).fetch_one(db).await?;
-    Ok(AckCounts { audience, acknowledged, open: audience - acknowledged, overdue })
+    let (audience, acknowledged, overdue): (i64, i64, i64) = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(today)
+        .bind(late_joiner_days)
+        .fetch_one(db)
+        .await?;
+    Ok(AckCounts {
+        audience,
+        acknowledged,
+        open: audience - acknowledged,
+        overdue,
+    })
 }
 
 /// SQL expression of a person's deadline (see `rules::personal_deadline`); `$3` is the number

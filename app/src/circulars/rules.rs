@@ -31,7 +31,10 @@ pub fn parse_number(raw: &str) -> Result<String, Problem> {
         Err(Problem::Required)
     } else if s.chars().count() > NUMBER_MAX {
         Err(Problem::TooLong(NUMBER_MAX))
-    } else if !s.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '/' | '-' | '.')) {
+    } else if !s
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '/' | '-' | '.'))
+    {
         Err(Problem::InvalidNumber)
     } else {
         Ok(s)
@@ -68,10 +71,16 @@ pub fn valid_app_identifier(platform: AppPlatform, id: &str) -> bool {
     }
     match platform {
         AppPlatform::Android => segments.iter().all(|s| {
-            s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         }),
-        AppPlatform::Ios | AppPlatform::Macos => segments.iter().all(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')),
-        AppPlatform::Windows => segments.iter().all(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '!'))),
+        AppPlatform::Ios | AppPlatform::Macos => segments
+            .iter()
+            .all(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')),
+        AppPlatform::Windows => segments.iter().all(|s| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '!'))
+        }),
     }
 }
 
@@ -85,13 +94,22 @@ pub fn parse_apps(raw: &str) -> Result<Vec<ProhibitedApp>, Problem> {
         }
         let parts: Vec<&str> = line.split(';').map(str::trim).collect();
         let bad = Problem::InvalidApp(i + 1);
-        let [platform, id, name] = parts[..] else { return Err(bad) };
+        let [platform, id, name] = parts[..] else {
+            return Err(bad);
+        };
         let platform = AppPlatform::parse(platform).ok_or(bad)?;
         if !valid_app_identifier(platform, id) || name.is_empty() || name.chars().count() > 100 {
             return Err(bad);
         }
-        if !apps.iter().any(|a| a.platform == platform && a.app_identifier == id) {
-            apps.push(ProhibitedApp { platform, app_identifier: id.to_owned(), display_name: name.to_owned() });
+        if !apps
+            .iter()
+            .any(|a| a.platform == platform && a.app_identifier == id)
+        {
+            apps.push(ProhibitedApp {
+                platform,
+                app_identifier: id.to_owned(),
+                display_name: name.to_owned(),
+            });
         }
     }
     Ok(apps)
@@ -99,22 +117,52 @@ pub fn parse_apps(raw: &str) -> Result<Vec<ProhibitedApp>, Problem> {
 
 /// The app list as the editor shows it (inverse of `parse_apps`).
 pub fn format_apps(apps: &[ProhibitedApp]) -> String {
-    apps.iter().map(|a| format!("{}; {}; {}", a.platform.as_str(), a.app_identifier, a.display_name)).collect::<Vec<_>>().join("\n")
+    apps.iter()
+        .map(|a| {
+            format!(
+                "{}; {}; {}",
+                a.platform.as_str(),
+                a.app_identifier,
+                a.display_name
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn parse_ids(raw: &[String]) -> Result<Vec<OrgUnitId>, Problem> {
-    raw.iter().filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().map(OrgUnitId).map_err(|_| Problem::UnknownUnit)).collect()
+    raw.iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map(OrgUnitId)
+                .map_err(|_| Problem::UnknownUnit)
+        })
+        .collect()
 }
 
 /// Parses the editor form. `today` is the calendar day in Europe/Berlin.
 pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCircular, Problems> {
     let mut problems = Problems::new();
-    let number = parse_number(&form.number).map_err(|p| problems.push(("number", p))).ok();
-    let title = parse_text(&form.title, TITLE_MAX).map_err(|p| problems.push(("title", p))).ok();
-    let summary = parse_text(&form.summary, SUMMARY_MAX).map_err(|p| problems.push(("summary", p))).ok();
-    let body_md = parse_text(&form.body_md, BODY_MAX).map_err(|p| problems.push(("body_md", p))).ok();
-    let effective_on = parse_date(&form.effective_on).map_err(|p| problems.push(("effective_on", p))).ok();
-    let ack_deadline = parse_date(&form.ack_deadline).map_err(|p| problems.push(("ack_deadline", p))).ok();
+    let number = parse_number(&form.number)
+        .map_err(|p| problems.push(("number", p)))
+        .ok();
+    let title = parse_text(&form.title, TITLE_MAX)
+        .map_err(|p| problems.push(("title", p)))
+        .ok();
+    let summary = parse_text(&form.summary, SUMMARY_MAX)
+        .map_err(|p| problems.push(("summary", p)))
+        .ok();
+    let body_md = parse_text(&form.body_md, BODY_MAX)
+        .map_err(|p| problems.push(("body_md", p)))
+        .ok();
+    let effective_on = parse_date(&form.effective_on)
+        .map_err(|p| problems.push(("effective_on", p)))
+        .ok();
+    let ack_deadline = parse_date(&form.ack_deadline)
+        .map_err(|p| problems.push(("ack_deadline", p)))
+        .ok();
     if let Some(d) = effective_on {
         if d < today {
             problems.push(("effective_on", Problem::DateInPast));
@@ -126,8 +174,12 @@ pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCirc
         }
     }
     let whole_city = matches!(form.whole_city.as_str(), "on" | "true" | "1");
-    let subtree = parse_ids(&form.audience_subtree).map_err(|p| problems.push(("audience", p))).unwrap_or_default();
-    let exact = parse_ids(&form.audience_unit).map_err(|p| problems.push(("audience", p))).unwrap_or_default();
+    let subtree = parse_ids(&form.audience_subtree)
+        .map_err(|p| problems.push(("audience", p)))
+        .unwrap_or_default();
+    let exact = parse_ids(&form.audience_unit)
+        .map_err(|p| problems.push(("audience", p)))
+        .unwrap_or_default();
     let mut audience: Vec<(OrgUnitId, bool)> = subtree.into_iter().map(|u| (u, true)).collect();
     for u in exact {
         if !audience.iter().any(|(a, _)| *a == u) {
@@ -137,11 +189,37 @@ pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCirc
     if !whole_city && audience.is_empty() {
         problems.push(("audience", Problem::AudienceEmpty));
     }
-    let apps = parse_apps(&form.apps).map_err(|p| problems.push(("apps", p))).ok();
-    match (number, title, summary, body_md, effective_on, ack_deadline, apps) {
-        (Some(number), Some(title), Some(summary), Some(body_md), Some(effective_on), Some(ack_deadline), Some(apps)) if problems.is_empty() => {
-            Ok(ValidCircular { number, title, summary, body_md, effective_on, ack_deadline, whole_city, audience: if whole_city { vec![] } else { audience }, apps })
-        }
+    let apps = parse_apps(&form.apps)
+        .map_err(|p| problems.push(("apps", p)))
+        .ok();
+    match (
+        number,
+        title,
+        summary,
+        body_md,
+        effective_on,
+        ack_deadline,
+        apps,
+    ) {
+        (
+            Some(number),
+            Some(title),
+            Some(summary),
+            Some(body_md),
+            Some(effective_on),
+            Some(ack_deadline),
+            Some(apps),
+        ) if problems.is_empty() => Ok(ValidCircular {
+            number,
+            title,
+            summary,
+            body_md,
+            effective_on,
+            ack_deadline,
+            whole_city,
+            audience: if whole_city { vec![] } else { audience },
+            apps,
+        }),
         _ => Err(problems),
     }
 }
@@ -158,7 +236,10 @@ pub enum WorkflowAction {
 
 /// The state machine: draft → in review → published → withdrawn (or superseded by a newer
 /// published version). Only drafts are edited; published text is frozen.
-pub fn next_status(status: VersionStatus, action: WorkflowAction) -> Result<VersionStatus, Problem> {
+pub fn next_status(
+    status: VersionStatus,
+    action: WorkflowAction,
+) -> Result<VersionStatus, Problem> {
     use VersionStatus::*;
     use WorkflowAction::*;
     match (status, action) {
@@ -182,11 +263,18 @@ pub fn check_four_eyes(author: UserId, approver: UserId) -> Result<(), Problem> 
 
 /// Does a publisher with these scope paths cover the audience? The whole city needs a
 /// scope at the root.
-pub fn scope_covers(scope_paths: &[String], root_path: &str, whole_city: bool, audience_paths: &[String]) -> bool {
+pub fn scope_covers(
+    scope_paths: &[String],
+    root_path: &str,
+    whole_city: bool,
+    audience_paths: &[String],
+) -> bool {
     if whole_city {
         return scope_paths.iter().any(|s| s == root_path);
     }
-    audience_paths.iter().all(|a| scope_paths.iter().any(|s| a.starts_with(s.as_str())))
+    audience_paths
+        .iter()
+        .all(|a| scope_paths.iter().any(|s| a.starts_with(s.as_str())))
 }
 
 /// From which version number on an acknowledgment counts for a newly published version:
@@ -201,7 +289,12 @@ pub fn ack_basis(kind: ChangeKind, version_no: i64, previous_basis: Option<i64>)
 
 /// Personal deadline: people who joined an audience unit after publication get
 /// `late_joiner_days` from the day they joined, never less than the circular's deadline.
-pub fn personal_deadline(deadline: NaiveDate, published_on: NaiveDate, joined_on: NaiveDate, late_joiner_days: i64) -> NaiveDate {
+pub fn personal_deadline(
+    deadline: NaiveDate,
+    published_on: NaiveDate,
+    joined_on: NaiveDate,
+    late_joiner_days: i64,
+) -> NaiveDate {
     if joined_on > published_on {
         deadline.max(joined_on + chrono::Duration::days(late_joiner_days))
     } else {
@@ -240,7 +333,13 @@ mod tests {
 
     #[test]
     fn dates_in_the_past_empty_fields_and_an_empty_audience_are_refused() {
-        let f = CircularForm { title: " ".into(), effective_on: "2026-01-01".into(), ack_deadline: "2026-11-01".into(), whole_city: "".into(), ..form() };
+        let f = CircularForm {
+            title: " ".into(),
+            effective_on: "2026-01-01".into(),
+            ack_deadline: "2026-11-01".into(),
+            whole_city: "".into(),
+            ..form()
+        };
         let problems = parse_circular(&f, day("2026-11-22")).unwrap_err();
         assert!(problems.contains(&("title", Problem::Required)));
         assert!(problems.contains(&("effective_on", Problem::DateInPast)));
@@ -250,13 +349,22 @@ mod tests {
 
     #[test]
     fn app_identifiers_are_checked_per_platform() {
-        assert!(valid_app_identifier(AppPlatform::Android, "com.snapchat.android"));
+        assert!(valid_app_identifier(
+            AppPlatform::Android,
+            "com.snapchat.android"
+        ));
         assert!(!valid_app_identifier(AppPlatform::Android, "com.1whatsapp"));
         assert!(!valid_app_identifier(AppPlatform::Android, "whatsapp"));
         assert!(valid_app_identifier(AppPlatform::Ios, "jp.naver.line"));
         assert!(!valid_app_identifier(AppPlatform::Ios, "net..whatsapp"));
-        assert_eq!(parse_apps("android; com.whatsapp; WhatsApp\nblackberry; x.y; Z"), Err(Problem::InvalidApp(2)));
-        assert_eq!(parse_apps("android com.whatsapp WhatsApp"), Err(Problem::InvalidApp(1)));
+        assert_eq!(
+            parse_apps("android; com.whatsapp; WhatsApp\nblackberry; x.y; Z"),
+            Err(Problem::InvalidApp(2))
+        );
+        assert_eq!(
+            parse_apps("android com.whatsapp WhatsApp"),
+            Err(Problem::InvalidApp(1))
+        );
         let apps = parse_apps("android; com.kik.android; Kik\n\n").unwrap();
         assert_eq!(format_apps(&apps), "android; com.kik.android; Kik");
     }
@@ -275,14 +383,22 @@ mod tests {
 
     #[test]
     fn nobody_approves_their_own_version() {
-        assert_eq!(check_four_eyes(UserId(1), UserId(1)), Err(Problem::OwnApproval));
+        assert_eq!(
+            check_four_eyes(UserId(1), UserId(1)),
+            Err(Problem::OwnApproval)
+        );
         assert!(check_four_eyes(UserId(1), UserId(2)).is_ok());
     }
 
     #[test]
     fn publisher_scope_must_cover_every_audience_unit() {
         let scopes = vec!["/1/2/".to_string()];
-        assert!(scope_covers(&scopes, "/1/", false, &["/1/2/5/".into(), "/1/2/".into()]));
+        assert!(scope_covers(
+            &scopes,
+            "/1/",
+            false,
+            &["/1/2/5/".into(), "/1/2/".into()]
+        ));
         assert!(!scope_covers(&scopes, "/1/", false, &["/1/3/".into()]));
         assert!(!scope_covers(&scopes, "/1/", true, &[]));
         assert!(scope_covers(&["/1/".into()], "/1/", true, &[]));
@@ -299,6 +415,9 @@ mod tests {
     fn late_joiners_get_their_own_deadline() {
         let d = personal_deadline(day("2026-12-10"), day("2026-11-22"), day("2026-12-05"), 14);
         assert_eq!(d, day("2026-12-19"));
-        assert_eq!(personal_deadline(day("2026-12-10"), day("2026-11-22"), day("2026-01-01"), 14), day("2026-12-10"));
+        assert_eq!(
+            personal_deadline(day("2026-12-10"), day("2026-11-22"), day("2026-01-01"), 14),
+            day("2026-12-10")
+        );
     }
 }

@@ -10,15 +10,25 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-fn select_options<T: Copy + PartialEq + 'static>(all: &'static [T], selected: Option<T>, code: fn(T) -> &'static str, label: impl Fn(T) -> &'static str) -> impl IntoView {
+fn select_options<T: Copy + PartialEq + 'static>(
+    all: &'static [T],
+    selected: Option<T>,
+    code: fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+) -> impl IntoView {
     all.iter()
-        .map(|v| view! { <option value=code(*v) selected=Some(*v) == selected>{label(*v)}</option> })
+        .map(
+            |v| view! { <option value=code(*v) selected=Some(*v) == selected>{label(*v)}</option> },
+        )
         .collect_view()
 }
 
 /// The fields of the device form; `prefix` is the server function argument name.
 #[component]
-pub fn DeviceFields(#[prop(optional)] device: Option<Device>, error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn DeviceFields(
+    #[prop(default = None)] device: Option<Device>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
     let d = device.clone();
@@ -52,7 +62,13 @@ pub fn DeviceFields(#[prop(optional)] device: Option<Device>, error: Signal<Opti
 }
 
 pub fn device_summary(d: &Device, locale: Locale) -> String {
-    let mut s = format!("{} – {}, {}, {}", d.label, d.kind.label(locale), d.platform.label(locale), d.ownership.label(locale));
+    let mut s = format!(
+        "{} – {}, {}, {}",
+        d.label,
+        d.kind.label(locale),
+        d.platform.label(locale),
+        d.ownership.label(locale)
+    );
     if let Some(imei) = &d.imei {
         s.push_str(&format!(", IMEI {imei}"));
     }
@@ -72,7 +88,10 @@ fn MyDevices() -> impl IntoView {
     let editing = move || query.with(|q| q.get("edit").and_then(|s| s.parse::<i64>().ok()));
     let save = ServerAction::<SaveDevice>::new();
     let retire = ServerAction::<RetireDevice>::new();
-    let devices = Resource::new(move || (save.version().get(), retire.version().get()), |_| my_devices());
+    let devices = Resource::new(
+        move || (save.version().get(), retire.version().get()),
+        |_| my_devices(),
+    );
     let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
@@ -84,8 +103,10 @@ fn MyDevices() -> impl IntoView {
                 Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
                 Ok(list) => {
                     let edit = editing().and_then(|id| list.iter().find(|d| d.id.0 == id && !d.retired).cloned());
-                    let rows = list.iter().map(|d| {
+                    let rows = list.clone().into_iter().map(|d| {
                         let id = d.id.0;
+                        let label = d.label.clone();
+                        let label2 = d.label.clone();
                         view! {
                             <tr class:inactive=d.retired>
                                 <td>{d.label.clone()}</td>
@@ -95,10 +116,10 @@ fn MyDevices() -> impl IntoView {
                                 <td>{d.imei.clone().unwrap_or_default()}</td>
                                 <td>{d.mdm_id.clone().unwrap_or_default()}</td>
                                 <td>{if d.retired { view! { <span>{t.device_retired}</span> }.into_any() } else { view! {
-                                    <a href=format!("/devices?edit={id}")>{t.edit}<span class="sr-only">": "{d.label.clone()}</span></a>" "
+                                    <a href=format!("/devices?edit={id}")>{t.edit}<span class="sr-only">": "{label}</span></a>" "
                                     <ActionForm action=retire attr:class="inline-form">
                                         <input type="hidden" name="id" value=id.to_string()/>
-                                        <button type="submit" class="link">{t.device_retire}<span class="sr-only">": "{d.label.clone()}</span></button>
+                                        <button type="submit" class="link">{t.device_retire}<span class="sr-only">": "{label2}</span></button>
                                     </ActionForm>
                                 }.into_any() }}</td>
                             </tr>

@@ -48,24 +48,36 @@ const DEVICE_SELECT: &str = "SELECT d.id, d.owner_id, u.display_name AS owner_na
 
 /// Active (not retired) devices of one person, in registration order.
 pub async fn active_for_owner(db: &Db, owner: UserId) -> Result<Vec<Device>, sqlx::Error> {
-    let rows: Vec<DeviceRow> = sqlx::query_as(&format!("{DEVICE_SELECT} WHERE d.owner_id = $1 AND d.retired_at IS NULL ORDER BY d.id"))
-        .bind(owner)
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
+        "{DEVICE_SELECT} WHERE d.owner_id = $1 AND d.retired_at IS NULL ORDER BY d.id"
+    ))
+    .bind(owner)
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(DeviceRow::into_device).collect())
 }
 
 pub async fn all_for_owner(db: &Db, owner: UserId) -> Result<Vec<Device>, sqlx::Error> {
-    let rows: Vec<DeviceRow> = sqlx::query_as(&format!("{DEVICE_SELECT} WHERE d.owner_id = $1 ORDER BY d.retired_at IS NOT NULL, d.id"))
-        .bind(owner)
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
+        "{DEVICE_SELECT} WHERE d.owner_id = $1 ORDER BY d.retired_at IS NOT NULL, d.id"
+    ))
+    .bind(owner)
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(DeviceRow::into_device).collect())
 }
 
 /// Admin list: search over owner name/email, label and identifiers; newest first.
 pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<Device>, sqlx::Error> {
-    let pattern = format!("%{}%", query.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern = format!(
+        "%{}%",
+        query
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
         "{DEVICE_SELECT} WHERE lower(u.display_name) LIKE $1 ESCAPE '\\' OR u.email LIKE $1 ESCAPE '\\' OR lower(d.label) LIKE $1 ESCAPE '\\'
             OR lower(coalesce(d.mdm_id, '')) LIKE $1 ESCAPE '\\' OR coalesce(d.imei, '') LIKE $1 ESCAPE '\\' OR lower(coalesce(d.asset_tag, '')) LIKE $1 ESCAPE '\\'
@@ -79,29 +91,42 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<Device>, sql
 }
 
 pub async fn get(db: &Db, id: DeviceId) -> Result<Option<Device>, sqlx::Error> {
-    let row: Option<DeviceRow> = sqlx::query_as(&format!("{DEVICE_SELECT} WHERE d.id = $1")).bind(id).fetch_optional(db).await?;
+    let row: Option<DeviceRow> = sqlx::query_as(&format!("{DEVICE_SELECT} WHERE d.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
     Ok(row.map(DeviceRow::into_device))
 }
 
 pub async fn owner_of(tx: &mut Tx, id: DeviceId) -> Result<Option<(UserId, bool)>, sqlx::Error> {
-    let row: Option<(i64, bool)> = sqlx::query_as("SELECT owner_id, retired_at IS NOT NULL FROM device WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row: Option<(i64, bool)> =
+        sqlx::query_as("SELECT owner_id, retired_at IS NOT NULL FROM device WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(row.map(|(o, r)| (UserId(o), r)))
 }
 
 /// Which unique identifiers of `d` are already used by another device.
-pub async fn taken_identifiers(tx: &mut Tx, d: &ValidDevice) -> Result<Vec<&'static str>, sqlx::Error> {
+pub async fn taken_identifiers(
+    tx: &mut Tx,
+    d: &ValidDevice,
+) -> Result<Vec<&'static str>, sqlx::Error> {
     let except = d.id.map(|i| i.0).unwrap_or(-1);
     let mut taken = vec![];
-    for (field, value) in [("asset_tag", &d.asset_tag), ("imei", &d.imei), ("mdm_id", &d.mdm_id)] {
+    for (field, value) in [
+        ("asset_tag", &d.asset_tag),
+        ("imei", &d.imei),
+        ("mdm_id", &d.mdm_id),
+    ] {
         if let Some(v) = value {
-            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM device WHERE {field} = $1 AND id <> $2"))
-                .bind(v)
-                .bind(except)
-                .fetch_one(&mut **tx)
-                .await?;
+            let n: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM device WHERE {field} = $1 AND id <> $2"
+            ))
+            .bind(v)
+            .bind(except)
+            .fetch_one(&mut **tx)
+            .await?;
             if n > 0 {
                 taken.push(field);
             }
@@ -110,7 +135,12 @@ pub async fn taken_identifiers(tx: &mut Tx, d: &ValidDevice) -> Result<Vec<&'sta
     Ok(taken)
 }
 
-pub async fn insert(tx: &mut Tx, owner: UserId, d: &ValidDevice, now: DateTime<Utc>) -> Result<DeviceId, sqlx::Error> {
+pub async fn insert(
+    tx: &mut Tx,
+    owner: UserId,
+    d: &ValidDevice,
+    now: DateTime<Utc>,
+) -> Result<DeviceId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO device (owner_id, kind, ownership, platform, label, asset_tag, serial, imei, mdm_id, registered_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -150,6 +180,10 @@ pub async fn update(tx: &mut Tx, id: DeviceId, d: &ValidDevice) -> Result<(), sq
 }
 
 pub async fn retire(tx: &mut Tx, id: DeviceId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE device SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL").bind(now).bind(id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE device SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

@@ -10,7 +10,9 @@ pub const IDENT_MAX: usize = 64;
 pub fn luhn_valid(digits: &str) -> bool {
     let mut sum = 0;
     for (i, c) in digits.chars().rev().enumerate() {
-        let Some(mut d) = c.to_digit(10) else { return false };
+        let Some(mut d) = c.to_digit(10) else {
+            return false;
+        };
         if i % 2 == 1 {
             d *= 2;
             if d > 9 {
@@ -22,9 +24,20 @@ pub fn luhn_valid(digits: &str) -> bool {
     !digits.is_empty() && sum % 10 == 0
 }
 
+/// The Luhn check digit that completes `digits` (used to generate demo IMEIs).
+pub fn luhn_check_digit(digits: &str) -> char {
+    (0..10)
+        .map(|d| char::from(b'0' + d))
+        .find(|c| luhn_valid(&format!("{digits}{c}")))
+        .unwrap_or('0')
+}
+
 /// Optional IMEI: 15 digits (spaces and dashes are ignored) with a valid check digit.
 pub fn parse_imei(raw: &str) -> Result<Option<String>, Problem> {
-    let digits: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let digits: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     if digits.is_empty() {
         return Ok(None);
     }
@@ -41,7 +54,10 @@ pub fn parse_ident(raw: &str) -> Result<Option<String>, Problem> {
         Ok(None)
     } else if s.chars().count() > IDENT_MAX {
         Err(Problem::TooLong(IDENT_MAX))
-    } else if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')) {
+    } else if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))
+    {
         Err(Problem::InvalidIdentifier)
     } else {
         Ok(Some(s.to_owned()))
@@ -63,19 +79,40 @@ pub struct ValidDevice {
 
 pub fn parse_device(form: &DeviceForm) -> Result<ValidDevice, Problems> {
     let mut problems = Problems::new();
-    let kind = DeviceKind::parse(&form.kind).ok_or(Problem::Required).map_err(|p| problems.push(("kind", p))).ok();
-    let ownership = Ownership::parse(&form.ownership).ok_or(Problem::Required).map_err(|p| problems.push(("ownership", p))).ok();
-    let platform = Platform::parse(&form.platform).ok_or(Problem::UnknownPlatform).map_err(|p| problems.push(("platform", p))).ok();
+    let kind = DeviceKind::parse(&form.kind)
+        .ok_or(Problem::Required)
+        .map_err(|p| problems.push(("kind", p)))
+        .ok();
+    let ownership = Ownership::parse(&form.ownership)
+        .ok_or(Problem::Required)
+        .map_err(|p| problems.push(("ownership", p)))
+        .ok();
+    let platform = Platform::parse(&form.platform)
+        .ok_or(Problem::UnknownPlatform)
+        .map_err(|p| problems.push(("platform", p)))
+        .ok();
     let label = form.label.split_whitespace().collect::<Vec<_>>().join(" ");
     if label.is_empty() {
         problems.push(("label", Problem::Required));
     } else if label.chars().count() > LABEL_MAX {
         problems.push(("label", Problem::TooLong(LABEL_MAX)));
     }
-    let asset_tag = parse_ident(&form.asset_tag).map_err(|p| problems.push(("asset_tag", p))).ok().flatten();
-    let serial = parse_ident(&form.serial).map_err(|p| problems.push(("serial", p))).ok().flatten();
-    let imei = parse_imei(&form.imei).map_err(|p| problems.push(("imei", p))).ok().flatten();
-    let mdm_id = parse_ident(&form.mdm_id).map_err(|p| problems.push(("mdm_id", p))).ok().flatten();
+    let asset_tag = parse_ident(&form.asset_tag)
+        .map_err(|p| problems.push(("asset_tag", p)))
+        .ok()
+        .flatten();
+    let serial = parse_ident(&form.serial)
+        .map_err(|p| problems.push(("serial", p)))
+        .ok()
+        .flatten();
+    let imei = parse_imei(&form.imei)
+        .map_err(|p| problems.push(("imei", p)))
+        .ok()
+        .flatten();
+    let mdm_id = parse_ident(&form.mdm_id)
+        .map_err(|p| problems.push(("mdm_id", p)))
+        .ok()
+        .flatten();
     let id = match form.id.trim() {
         "" => None,
         s => match s.parse() {
@@ -87,7 +124,17 @@ pub fn parse_device(form: &DeviceForm) -> Result<ValidDevice, Problems> {
         },
     };
     match (kind, ownership, platform, problems.is_empty()) {
-        (Some(kind), Some(ownership), Some(platform), true) => Ok(ValidDevice { id, kind, ownership, platform, label, asset_tag, serial, imei, mdm_id }),
+        (Some(kind), Some(ownership), Some(platform), true) => Ok(ValidDevice {
+            id,
+            kind,
+            ownership,
+            platform,
+            label,
+            asset_tag,
+            serial,
+            imei,
+            mdm_id,
+        }),
         _ => Err(problems),
     }
 }
@@ -98,17 +145,35 @@ mod tests {
 
     #[test]
     fn imeis_need_fifteen_digits_and_a_valid_check_digit() {
-        assert_eq!(parse_imei("490154203237518"), Ok(Some("490154203237518".into())));
-        assert_eq!(parse_imei("49-015420-323751-8"), Ok(Some("490154203237518".into())));
+        assert_eq!(
+            parse_imei("490154203237518"),
+            Ok(Some("490154203237518".into()))
+        );
+        assert_eq!(
+            parse_imei("49-015420-323751-8"),
+            Ok(Some("490154203237518".into()))
+        );
         assert_eq!(parse_imei("490154203237517"), Err(Problem::InvalidImei));
         assert_eq!(parse_imei("12345"), Err(Problem::InvalidImei));
         assert_eq!(parse_imei(""), Ok(None));
+        assert_eq!(luhn_check_digit("49015420323751"), '8');
     }
 
     #[test]
     fn device_form_reports_each_bad_field() {
-        let form = DeviceForm { kind: "toaster".into(), ownership: "service".into(), platform: "palmos".into(), label: "".into(), mdm_id: "bad id!".into(), ..Default::default() };
-        let fields: Vec<_> = parse_device(&form).unwrap_err().into_iter().map(|(f, _)| f).collect();
+        let form = DeviceForm {
+            kind: "toaster".into(),
+            ownership: "service".into(),
+            platform: "palmos".into(),
+            label: "".into(),
+            mdm_id: "bad id!".into(),
+            ..Default::default()
+        };
+        let fields: Vec<_> = parse_device(&form)
+            .unwrap_err()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
         assert_eq!(fields, vec!["kind", "platform", "label", "mdm_id"]);
     }
 }

@@ -6,7 +6,11 @@ use leptos::prelude::*;
 /// Registers or updates a device and returns its id. Owners act on their own devices;
 /// an admin may act on anyone's (`owner_id` names the owner for new devices).
 #[cfg(feature = "ssr")]
-pub async fn save_device_as(user: &crate::auth::SessionUser, owner_id: Option<crate::org::UserId>, form: DeviceForm) -> Result<DeviceId, AppError> {
+pub async fn save_device_as(
+    user: &crate::auth::SessionUser,
+    owner_id: Option<crate::org::UserId>,
+    form: DeviceForm,
+) -> Result<DeviceId, AppError> {
     use crate::auth::guard::ctx;
     use crate::db::begin_write;
     use crate::i18n::Problem;
@@ -18,7 +22,9 @@ pub async fn save_device_as(user: &crate::auth::SessionUser, owner_id: Option<cr
     let mut tx = begin_write(&db).await?;
     let owner = match device.id {
         Some(id) => {
-            let (owner, retired) = super::repo::owner_of(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let (owner, retired) = super::repo::owner_of(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if owner != user.id && !user.is_admin() {
                 return Err(AppError::Forbidden);
             }
@@ -35,7 +41,13 @@ pub async fn save_device_as(user: &crate::auth::SessionUser, owner_id: Option<cr
     };
     let taken = super::repo::taken_identifiers(&mut tx, &device).await?;
     if !taken.is_empty() {
-        return Err(into_error(taken.into_iter().map(|f| (f, Problem::DuplicateDeviceId)).collect(), locale));
+        return Err(into_error(
+            taken
+                .into_iter()
+                .map(|f| (f, Problem::DuplicateDeviceId))
+                .collect(),
+            locale,
+        ));
     }
     let id = match device.id {
         Some(id) => {
@@ -45,7 +57,15 @@ pub async fn save_device_as(user: &crate::auth::SessionUser, owner_id: Option<cr
         None => super::repo::insert(&mut tx, owner, &device, now).await?,
     };
     if owner != user.id {
-        org_repo::audit(&mut tx, Some(user.id), "device.save", &format!("device:{}", id.0), serde_json::json!({"owner_id": owner}), now).await?;
+        org_repo::audit(
+            &mut tx,
+            Some(user.id),
+            "device.save",
+            &format!("device:{}", id.0),
+            serde_json::json!({"owner_id": owner}),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(id)
@@ -75,7 +95,9 @@ pub async fn retire_device(id: i64) -> Result<(), AppError> {
         let user = crate::auth::guard::require_user()?;
         let db = crate::state::app_state().db;
         let mut tx = crate::db::begin_write(&db).await?;
-        let (owner, _) = super::repo::owner_of(&mut tx, DeviceId(id)).await?.ok_or(AppError::NotFound)?;
+        let (owner, _) = super::repo::owner_of(&mut tx, DeviceId(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
         if owner != user.id && !user.is_admin() {
             return Err(AppError::Forbidden);
         }

@@ -1,0 +1,137 @@
+//! Pure acknowledgment rules: what a complete, valid acknowledgment form is.
+use super::{AckForm, Attestation};
+use crate::circulars::VersionId;
+use crate::devices::DeviceId;
+use crate::i18n::Problem;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidAck {
+    pub version_id: VersionId,
+    pub content_sha256: String,
+    pub devices: Vec<(DeviceId, Attestation)>,
+}
+
+/// Why a form cannot be accepted; `Foreign` is an authorization failure, the others are
+/// input problems.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AckProblem {
+    Input(Vec<(&'static str, Problem)>),
+    Foreign,
+}
+
+/// Checks the form against the person's active devices: each must carry an attestation and
+/// no other device may appear.
+pub fn parse_ack(form: &AckForm, own_devices: &[DeviceId]) -> Result<ValidAck, AckProblem> {
+    let mut problems = vec![];
+    let version_id = form
+        .version_id
+        .trim()
+        .parse()
+        .map(VersionId)
+        .map_err(|_| problems.push(("version_id", Problem::Required)))
+        .ok();
+    let sha = form.content_sha256.trim().to_ascii_lowercase();
+    if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+        problems.push(("content_sha256", Problem::ContentChanged));
+    }
+    if !matches!(form.read_confirmed.as_str(), "on" | "true" | "1") {
+        problems.push(("read_confirmed", Problem::ReadNotConfirmed));
+    }
+    let mut devices = vec![];
+    for (key, value) in &form.attestations {
+        let Ok(id) = key.trim().parse().map(DeviceId) else {
+            return Err(AckProblem::Foreign);
+        };
+        if !own_devices.contains(&id) {
+            return Err(AckProblem::Foreign);
+        }
+        match Attestation::parse(value) {
+            Some(a) => devices.push((id, a)),
+            None => problems.push(("attestations", Problem::DeviceUnattested)),
+        }
+    }
+    if own_devices
+        .iter()
+        .any(|d| !devices.iter().any(|(id, _)| id == d))
+        && !problems.contains(&("attestations", Problem::DeviceUnattested))
+    {
+        problems.push(("attestations", Problem::DeviceUnattested));
+    }
+    match version_id {
+        Some(version_id) if problems.is_empty() => Ok(ValidAck {
+            version_id,
+            content_sha256: sha,
+            devices,
+        }),
+        _ => Err(AckProblem::Input(problems)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(atts: &[(&str, &str)]) -> AckForm {
+        AckForm {
+            version_id: "7".into(),
+            content_sha256: "a".repeat(64),
+            read_confirmed: "on".into(),
+            attestations: atts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_own_device_needs_an_attestation() {
+        let own = [DeviceId(1), DeviceId(2)];
+        assert_eq!(
+            parse_ack(&form(&[("1", "none_installed")]), &own),
+            Err(AckProblem::Input(vec![(
+                "attestations",
+                Problem::DeviceUnattested
+            )]))
+        );
+        let ok = parse_ack(
+            &form(&[("1", "none_installed"), ("2", "will_remove")]),
+            &own,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.devices,
+            vec![
+                (DeviceId(1), Attestation::NoneInstalled),
+                (DeviceId(2), Attestation::WillRemove)
+            ]
+        );
+    }
+
+    #[test]
+    fn someone_elses_device_is_refused() {
+        assert_eq!(
+            parse_ack(
+                &form(&[("1", "none_installed"), ("99", "none_installed")]),
+                &[DeviceId(1)]
+            ),
+            Err(AckProblem::Foreign)
+        );
+    }
+
+    #[test]
+    fn reading_must_be_confirmed() {
+        let mut f = form(&[]);
+        f.read_confirmed = String::new();
+        assert_eq!(
+            parse_ack(&f, &[]),
+            Err(AckProblem::Input(vec![(
+                "read_confirmed",
+                Problem::ReadNotConfirmed
+            )]))
+        );
+        assert!(
+            parse_ack(&form(&[]), &[]).is_ok(),
+            "people without devices acknowledge the text alone"
+        );
+    }
+}

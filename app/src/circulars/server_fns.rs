@@ -1,0 +1,145 @@
+//! Server functions for publishers. Every one requires the publisher role on the server;
+//! the service checks scope, four eyes and the workflow.
+use super::{CircularForm, CircularSummary, VersionId, VersionView};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+fn publisher() -> Result<crate::auth::SessionUser, AppError> {
+    crate::auth::guard::require_role(crate::auth::Role::Publisher)
+}
+
+/// Circulars with their newest version and, once published, acknowledgment counts.
+#[server(prefix = "/fn", endpoint = "circulars/list")]
+pub async fn list_circulars() -> Result<Vec<CircularSummary>, AppError> {
+    crate::error::respond(async move {
+        publisher()?;
+        let state = crate::state::app_state();
+        let mut list = super::repo::list_latest(&state.db).await?;
+        for c in &mut list {
+            c.counts = super::service::counts_if_published(
+                &state.db,
+                c.version_id,
+                c.status,
+                state.settings.late_joiner_days,
+            )
+            .await?;
+        }
+        Ok(list)
+    })
+    .await
+}
+
+/// A version with its counts, for the publisher's detail and edit pages.
+#[server(prefix = "/fn", endpoint = "circulars/get")]
+pub async fn get_version(id: i64) -> Result<(VersionView, Option<super::AckCounts>), AppError> {
+    crate::error::respond(async move {
+        publisher()?;
+        let state = crate::state::app_state();
+        let view = super::repo::load_view(&state.db, VersionId(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let counts = super::service::counts_if_published(
+            &state.db,
+            view.id,
+            view.status,
+            state.settings.late_joiner_days,
+        )
+        .await?;
+        Ok((view, counts))
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "circulars/save")]
+pub async fn save_circular(form: CircularForm) -> Result<VersionId, AppError> {
+    crate::error::respond(async move {
+        let user = publisher()?;
+        let locale = crate::auth::guard::ctx().locale;
+        let today = crate::time::today_berlin(chrono::Utc::now());
+        let valid = super::rules::parse_circular(&form, today)
+            .map_err(|p| crate::org::rules::into_error(p, locale))?;
+        let version = match form.version_id.trim() {
+            "" => None,
+            s => Some(VersionId(s.parse().map_err(|_| AppError::NotFound)?)),
+        };
+        super::service::save_draft(&crate::state::app_state().db, &user, version, valid, locale)
+            .await
+    })
+    .await
+}
+
+/// Renders Markdown exactly as readers will see it (the editor's live preview), or says why
+/// the text cannot be saved.
+#[server(prefix = "/fn", endpoint = "circulars/preview")]
+pub async fn preview_markdown(body_md: String) -> Result<String, AppError> {
+    crate::error::respond(async move {
+        publisher()?;
+        let locale = crate::auth::guard::ctx().locale;
+        super::markdown::check(&body_md)
+            .map_err(|p| AppError::field("body_md", p.message(locale)))?;
+        Ok(super::markdown::render(&body_md))
+    })
+    .await
+}
+
+/// `action`: submit, return, publish or withdraw.
+#[server(prefix = "/fn", endpoint = "circulars/workflow")]
+pub async fn workflow(id: i64, action: String) -> Result<super::VersionStatus, AppError> {
+    use super::rules::WorkflowAction;
+    crate::error::respond(async move {
+        let user = publisher()?;
+        let action = match action.as_str() {
+            "submit" => WorkflowAction::Submit,
+            "return" => WorkflowAction::ReturnToDraft,
+            "publish" => WorkflowAction::Publish,
+            "withdraw" => WorkflowAction::Withdraw,
+            _ => return Err(AppError::NotFound),
+        };
+        let locale = crate::auth::guard::ctx().locale;
+        super::service::transition(
+            &crate::state::app_state().db,
+            &user,
+            VersionId(id),
+            action,
+            locale,
+        )
+        .await
+    })
+    .await
+}
+
+/// `kind`: material (everyone acknowledges again) or editorial (no new acknowledgment).
+#[server(prefix = "/fn", endpoint = "circulars/new_version")]
+pub async fn new_version(id: i64, kind: String) -> Result<VersionId, AppError> {
+    crate::error::respond(async move {
+        let user = publisher()?;
+        let locale = crate::auth::guard::ctx().locale;
+        let kind = super::ChangeKind::parse(&kind).ok_or(AppError::NotFound)?;
+        let id = super::service::new_version(
+            &crate::state::app_state().db,
+            &user,
+            VersionId(id),
+            kind,
+            locale,
+        )
+        .await?;
+        leptos_axum::redirect(&format!("/circulars/{}/edit", id.0));
+        Ok(id)
+    })
+    .await
+}
+
+/// Org units publishers can choose as audience.
+#[server(prefix = "/fn", endpoint = "circulars/units")]
+pub async fn audience_units() -> Result<Vec<crate::org::OrgUnit>, AppError> {
+    crate::error::respond(async move {
+        publisher()?;
+        Ok(crate::org::repo::list_units(&crate::state::app_state().db)
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .collect())
+    })
+    .await
+}

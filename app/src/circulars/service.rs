@@ -1,0 +1,334 @@
+//! Write operations on circulars: drafts, the workflow, new versions. Each runs in one
+//! `BEGIN IMMEDIATE` transaction with its audit entry.
+use super::repo;
+use super::rules::{
+    ack_basis, check_four_eyes, next_status, scope_covers, ValidCircular, WorkflowAction,
+};
+use super::{ChangeKind, ProhibitedApp, VersionId, VersionStatus};
+use crate::auth::{Role, SessionUser};
+use crate::db::{begin_write, Db, Tx};
+use crate::error::AppError;
+use crate::i18n::{Locale, Problem};
+use crate::org::repo::audit;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// The canonical content a version's hash covers (field order is fixed by this struct; apps
+/// are sorted by platform and identifier). README documents it for third-party checks.
+#[derive(Serialize)]
+pub struct HashedContent<'a> {
+    pub number: &'a str,
+    pub version_no: i64,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body_html: &'a str,
+    pub effective_on: String,
+    pub ack_deadline: String,
+    pub apps: Vec<&'a ProhibitedApp>,
+}
+
+pub fn content_sha256(content: &HashedContent<'_>) -> String {
+    let json = serde_json::to_string(content).expect("plain data serialises");
+    format!("{:x}", Sha256::digest(json.as_bytes()))
+}
+
+fn problem(field: &str, p: Problem, locale: Locale) -> AppError {
+    AppError::field(field, p.message(locale))
+}
+
+/// The publisher's scope must cover the audience (and exist).
+async fn check_scope(
+    tx: &mut Tx,
+    user: &SessionUser,
+    c: &ValidCircular,
+    locale: Locale,
+) -> Result<(), AppError> {
+    let units: Vec<_> = c.audience.iter().map(|(u, _)| *u).collect();
+    let paths = repo::unit_paths(tx, &units)
+        .await?
+        .ok_or_else(|| problem("audience", Problem::UnknownUnit, locale))?;
+    let scopes: Vec<String> = user
+        .roles
+        .iter()
+        .filter(|g| g.role == Role::Publisher)
+        .filter_map(|g| g.scope_path.clone())
+        .collect();
+    let root = repo::root_path(tx).await?;
+    if scope_covers(&scopes, &root, c.whole_city, &paths) {
+        Ok(())
+    } else {
+        Err(problem("audience", Problem::OutsideScope, locale))
+    }
+}
+
+/// Creates a new circular (no version id) or updates a draft.
+pub async fn save_draft(
+    db: &Db,
+    user: &SessionUser,
+    version: Option<VersionId>,
+    c: ValidCircular,
+    locale: Locale,
+) -> Result<VersionId, AppError> {
+    if let Err(p) = super::markdown::check(&c.body_md) {
+        return Err(problem("body_md", p, locale));
+    }
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    check_scope(&mut tx, user, &c, locale).await?;
+    let id = match version {
+        None => {
+            if repo::number_taken(&mut tx, &c.number, None).await? {
+                return Err(problem("number", Problem::DuplicateNumber, locale));
+            }
+            let circular = repo::insert_circular(&mut tx, &c.number, user.id, now).await?;
+            let id =
+                repo::insert_version(&mut tx, circular, 1, &c, ChangeKind::Initial, user.id, now)
+                    .await?;
+            audit(
+                &mut tx,
+                Some(user.id),
+                "circular.create",
+                &format!("version:{}", id.0),
+                json!({"number": c.number}),
+                now,
+            )
+            .await?;
+            id
+        }
+        Some(id) => {
+            let meta = repo::meta(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            next_status(meta.status(), WorkflowAction::Edit)
+                .map_err(|p| problem("status", p, locale))?;
+            if meta.version_no == 1 {
+                if repo::number_taken(&mut tx, &c.number, Some(meta.circular_id)).await? {
+                    return Err(problem("number", Problem::DuplicateNumber, locale));
+                }
+                repo::set_number(&mut tx, meta.circular_id, &c.number).await?;
+            }
+            repo::update_version(&mut tx, id, &c, now).await?;
+            audit(
+                &mut tx,
+                Some(user.id),
+                "circular.edit",
+                &format!("version:{}", id.0),
+                json!({}),
+                now,
+            )
+            .await?;
+            id
+        }
+    };
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Moves a version through the workflow. Publishing checks four eyes and the dates again,
+/// freezes the rendered text and app list, and stores their SHA-256.
+pub async fn transition(
+    db: &Db,
+    user: &SessionUser,
+    id: VersionId,
+    action: WorkflowAction,
+    locale: Locale,
+) -> Result<VersionStatus, AppError> {
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    let meta = repo::meta(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let status = next_status(meta.status(), action).map_err(|p| problem("status", p, locale))?;
+    let (_, c) = repo::load_valid(&mut tx, id).await?;
+    check_scope(&mut tx, user, &c, locale).await?;
+    match action {
+        WorkflowAction::Publish => {
+            check_four_eyes(meta.author_id, user.id).map_err(|p| problem("status", p, locale))?;
+            publish(&mut tx, id, &meta, &c, user, now, locale).await?;
+        }
+        _ => repo::set_status(&mut tx, id, status, now).await?,
+    }
+    let name = match action {
+        WorkflowAction::Submit => "circular.submit",
+        WorkflowAction::ReturnToDraft => "circular.return",
+        WorkflowAction::Publish => "circular.publish",
+        WorkflowAction::Withdraw => "circular.withdraw",
+        WorkflowAction::Edit => "circular.edit",
+    };
+    audit(
+        &mut tx,
+        Some(user.id),
+        name,
+        &format!("version:{}", id.0),
+        json!({"number": c.number}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+async fn publish(
+    tx: &mut Tx,
+    id: VersionId,
+    meta: &repo::VersionMeta,
+    c: &ValidCircular,
+    approver: &SessionUser,
+    now: DateTime<Utc>,
+    locale: Locale,
+) -> Result<(), AppError> {
+    let today: NaiveDate = crate::time::today_berlin(now);
+    if c.effective_on < today {
+        return Err(problem("effective_on", Problem::DateInPast, locale));
+    }
+    if c.ack_deadline < today {
+        return Err(problem(
+            "ack_deadline",
+            Problem::DeadlineBeforePublication,
+            locale,
+        ));
+    }
+    let body_html = super::markdown::render(&c.body_md);
+    let mut apps: Vec<&ProhibitedApp> = c.apps.iter().collect();
+    apps.sort_by(|a, b| {
+        (a.platform.as_str(), &a.app_identifier).cmp(&(b.platform.as_str(), &b.app_identifier))
+    });
+    let sha = content_sha256(&HashedContent {
+        number: &c.number,
+        version_no: meta.version_no,
+        title: &c.title,
+        summary: &c.summary,
+        body_html: &body_html,
+        effective_on: c.effective_on.to_string(),
+        ack_deadline: c.ack_deadline.to_string(),
+        apps,
+    });
+    let kind = ChangeKind::parse(&meta.change_kind).unwrap_or(ChangeKind::Initial);
+    let basis = ack_basis(
+        kind,
+        meta.version_no,
+        repo::published_basis(tx, meta.circular_id).await?,
+    );
+    repo::publish(
+        tx,
+        id,
+        meta.circular_id,
+        &body_html,
+        &sha,
+        basis,
+        approver.id,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Starts a new version (material or editorial) as a draft copy of a published one.
+pub async fn new_version(
+    db: &Db,
+    user: &SessionUser,
+    from: VersionId,
+    kind: ChangeKind,
+    locale: Locale,
+) -> Result<VersionId, AppError> {
+    if kind == ChangeKind::Initial {
+        return Err(problem("change_kind", Problem::WrongStatus, locale));
+    }
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    let meta = repo::meta(&mut tx, from).await?.ok_or(AppError::NotFound)?;
+    if meta.status() != VersionStatus::Published
+        || repo::has_open_version(&mut tx, meta.circular_id).await?
+    {
+        return Err(problem("status", Problem::WrongStatus, locale));
+    }
+    let (_, mut c) = repo::load_valid(&mut tx, from).await?;
+    check_scope(&mut tx, user, &c, locale).await?;
+    // Dates of the copy may already be past; the editor shows the problem before publishing.
+    let today = crate::time::today_berlin(now);
+    c.effective_on = c.effective_on.max(today);
+    c.ack_deadline = c.ack_deadline.max(today);
+    let no = repo::max_version_no(&mut tx, meta.circular_id).await? + 1;
+    let id = repo::insert_version(&mut tx, meta.circular_id, no, &c, kind, user.id, now).await?;
+    audit(
+        &mut tx,
+        Some(user.id),
+        "circular.new_version",
+        &format!("version:{}", id.0),
+        json!({"from": from, "kind": kind.as_str()}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Counts for a version, or `None` while it is not published.
+pub async fn counts_if_published(
+    db: &Db,
+    id: VersionId,
+    status: VersionStatus,
+    late_joiner_days: i64,
+) -> Result<Option<super::AckCounts>, AppError> {
+    if matches!(
+        status,
+        VersionStatus::Published | VersionStatus::Superseded | VersionStatus::Withdrawn
+    ) {
+        Ok(Some(
+            repo::counts(
+                db,
+                id,
+                crate::time::today_berlin(Utc::now()),
+                late_joiner_days,
+            )
+            .await?,
+        ))
+    } else {
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circulars::AppPlatform;
+
+    #[test]
+    fn the_content_hash_changes_with_any_shown_detail() {
+        let app = ProhibitedApp {
+            platform: AppPlatform::Android,
+            app_identifier: "com.whatsapp".into(),
+            display_name: "WhatsApp".into(),
+        };
+        let base = HashedContent {
+            number: "RS 1",
+            version_no: 1,
+            title: "T",
+            summary: "S",
+            body_html: "<p>x</p>",
+            effective_on: "2026-12-01".into(),
+            ack_deadline: "2026-11-30".into(),
+            apps: vec![&app],
+        };
+        let h = content_sha256(&base);
+        assert_eq!(h.len(), 64);
+        assert_eq!(
+            h,
+            content_sha256(&HashedContent {
+                apps: vec![&app],
+                effective_on: "2026-12-01".into(),
+                ack_deadline: "2026-11-30".into(),
+                ..base
+            })
+        );
+        let other = HashedContent {
+            number: "RS 1",
+            version_no: 1,
+            title: "T",
+            summary: "S",
+            body_html: "<p>y</p>",
+            effective_on: "2026-12-01".into(),
+            ack_deadline: "2026-11-30".into(),
+            apps: vec![&app],
+        };
+        assert_ne!(h, content_sha256(&other));
+    }
+}
