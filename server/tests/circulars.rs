@@ -1,0 +1,101 @@
+//! Authoring, the four-eyes workflow, versions and their validation, over real HTTP.
+mod common;
+use common::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn publishing_needs_a_second_publisher_and_freezes_the_text_with_its_hash() {
+    let app = TestApp::spawn().await;
+    let author = app.logged_in(PUBLISHER).await;
+    let approver = app.logged_in(PUBLISHER2).await;
+    let (status, body) = app.call_owned(&author, "circulars/save", &circular_form("RS 2026/90")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body.as_i64().unwrap().to_string();
+    // Publishing straight from draft is not a transition.
+    let (status, body) = app.call(&approver, "circulars/workflow", &[("id", &id), ("action", "publish")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "status").is_some());
+    assert_eq!(app.call(&author, "circulars/workflow", &[("id", &id), ("action", "submit")]).await.0, StatusCode::OK);
+    // The author cannot approve their own version.
+    let (status, body) = app.call(&author, "circulars/workflow", &[("id", &id), ("action", "publish")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "status").unwrap().contains("Vier-Augen"));
+    let (status, _) = app.call(&approver, "circulars/workflow", &[("id", &id), ("action", "publish")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, view) = app.call(&approver, "circulars/get", &[("id", &id)]).await;
+    let v = &view[0];
+    assert_eq!(v["status"], "published");
+    assert_eq!(v["content_sha256"].as_str().unwrap().len(), 64);
+    assert!(v["body_html"].as_str().unwrap().contains("<strong>beachten</strong>"));
+    assert_eq!(v["approver_name"], "Claudia Neumann");
+    // Published text is frozen.
+    let (status, _) = app.call_owned(&author, "circulars/save", &with(circular_form("RS 2026/90"), "form[version_id]", &id)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('circular.create', 'circular.submit', 'circular.publish')").await, 3 + 3);
+}
+
+#[tokio::test]
+async fn only_publishers_author_circulars() {
+    let app = TestApp::spawn().await;
+    for who in [EMPLOYEE, HEAD, ADMIN] {
+        let c = app.logged_in(who).await;
+        let (status, _) = app.call_owned(&c, "circulars/save", &circular_form("RS 2026/91")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}", who.0);
+        assert_eq!(app.call(&c, "circulars/list", &[]).await.0, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(app.call_owned(&app.client(), "circulars/save", &circular_form("RS 2026/91")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("SELECT COUNT(*) FROM circular WHERE number = 'RS 2026/91'").await, 0);
+}
+
+#[tokio::test]
+async fn bad_circular_input_gets_a_clear_message_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let author = app.logged_in(PUBLISHER).await;
+    let before = app.count("SELECT COUNT(*) FROM circular_version").await;
+    let cases: Vec<(Vec<(String, String)>, &str, &str)> = vec![
+        (with(circular_form("RS 1"), "form[title]", "  "), "title", "Pflichtfeld."),
+        (with(circular_form("RS 1"), "form[ack_deadline]", &day_in(-1)), "ack_deadline", "Die Frist liegt vor dem Veröffentlichungstag."),
+        (with(circular_form("RS 1"), "form[effective_on]", &day_in(-3)), "effective_on", "Das Datum liegt in der Vergangenheit."),
+        (with(circular_form("RS 1"), "form[whole_city]", ""), "audience", "Bitte mindestens eine Organisationseinheit"),
+        (with(circular_form("RS 2026/17"), "form[title]", "Doppelt"), "number", "Diese Rundschreiben-Nummer ist schon vergeben."),
+        (with(circular_form("RS 1"), "form[apps]", "android; com.whatsapp; WhatsApp\nandroid; whats app; X"), "apps", "Zeile 2"),
+        (with(circular_form("RS 1"), "form[body_md]", "Hallo <script>alert(1)</script>"), "body_md", "HTML ist im Text nicht erlaubt"),
+        (with(circular_form("RS 1"), "form[body_md]", "[klick](javascript:alert(1))"), "body_md", "Nur Links mit"),
+    ];
+    for (form, field, message) in cases {
+        let (status, body) = app.call_owned(&author, "circulars/save", &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        let got = field_message(&body, field).unwrap_or_else(|| panic!("no message for {field}: {body}"));
+        assert!(got.contains(message), "{field}: {got}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM circular_version").await, before);
+}
+
+#[tokio::test]
+async fn a_publisher_scoped_to_a_unit_cannot_address_the_whole_city() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let uid = app.user_id(HEAD.0).await.to_string();
+    let a321 = app.unit_id("A32.1").await.to_string();
+    let (status, _) = app.call(&admin, "org/change_role", &[("user_id", &uid), ("role", "publisher"), ("scope_unit_id", &a321), ("grant", "true")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let scoped = app.logged_in(HEAD).await;
+    let (status, body) = app.call_owned(&scoped, "circulars/save", &circular_form("RS 2026/92")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "audience").unwrap().contains("außerhalb Ihres Bereichs"));
+    let own_unit = with(with(circular_form("RS 2026/92"), "form[whole_city]", ""), "form[audience_subtree][]", &a321);
+    let (status, body) = app.call_owned(&scoped, "circulars/save", &own_unit).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn the_live_preview_renders_exactly_like_the_published_text() {
+    let app = TestApp::spawn().await;
+    let author = app.logged_in(PUBLISHER).await;
+    let (status, html) = app.call(&author, "circulars/preview", &[("body_md", "# Hallo\n\n* a\n* b")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.as_str().unwrap(), "<h1>Hallo</h1>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n");
+    let (status, body) = app.call(&author, "circulars/preview", &[("body_md", "<b onclick=x>fett</b>")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "body_md").is_some());
+}
