@@ -239,6 +239,9 @@ pub struct Texts {
     pub count_open: &'static str,
     pub count_overdue: &'static str,
     pub four_eyes_hint: &'static str,
+    pub attachments: &'static str,
+    pub attachment_pdf: &'static str,
+    pub attachment_upload: &'static str,
     pub not_found_title: &'static str,
     pub loading: &'static str,
 }
@@ -417,6 +420,9 @@ pub static DE: Texts = Texts {
     count_open: "Offen",
     count_overdue: "Überfällig",
     four_eyes_hint: "Veröffentlichen kann nur eine zweite Person mit Veröffentlichungsrecht (Vier-Augen-Prinzip).",
+    attachments: "Anlagen",
+    attachment_pdf: "PDF-Anlage",
+    attachment_upload: "Anlage hochladen",
     not_found_title: "Seite nicht gefunden",
     loading: "Wird geladen …",
 };
@@ -595,6 +601,9 @@ pub static EN: Texts = Texts {
     count_open: "Open",
     count_overdue: "Overdue",
     four_eyes_hint: "Only a second publisher can publish (four-eyes principle).",
+    attachments: "Attachments",
+    attachment_pdf: "PDF attachment",
+    attachment_upload: "Upload attachment",
     not_found_title: "Page not found",
     loading: "Loading …",
 };
@@ -627,6 +636,7 @@ pub enum Problem {
     BadCsvHeader,
     MalformedRow,
     EmptyFile,
+    NotPdf,
     RawHtml,
     UnsafeLink,
     InvalidNumber,
@@ -980,6 +990,13 @@ impl Problem {
                     "Bitte bestätigen Sie, dass Sie den Text gelesen haben.".into()
                 } else {
                     "Please confirm that you have read the text.".into()
+                }
+            }
+            NotPdf => {
+                if de {
+                    "Nur PDF-Dateien sind als Anlage erlaubt.".into()
+                } else {
+                    "Only PDF files are allowed as attachments.".into()
                 }
             }
             EmptyFile => {

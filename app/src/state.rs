@@ -20,6 +20,8 @@ pub struct Settings {
     pub public_origin: Option<String>,
     /// Days people who join an audience unit after publication get to acknowledge.
     pub late_joiner_days: i64,
+    /// Largest PDF attachment accepted.
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -30,6 +32,7 @@ impl Default for Settings {
             cookie_secure: false,
             public_origin: None,
             late_joiner_days: 14,
+            attachment_max_bytes: 10 * 1024 * 1024,
         }
     }
 }

@@ -78,6 +78,7 @@ impl Config {
                 cookie_secure,
                 public_origin: public_url,
                 late_joiner_days: parse_var("LATE_JOINER_DAYS", 14)?,
+                attachment_max_bytes: parse_var::<usize>("ATTACHMENT_MAX_MB", 10)? * 1024 * 1024,
             },
         })
     }

@@ -22,7 +22,8 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Upper bound for any request body (the CSV upload allows 5 MB of file plus form overhead).
+/// Upper bound for request bodies (CSV upload: 5 MB plus form overhead); raised to fit
+/// `ATTACHMENT_MAX_MB` when that is larger.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// Name of the session cookie.
@@ -109,6 +110,10 @@ fn router(state: AppState, config: &Config) -> Router {
         .route("/auth/login", post(handlers::login))
         .route("/auth/logout", post(handlers::logout))
         .route("/lang", post(handlers::set_language))
+        .route(
+            "/attachments/{id}",
+            get(app::circulars::attachments::download),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

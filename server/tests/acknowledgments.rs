@@ -15,7 +15,13 @@ async fn an_employee_acknowledges_for_each_device_and_gets_a_receipt() {
     let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
     assert_eq!(inbox["due"][0]["number"], "RS 2026/17");
     let form = app.ack_form(&max, version, "none_installed").await;
-    assert_eq!(form.iter().filter(|(k, _)| k.contains("attestations")).count(), 2, "Max has a phone and a laptop");
+    assert_eq!(
+        form.iter()
+            .filter(|(k, _)| k.contains("attestations"))
+            .count(),
+        2,
+        "Max has a phone and a laptop"
+    );
     let (status, ack) = app.call_owned(&max, "ack/acknowledge", &form).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     let ack_id = ack.as_i64().unwrap().to_string();
@@ -25,7 +31,12 @@ async fn an_employee_acknowledges_for_each_device_and_gets_a_receipt() {
     assert_eq!(receipt["devices"].as_array().unwrap().len(), 2);
     assert_eq!(receipt["locale"], "de");
     assert_eq!(receipt["auth_method"], "password");
-    let sha: String = sqlx::query_scalar("SELECT content_sha256 FROM circular_version WHERE id = $1").bind(version).fetch_one(&app.db).await.unwrap();
+    let sha: String =
+        sqlx::query_scalar("SELECT content_sha256 FROM circular_version WHERE id = $1")
+            .bind(version)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(receipt["content_sha256"], sha);
     let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
     assert!(inbox["due"].as_array().unwrap().is_empty());
@@ -51,9 +62,19 @@ async fn double_clicks_and_parallel_tabs_never_create_two_acknowledgments() {
             body.to_string()
         })
         .collect();
-    assert_eq!(ids.len(), 1, "every request answers with the same acknowledgment");
+    assert_eq!(
+        ids.len(),
+        1,
+        "every request answers with the same acknowledgment"
+    );
     let uid = app.user_id(EMPLOYEE.0).await;
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM acknowledgment WHERE user_id = {uid}")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE user_id = {uid}"
+        ))
+        .await,
+        1
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM acknowledgment_device d JOIN acknowledgment k ON k.id = d.ack_id WHERE k.user_id = (SELECT id FROM users WHERE email = 'max.mustermann@musterstadt.de')").await, 2);
 }
 
@@ -65,40 +86,94 @@ async fn incomplete_or_foreign_acknowledgments_are_refused_and_nothing_is_writte
     let full = app.ack_form(&max, version, "none_installed").await;
     // One device left out.
     let mut missing = full.clone();
-    let dropped = missing.iter().position(|(k, _)| k.contains("attestations")).unwrap();
+    let dropped = missing
+        .iter()
+        .position(|(k, _)| k.contains("attestations"))
+        .unwrap();
     missing.remove(dropped);
     let (status, body) = app.call_owned(&max, "ack/acknowledge", &missing).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(field_message(&body, "attestations").unwrap(), "Bitte geben Sie für jedes Ihrer Geräte eine Erklärung ab.");
+    assert_eq!(
+        field_message(&body, "attestations").unwrap(),
+        "Bitte geben Sie für jedes Ihrer Geräte eine Erklärung ab."
+    );
     // Reading not confirmed.
-    let (status, body) = app.call_owned(&max, "ack/acknowledge", &with(full.clone(), "form[read_confirmed]", "")).await;
+    let (status, body) = app
+        .call_owned(
+            &max,
+            "ack/acknowledge",
+            &with(full.clone(), "form[read_confirmed]", ""),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "read_confirmed").is_some());
     // Someone else's device.
-    let other: i64 = sqlx::query_scalar("SELECT d.id FROM device d JOIN users u ON u.id = d.owner_id WHERE u.email <> $1 LIMIT 1").bind(EMPLOYEE.0).fetch_one(&app.db).await.unwrap();
-    let (status, _) = app.call_owned(&max, "ack/acknowledge", &with(full.clone(), &format!("form[attestations][{other}]"), "none_installed")).await;
+    let other: i64 = sqlx::query_scalar(
+        "SELECT d.id FROM device d JOIN users u ON u.id = d.owner_id WHERE u.email <> $1 LIMIT 1",
+    )
+    .bind(EMPLOYEE.0)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let (status, _) = app
+        .call_owned(
+            &max,
+            "ack/acknowledge",
+            &with(
+                full.clone(),
+                &format!("form[attestations][{other}]"),
+                "none_installed",
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A text that is not the published one.
-    let (status, body) = app.call_owned(&max, "ack/acknowledge", &with(full.clone(), "form[content_sha256]", &"0".repeat(64))).await;
+    let (status, body) = app
+        .call_owned(
+            &max,
+            "ack/acknowledge",
+            &with(full.clone(), "form[content_sha256]", &"0".repeat(64)),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "content_sha256").is_some());
     let uid = app.user_id(EMPLOYEE.0).await;
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM acknowledgment WHERE user_id = {uid}")).await, 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE user_id = {uid}"
+        ))
+        .await,
+        0
+    );
 }
 
 #[tokio::test]
 async fn a_circular_outside_my_audience_cannot_be_read_or_acknowledged() {
     let app = TestApp::spawn().await;
     let a321 = app.unit_id("A20.1").await.to_string();
-    let version = app.publish(with(with(circular_form("RS 2026/93"), "form[whole_city]", ""), "form[audience_subtree][]", &a321)).await;
+    let version = app
+        .publish(with(
+            with(circular_form("RS 2026/93"), "form[whole_city]", ""),
+            "form[audience_subtree][]",
+            &a321,
+        ))
+        .await;
     let max = app.logged_in(EMPLOYEE).await; // Bürgeramt, not Kämmerei
-    assert_eq!(app.call(&max, "ack/read", &[("id", &version.to_string())]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call(&max, "ack/read", &[("id", &version.to_string())])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
     let form = vec![
         ("form[version_id]".to_string(), version.to_string()),
         ("form[content_sha256]".to_string(), "a".repeat(64)),
         ("form[read_confirmed]".to_string(), "on".to_string()),
     ];
-    assert_eq!(app.call_owned(&max, "ack/acknowledge", &form).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call_owned(&max, "ack/acknowledge", &form).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
     assert!(!inbox.to_string().contains("RS 2026/93"));
 }
@@ -111,32 +186,75 @@ async fn material_versions_need_a_new_acknowledgment_and_editorial_ones_do_not()
     let approver = app.logged_in(PUBLISHER2).await;
     let v1 = messenger_ban(&app).await;
     let form = app.ack_form(&max, v1, "none_installed").await;
-    assert_eq!(app.call_owned(&max, "ack/acknowledge", &form).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call_owned(&max, "ack/acknowledge", &form).await.0,
+        StatusCode::OK
+    );
 
     let publish_new = |kind: &'static str, from: i64| {
         let (app, author, approver) = (&app, &author, &approver);
         async move {
-            let (status, body) = app.call(author, "circulars/new_version", &[("id", &from.to_string()), ("kind", kind)]).await;
+            let (status, body) = app
+                .call(
+                    author,
+                    "circulars/new_version",
+                    &[("id", &from.to_string()), ("kind", kind)],
+                )
+                .await;
             assert_eq!(status, StatusCode::OK, "{body}");
             let id = body.as_i64().unwrap().to_string();
-            assert_eq!(app.call(author, "circulars/workflow", &[("id", &id), ("action", "submit")]).await.0, StatusCode::OK);
-            assert_eq!(app.call(approver, "circulars/workflow", &[("id", &id), ("action", "publish")]).await.0, StatusCode::OK);
+            assert_eq!(
+                app.call(
+                    author,
+                    "circulars/workflow",
+                    &[("id", &id), ("action", "submit")]
+                )
+                .await
+                .0,
+                StatusCode::OK
+            );
+            assert_eq!(
+                app.call(
+                    approver,
+                    "circulars/workflow",
+                    &[("id", &id), ("action", "publish")]
+                )
+                .await
+                .0,
+                StatusCode::OK
+            );
             id.parse::<i64>().unwrap()
         }
     };
     let v2 = publish_new("editorial", v1).await;
     let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
-    assert!(inbox["due"].as_array().unwrap().is_empty(), "editorial change: the acknowledgment of v1 still counts");
+    assert!(
+        inbox["due"].as_array().unwrap().is_empty(),
+        "editorial change: the acknowledgment of v1 still counts"
+    );
     let (_, read) = app.call(&max, "ack/read", &[("id", &v2.to_string())]).await;
     assert!(read["acknowledged"].is_number());
 
     let v3 = publish_new("material", v2).await;
     let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
-    assert_eq!(inbox["due"][0]["version_id"], v3, "material change: acknowledge again");
+    assert_eq!(
+        inbox["due"][0]["version_id"], v3,
+        "material change: acknowledge again"
+    );
     // The old acknowledgment stays on record for v1.
     let uid = app.user_id(EMPLOYEE.0).await;
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM acknowledgment WHERE user_id = {uid} AND version_id = {v1}")).await, 1);
-    let status: String = sqlx::query_scalar("SELECT status FROM circular_version WHERE id = $1").bind(v1).fetch_one(&app.db).await.unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE user_id = {uid} AND version_id = {v1}"
+        ))
+        .await,
+        1
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM circular_version WHERE id = $1")
+        .bind(v1)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(status, "superseded");
 }
 
@@ -144,10 +262,22 @@ async fn material_versions_need_a_new_acknowledgment_and_editorial_ones_do_not()
 async fn counts_follow_the_org_tree_and_late_joiners_get_their_own_deadline() {
     let app = TestApp::spawn().await;
     let a321 = app.unit_id("A32.1").await;
-    let version = app.publish(with(with(circular_form("RS 2026/94"), "form[whole_city]", ""), "form[audience_unit][]", &a321.to_string())).await;
-    let members = app.count(&format!("SELECT COUNT(*) FROM users WHERE org_unit_id = {a321} AND active")).await;
+    let version = app
+        .publish(with(
+            with(circular_form("RS 2026/94"), "form[whole_city]", ""),
+            "form[audience_unit][]",
+            &a321.to_string(),
+        ))
+        .await;
+    let members = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM users WHERE org_unit_id = {a321} AND active"
+        ))
+        .await;
     let author = app.logged_in(PUBLISHER).await;
-    let (_, view) = app.call(&author, "circulars/get", &[("id", &version.to_string())]).await;
+    let (_, view) = app
+        .call(&author, "circulars/get", &[("id", &version.to_string())])
+        .await;
     assert_eq!(view[1]["audience"], members);
     assert_eq!(view[1]["acknowledged"], 0);
     assert_eq!(view[1]["open"], members);
@@ -155,8 +285,13 @@ async fn counts_follow_the_org_tree_and_late_joiners_get_their_own_deadline() {
 
     let max = app.logged_in(EMPLOYEE).await;
     let form = app.ack_form(&max, version, "not_used_for_work").await;
-    assert_eq!(app.call_owned(&max, "ack/acknowledge", &form).await.0, StatusCode::OK);
-    let (_, view) = app.call(&author, "circulars/get", &[("id", &version.to_string())]).await;
+    assert_eq!(
+        app.call_owned(&max, "ack/acknowledge", &form).await.0,
+        StatusCode::OK
+    );
+    let (_, view) = app
+        .call(&author, "circulars/get", &[("id", &version.to_string())])
+        .await;
     assert_eq!(view[1]["acknowledged"], 1);
     assert_eq!(view[1]["open"], members - 1);
 
@@ -170,25 +305,63 @@ async fn counts_follow_the_org_tree_and_late_joiners_get_their_own_deadline() {
     let id = mover.0.to_string();
     let unit = a321.to_string();
     let (status, body) = app
-        .call(&admin, "org/save_user", &[("form[id]", &id), ("form[email]", &mover.1), ("form[display_name]", &mover.2), ("form[personnel_no]", &mover.3), ("form[org_unit_id]", &unit), ("form[locale]", "de")])
+        .call(
+            &admin,
+            "org/save_user",
+            &[
+                ("form[id]", &id),
+                ("form[email]", &mover.1),
+                ("form[display_name]", &mover.2),
+                ("form[personnel_no]", &mover.3),
+                ("form[org_unit_id]", &unit),
+                ("form[locale]", "de"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // Pretend the move happened tomorrow (after publication), as a real late join would be.
-    sqlx::query("UPDATE users SET unit_since = $1 WHERE id = $2").bind(chrono::Utc::now() + chrono::Duration::days(1)).bind(mover.0).execute(&app.db).await.unwrap();
-    let (_, view) = app.call(&author, "circulars/get", &[("id", &version.to_string())]).await;
+    sqlx::query("UPDATE users SET unit_since = $1 WHERE id = $2")
+        .bind(chrono::Utc::now() + chrono::Duration::days(1))
+        .bind(mover.0)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (_, view) = app
+        .call(&author, "circulars/get", &[("id", &version.to_string())])
+        .await;
     assert_eq!(view[1]["audience"], members + 1);
     let mover_client = app.client();
     sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = $1) WHERE id = $2").bind(EMPLOYEE.0).bind(mover.0).execute(&app.db).await.unwrap();
-    assert_eq!(location(&app.login(&mover_client, (&mover.1, EMPLOYEE.1)).await), "/");
+    assert_eq!(
+        location(&app.login(&mover_client, (&mover.1, EMPLOYEE.1)).await),
+        "/"
+    );
     let (_, inbox) = app.call(&mover_client, "ack/inbox", &[]).await;
-    let item = inbox["due"].as_array().unwrap().iter().find(|i| i["version_id"] == version).expect("due for the late joiner").clone();
-    assert_eq!(item["deadline"], day_in(15), "joined tomorrow + 14 days, later than the circular's own deadline");
+    let item = inbox["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["version_id"] == version)
+        .expect("due for the late joiner")
+        .clone();
+    assert_eq!(
+        item["deadline"],
+        day_in(15),
+        "joined tomorrow + 14 days, later than the circular's own deadline"
+    );
 
     // Max leaves the Bürgeramt: no longer counted.
     let max_id = app.user_id(EMPLOYEE.0).await;
     let other = app.unit_id("A20.1").await;
-    sqlx::query("UPDATE users SET org_unit_id = $1 WHERE id = $2").bind(other).bind(max_id).execute(&app.db).await.unwrap();
-    let (_, view) = app.call(&author, "circulars/get", &[("id", &version.to_string())]).await;
+    sqlx::query("UPDATE users SET org_unit_id = $1 WHERE id = $2")
+        .bind(other)
+        .bind(max_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (_, view) = app
+        .call(&author, "circulars/get", &[("id", &version.to_string())])
+        .await;
     assert_eq!(view[1]["audience"], members);
     assert_eq!(view[1]["acknowledged"], 0);
 }
@@ -202,9 +375,15 @@ async fn receipts_are_private_to_their_owner_and_open_to_auditors() {
     let (_, ack) = app.call_owned(&max, "ack/acknowledge", &form).await;
     let id = ack.as_i64().unwrap().to_string();
     let head = app.logged_in(HEAD).await;
-    assert_eq!(app.call(&head, "ack/receipt", &[("id", &id)]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call(&head, "ack/receipt", &[("id", &id)]).await.0,
+        StatusCode::NOT_FOUND
+    );
     let auditor = app.logged_in(AUDITOR).await;
-    assert_eq!(app.call(&auditor, "ack/receipt", &[("id", &id)]).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call(&auditor, "ack/receipt", &[("id", &id)]).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -214,7 +393,10 @@ async fn acknowledging_works_as_a_plain_html_form_post_without_javascript() {
     let version = messenger_ban(&app).await;
     let (status, page) = app.get_html(&max, &format!("/read/{version}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains(r#"action="/fn/ack/acknowledge""#), "the form posts to the server without JavaScript");
+    assert!(
+        page.contains(r#"action="/fn/ack/acknowledge""#),
+        "the form posts to the server without JavaScript"
+    );
     let form = app.ack_form(&max, version, "none_installed").await;
     let res = max
         .post(app.url("/fn/ack/acknowledge"))

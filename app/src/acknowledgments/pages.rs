@@ -92,6 +92,7 @@ fn Read() -> impl IntoView {
                             <h1>{v.title.clone()}</h1>
                             <p class="summary">{v.summary.clone()}</p>
                             <div class="body" inner_html=v.body_html.clone()></div>
+                            <crate::circulars::pages::AttachmentList attachments=v.attachments.clone()/>
                             {(!v.apps.is_empty()).then(|| view! {
                                 <h2>{t.prohibited_apps}</h2>
                                 <div class="table-wrap"><table>

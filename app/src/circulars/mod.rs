@@ -10,6 +10,8 @@ mod server_fns;
 pub use server_fns::*;
 
 #[cfg(feature = "ssr")]
+pub mod attachments;
+#[cfg(feature = "ssr")]
 pub mod markdown;
 #[cfg(feature = "ssr")]
 pub mod repo;
@@ -86,6 +88,14 @@ pub struct ProhibitedApp {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudienceUnit {
     pub unit_id: OrgUnitId,
     pub unit_name: String,
@@ -111,6 +121,7 @@ pub struct VersionView {
     pub whole_city: bool,
     pub audience: Vec<AudienceUnit>,
     pub apps: Vec<ProhibitedApp>,
+    pub attachments: Vec<AttachmentInfo>,
     pub status: VersionStatus,
     pub content_sha256: Option<String>,
     pub author_id: crate::org::UserId,

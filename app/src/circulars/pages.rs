@@ -23,6 +23,88 @@ fn counts_table(c: AckCounts, t: &'static Texts) -> impl IntoView {
     }
 }
 
+/// Download links of a version's attachments.
+#[component]
+pub fn AttachmentList(attachments: Vec<super::AttachmentInfo>) -> impl IntoView {
+    let t = use_ctx().locale.texts();
+    (!attachments.is_empty()).then(|| view! {
+        <h2>{t.attachments}</h2>
+        <ul class="plain">
+            {attachments.into_iter().map(|a| view! {
+                <li><a href=format!("/attachments/{}", a.id) rel="external" download="">{a.filename.clone()}</a>" ("{(a.size_bytes + 1023) / 1024}" KB)"</li>
+            }).collect_view()}
+        </ul>
+    })
+}
+
+/// Upload and removal of attachments while a version is a draft.
+#[component]
+fn AttachmentEditor(
+    version: i64,
+    attachments: Vec<super::AttachmentInfo>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let t = use_ctx().locale.texts();
+    let upload =
+        Action::new_local(|data: &web_sys::FormData| upload_attachment(data.clone().into()));
+    let remove = ServerAction::<RemoveAttachment>::new();
+    Effect::new(move |_| {
+        if matches!(upload.value().get(), Some(Ok(_)))
+            || matches!(remove.value().get(), Some(Ok(_)))
+        {
+            on_change.run(());
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(form) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            {
+                if let Ok(data) = web_sys::FormData::new_with_form(&form) {
+                    upload.dispatch_local(data);
+                }
+            }
+        }
+    };
+    let error = Signal::derive(move || {
+        upload
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| remove.value().get().and_then(|r| r.err()))
+    });
+    view! {
+        <section class="card" aria-labelledby="att-h">
+            <h2 id="att-h">{t.attachments}</h2>
+            <ul class="plain">
+                {attachments.into_iter().map(|a| view! {
+                    <li>
+                        <a href=format!("/attachments/{}", a.id) rel="external" download="">{a.filename.clone()}</a>" "
+                        <ActionForm action=remove attr:class="inline-form">
+                            <input type="hidden" name="id" value=a.id.to_string()/>
+                            <button type="submit" class="link">{t.remove}<span class="sr-only">": "{a.filename.clone()}</span></button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <ErrorBanner error=error/>
+            <form method="post" action="/fn/circulars/attach" enctype="multipart/form-data" on:submit=on_submit class="stack">
+                <input type="hidden" name="version_id" value=version.to_string()/>
+                <div class="field">
+                    <label for="f-file">{t.attachment_pdf}</label>
+                    <input id="f-file" name="file" type="file" accept="application/pdf,.pdf" required aria-describedby="f-file-err"/>
+                    <p class="field-error" id="f-file-err">{move || error.get().and_then(|e| e.message_for("file"))}</p>
+                </div>
+                <button type="submit" class="secondary" disabled=move || upload.pending().get()>{t.attachment_upload}</button>
+            </form>
+        </section>
+    }
+}
+
 #[component]
 pub fn CircularsPage() -> impl IntoView {
     view! { <Guard role=Role::Publisher><Circulars/></Guard> }
@@ -226,9 +308,10 @@ fn Detail() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
     let flow = ServerAction::<Workflow>::new();
     let newv = ServerAction::<NewVersion>::new();
+    let files_changed = RwSignal::new(0u32);
     let data = Resource::new(
-        move || (id(), flow.version().get()),
-        |(id, _)| get_version(id),
+        move || (id(), flow.version().get(), files_changed.get()),
+        |(id, _, _)| get_version(id),
     );
     let error = Signal::derive(move || {
         flow.value().get().and_then(|r| r.err()).or_else(|| {
@@ -300,6 +383,11 @@ fn Detail() -> impl IntoView {
                             {v.published_at.clone().map(|p| view! { <dt>{t.published_at}</dt><dd>{p}</dd> })}
                             {v.content_sha256.clone().map(|h| view! { <dt>{t.content_hash}</dt><dd><code class="hash">{h}</code></dd> })}
                         </dl>
+                        {if v.status == VersionStatus::Draft {
+                            view! { <AttachmentEditor version=vid attachments=v.attachments.clone() on_change=Callback::new(move |_| files_changed.update(|n| *n += 1))/> }.into_any()
+                        } else {
+                            view! { <AttachmentList attachments=v.attachments.clone()/> }.into_any()
+                        }}
                         <p class="summary">{v.summary.clone()}</p>
                         <div class="body" inner_html=v.body_html.clone()></div>
                         {(!v.apps.is_empty()).then(|| view! {

@@ -394,6 +394,7 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
     .fetch_all(db)
     .await?;
     let apps = apps_of(db, id).await?;
+    let attachments = super::attachments::list(db, id).await?;
     let body_html = r
         .body_html
         .unwrap_or_else(|| super::markdown::render(&r.body_md));
@@ -419,6 +420,7 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
             })
             .collect(),
         apps,
+        attachments,
         status: VersionStatus::parse(&r.status).unwrap_or(VersionStatus::Draft),
         content_sha256: r.content_sha256,
         author_id: UserId(r.author_id),

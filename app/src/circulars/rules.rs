@@ -224,6 +224,32 @@ pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCirc
     }
 }
 
+/// Checks an uploaded attachment: a PDF (by its magic bytes, not its name) of at most
+/// `max_bytes`. Returns the sanitised file name.
+pub fn check_attachment(filename: &str, data: &[u8], max_bytes: usize) -> Result<String, Problem> {
+    if data.len() > max_bytes {
+        return Err(Problem::FileTooLarge(max_bytes / (1024 * 1024)));
+    }
+    if !data.starts_with(b"%PDF-") {
+        return Err(Problem::NotPdf);
+    }
+    let base = filename.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let clean: String = base
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+        .take(120)
+        .collect();
+    let clean = clean.trim().to_owned();
+    if clean.is_empty() || clean.starts_with('.') {
+        return Ok("anlage.pdf".into());
+    }
+    Ok(if clean.to_ascii_lowercase().ends_with(".pdf") {
+        clean
+    } else {
+        format!("{clean}.pdf")
+    })
+}
+
 /// Workflow actions on a version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkflowAction {
@@ -379,6 +405,30 @@ mod tests {
         assert_eq!(next_status(Published, Edit), Err(Problem::WrongStatus));
         assert_eq!(next_status(Draft, Publish), Err(Problem::WrongStatus));
         assert_eq!(next_status(Withdrawn, Publish), Err(Problem::WrongStatus));
+    }
+
+    #[test]
+    fn attachments_must_be_small_pdfs_and_names_are_cleaned() {
+        assert_eq!(
+            check_attachment("a.pdf", b"%PDF-1.7 ...", 100),
+            Ok("a.pdf".into())
+        );
+        assert_eq!(
+            check_attachment("../../etc/passwd.pdf", b"%PDF-1.4", 100),
+            Ok("passwd.pdf".into())
+        );
+        assert_eq!(
+            check_attachment("x.pdf", b"MZ\x90\x00", 100),
+            Err(Problem::NotPdf)
+        );
+        assert_eq!(
+            check_attachment("x.pdf", &[b'%'; 3 * 1024 * 1024], 2 * 1024 * 1024),
+            Err(Problem::FileTooLarge(2))
+        );
+        assert_eq!(
+            check_attachment("Dienstanweisung <neu>", b"%PDF-", 100),
+            Ok("Dienstanweisung neu.pdf".into())
+        );
     }
 
     #[test]

@@ -143,3 +143,58 @@ pub async fn audience_units() -> Result<Vec<crate::org::OrgUnit>, AppError> {
     })
     .await
 }
+
+/// Uploads a PDF attachment to a draft (multipart fields `version_id` and `file`).
+#[server(prefix = "/fn", endpoint = "circulars/attach", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn upload_attachment(
+    data: leptos::server_fn::codec::MultipartData,
+) -> Result<i64, AppError> {
+    use crate::i18n::Problem;
+    crate::error::respond(async move {
+        let user = publisher()?;
+        let locale = crate::auth::guard::ctx().locale;
+        let state = crate::state::app_state();
+        let max = state.settings.attachment_max_bytes;
+        let mut data = data.into_inner().ok_or(AppError::Internal)?;
+        let (mut version, mut filename, mut bytes) = (None, String::new(), Vec::new());
+        while let Ok(Some(mut field)) = data.next_field().await {
+            match field.name() {
+                Some("version_id") => {
+                    version = field
+                        .text()
+                        .await
+                        .ok()
+                        .and_then(|t| t.trim().parse::<i64>().ok())
+                }
+                Some("file") => {
+                    filename = field.file_name().unwrap_or_default().to_owned();
+                    while let Ok(Some(chunk)) = field.chunk().await {
+                        bytes.extend_from_slice(&chunk);
+                        if bytes.len() > max {
+                            return Err(AppError::field(
+                                "file",
+                                Problem::FileTooLarge(max / (1024 * 1024)).message(locale),
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let version = VersionId(version.ok_or(AppError::NotFound)?);
+        let filename = super::rules::check_attachment(&filename, &bytes, max)
+            .map_err(|p| AppError::field("file", p.message(locale)))?;
+        super::service::attach(&state.db, &user, version, &filename, &bytes, locale).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "circulars/detach")]
+pub async fn remove_attachment(id: i64) -> Result<(), AppError> {
+    crate::error::respond(async move {
+        let user = publisher()?;
+        let locale = crate::auth::guard::ctx().locale;
+        super::service::detach(&crate::state::app_state().db, &user, id, locale).await
+    })
+    .await
+}

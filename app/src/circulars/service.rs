@@ -27,6 +27,8 @@ pub struct HashedContent<'a> {
     pub effective_on: String,
     pub ack_deadline: String,
     pub apps: Vec<&'a ProhibitedApp>,
+    /// (file name, SHA-256) of each attachment, in upload order.
+    pub attachments: Vec<(String, String)>,
 }
 
 pub fn content_sha256(content: &HashedContent<'_>) -> String {
@@ -200,6 +202,11 @@ async fn publish(
         effective_on: c.effective_on.to_string(),
         ack_deadline: c.ack_deadline.to_string(),
         apps,
+        attachments: super::attachments::list(&mut **tx, id)
+            .await?
+            .into_iter()
+            .map(|a| (a.filename, a.sha256))
+            .collect(),
     });
     let kind = ChangeKind::parse(&meta.change_kind).unwrap_or(ChangeKind::Initial);
     let basis = ack_basis(
@@ -259,6 +266,61 @@ pub async fn new_version(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Adds a PDF to a draft version.
+pub async fn attach(
+    db: &Db,
+    user: &SessionUser,
+    version: VersionId,
+    filename: &str,
+    data: &[u8],
+    locale: Locale,
+) -> Result<i64, AppError> {
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    let meta = repo::meta(&mut tx, version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    next_status(meta.status(), WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
+    let (_, c) = repo::load_valid(&mut tx, version).await?;
+    check_scope(&mut tx, user, &c, locale).await?;
+    let id = super::attachments::insert(&mut tx, version, filename, data, user.id, now).await?;
+    audit(
+        &mut tx,
+        Some(user.id),
+        "circular.attach",
+        &format!("version:{}", version.0),
+        json!({"file": filename, "bytes": data.len()}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Removes an attachment from a draft version.
+pub async fn detach(db: &Db, user: &SessionUser, id: i64, locale: Locale) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    let (version, status) = super::attachments::owner(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    next_status(status, WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
+    let (_, c) = repo::load_valid(&mut tx, version).await?;
+    check_scope(&mut tx, user, &c, locale).await?;
+    super::attachments::delete(&mut tx, id).await?;
+    audit(
+        &mut tx,
+        Some(user.id),
+        "circular.detach",
+        &format!("version:{}", version.0),
+        json!({"attachment": id}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Counts for a version, or `None` while it is not published.

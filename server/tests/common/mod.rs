@@ -196,11 +196,17 @@ pub fn circular_form(number: &str) -> Vec<(String, String)> {
         ("form[number]", number.to_string()),
         ("form[title]", "Testrundschreiben".to_string()),
         ("form[summary]", "Kurzfassung".to_string()),
-        ("form[body_md]", "## Regel\n\nBitte **beachten**.".to_string()),
+        (
+            "form[body_md]",
+            "## Regel\n\nBitte **beachten**.".to_string(),
+        ),
         ("form[effective_on]", day_in(20)),
         ("form[ack_deadline]", day_in(10)),
         ("form[whole_city]", "on".to_string()),
-        ("form[apps]", "android; com.whatsapp; WhatsApp\nios; net.whatsapp.WhatsApp; WhatsApp".to_string()),
+        (
+            "form[apps]",
+            "android; com.whatsapp; WhatsApp\nios; net.whatsapp.WhatsApp; WhatsApp".to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -214,7 +220,12 @@ pub fn with(mut form: Vec<(String, String)>, key: &str, value: &str) -> Vec<(Str
 }
 
 impl TestApp {
-    pub async fn call_owned(&self, client: &Client, endpoint: &str, form: &[(String, String)]) -> (StatusCode, Value) {
+    pub async fn call_owned(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        form: &[(String, String)],
+    ) -> (StatusCode, Value) {
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         self.call(client, endpoint, &pairs).await
     }
@@ -226,23 +237,54 @@ impl TestApp {
         let (status, body) = self.call_owned(&author, "circulars/save", &form).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let id = body.as_i64().unwrap().to_string();
-        assert_eq!(self.call(&author, "circulars/workflow", &[("id", &id), ("action", "submit")]).await.0, StatusCode::OK);
-        let (status, body) = self.call(&approver, "circulars/workflow", &[("id", &id), ("action", "publish")]).await;
+        assert_eq!(
+            self.call(
+                &author,
+                "circulars/workflow",
+                &[("id", &id), ("action", "submit")]
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+        let (status, body) = self
+            .call(
+                &approver,
+                "circulars/workflow",
+                &[("id", &id), ("action", "publish")],
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         id.parse().unwrap()
     }
 
     /// The acknowledgment form for `client`'s user: every active device attested.
-    pub async fn ack_form(&self, client: &Client, version: i64, attestation: &str) -> Vec<(String, String)> {
-        let (status, view) = self.call(client, "ack/read", &[("id", &version.to_string())]).await;
+    pub async fn ack_form(
+        &self,
+        client: &Client,
+        version: i64,
+        attestation: &str,
+    ) -> Vec<(String, String)> {
+        let (status, view) = self
+            .call(client, "ack/read", &[("id", &version.to_string())])
+            .await;
         assert_eq!(status, StatusCode::OK, "{view}");
         let mut form = vec![
             ("form[version_id]".to_string(), version.to_string()),
-            ("form[content_sha256]".to_string(), view["version"]["content_sha256"].as_str().unwrap().to_string()),
+            (
+                "form[content_sha256]".to_string(),
+                view["version"]["content_sha256"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            ),
             ("form[read_confirmed]".to_string(), "on".to_string()),
         ];
         for d in view["devices"].as_array().unwrap() {
-            form.push((format!("form[attestations][{}]", d["id"]), attestation.to_string()));
+            form.push((
+                format!("form[attestations][{}]", d["id"]),
+                attestation.to_string(),
+            ));
         }
         form
     }
