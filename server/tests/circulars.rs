@@ -110,7 +110,9 @@ async fn bad_circular_input_gets_a_clear_message_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let author = app.logged_in(PUBLISHER).await;
     let before = app.count("SELECT COUNT(*) FROM circular_version").await;
-    let cases: Vec<(Vec<(String, String)>, &str, &str)> = vec![
+    // (form, field with the problem, expected message)
+    type Case = (Vec<(String, String)>, &'static str, &'static str);
+    let cases: Vec<Case> = vec![
         (
             with(circular_form("RS 1"), "form[title]", "  "),
             "title",

@@ -35,7 +35,7 @@ async fn employees_register_edit_and_retire_their_own_devices() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|d| d["id"].to_string() == id)
+        .find(|d| d["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id.as_str()))
         .unwrap()
         .clone();
     assert_eq!(saved["imei"], "490154203237518");

@@ -125,9 +125,19 @@ pub async fn insert(
     Ok(AckId(id))
 }
 
+#[derive(FromRow)]
+struct HistoryRow {
+    id: i64,
+    number: String,
+    title: String,
+    version_no: i64,
+    acknowledged_at: DateTime<Utc>,
+    on_behalf_by: Option<String>,
+}
+
 pub async fn history(db: &Db, user: UserId) -> Result<Vec<HistoryItem>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64, DateTime<Utc>, Option<String>)> = sqlx::query_as(
-        "SELECT k.id, c.number, v.title, v.version_no, k.acknowledged_at, b.display_name
+    let rows: Vec<HistoryRow> = sqlx::query_as(
+        "SELECT k.id, c.number, v.title, v.version_no, k.acknowledged_at, b.display_name AS on_behalf_by
            FROM acknowledgment k JOIN circular_version v ON v.id = k.version_id JOIN circular c ON c.id = v.circular_id
            LEFT JOIN users b ON b.id = k.on_behalf_by
           WHERE k.user_id = $1 ORDER BY k.acknowledged_at DESC",
@@ -137,13 +147,13 @@ pub async fn history(db: &Db, user: UserId) -> Result<Vec<HistoryItem>, sqlx::Er
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, number, title, version_no, at, by)| HistoryItem {
-            ack_id: AckId(id),
-            number,
-            title,
-            version_no,
-            acknowledged_at: crate::time::format_berlin(at),
-            on_behalf_by: by,
+        .map(|r| HistoryItem {
+            ack_id: AckId(r.id),
+            number: r.number,
+            title: r.title,
+            version_no: r.version_no,
+            acknowledged_at: crate::time::format_berlin(r.acknowledged_at),
+            on_behalf_by: r.on_behalf_by,
         })
         .collect())
 }

@@ -360,37 +360,21 @@ mod tests {
             app_identifier: "com.whatsapp".into(),
             display_name: "WhatsApp".into(),
         };
-        let base = HashedContent {
+        let content = |body: &'static str, attachment: &str| HashedContent {
             number: "RS 1",
             version_no: 1,
             title: "T",
             summary: "S",
-            body_html: "<p>x</p>",
+            body_html: body,
             effective_on: "2026-12-01".into(),
             ack_deadline: "2026-11-30".into(),
             apps: vec![&app],
+            attachments: vec![("a.pdf".into(), attachment.into())],
         };
-        let h = content_sha256(&base);
+        let h = content_sha256(&content("<p>x</p>", "aa"));
         assert_eq!(h.len(), 64);
-        assert_eq!(
-            h,
-            content_sha256(&HashedContent {
-                apps: vec![&app],
-                effective_on: "2026-12-01".into(),
-                ack_deadline: "2026-11-30".into(),
-                ..base
-            })
-        );
-        let other = HashedContent {
-            number: "RS 1",
-            version_no: 1,
-            title: "T",
-            summary: "S",
-            body_html: "<p>y</p>",
-            effective_on: "2026-12-01".into(),
-            ack_deadline: "2026-11-30".into(),
-            apps: vec![&app],
-        };
-        assert_ne!(h, content_sha256(&other));
+        assert_eq!(h, content_sha256(&content("<p>x</p>", "aa")));
+        assert_ne!(h, content_sha256(&content("<p>y</p>", "aa")));
+        assert_ne!(h, content_sha256(&content("<p>x</p>", "bb")));
     }
 }
