@@ -7,6 +7,8 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/rundschreiben/target
 # cargo-leptos picks up wasm-opt from PATH: the npm binaryen (never Debian's, see README).
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_SITE_ROOT ?= $(CURDIR)/target/site
+# Incremental artefacts only help while editing; for these runs they just fill the disk.
+export CARGO_INCREMENTAL ?= 0
 
 .PHONY: run test tools build-release rust-tests e2e
 

@@ -53,3 +53,15 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// `%query%` for a case-insensitive `LIKE … ESCAPE '\'` search, with the user's `%`, `_` and
+/// `\` taken literally.
+pub fn like_pattern(query: &str) -> String {
+    let escaped = query
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

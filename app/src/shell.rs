@@ -7,7 +7,7 @@ use crate::circulars::pages::{
     CircularDetailPage, CircularEditPage, CircularNewPage, CircularsPage,
 };
 use crate::context::{RequestCtx, CTX_ELEMENT_ID};
-use crate::devices::pages::{AdminDevicesPage, MyDevicesPage};
+use crate::devices::pages::{AdminDeviceEditPage, AdminDevicesPage, MyDevicesPage};
 use crate::home::HomePage;
 use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
 use crate::ui::use_texts;
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users/:id") view=UserEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/import") view=ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/devices") view=AdminDevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/devices/:id") view=AdminDeviceEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/devices") view=MyDevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>

@@ -71,19 +71,11 @@ pub fn Field(
     let hint_id = format!("{id}-hint");
     let key2 = key.clone();
     let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2)));
-    let described = {
-        let (err_id, hint_id, has_hint) = (err_id.clone(), hint_id.clone(), hint.is_some());
-        move || {
-            let mut ids = vec![];
-            if has_hint {
-                ids.push(hint_id.clone());
-            }
-            if message.get().is_some() {
-                ids.push(err_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described = described_by(
+        hint.is_some().then(|| hint_id.clone()),
+        err_id.clone(),
+        message,
+    );
     let invalid = move || message.get().is_some().then_some("true");
     view! {
         <div class="field">
@@ -157,20 +149,11 @@ pub fn TextArea(
     let hint_id = format!("{id}-hint");
     let key2 = key.clone();
     let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2)));
-    let has_hint = hint.is_some();
-    let described = {
-        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = vec![];
-            if has_hint {
-                ids.push(hint_id.clone());
-            }
-            if message.get().is_some() {
-                ids.push(err_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described = described_by(
+        hint.is_some().then(|| hint_id.clone()),
+        err_id.clone(),
+        message,
+    );
     view! {
         <div class="field">
             <label for=id.clone()>{label}{required.then_some(" *")}</label>
@@ -181,5 +164,45 @@ pub fn TextArea(
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             {move || message.get().map(|m| view! { <p class="field-error" id=err_id.clone()>{m}</p> })}
         </div>
+    }
+}
+
+/// Submit handler for file-upload forms: sends the form as multipart data through `action`
+/// (server functions with `MultipartFormData` input). Without JavaScript the form posts itself.
+pub fn multipart_submit<O: 'static>(
+    action: Action<web_sys::FormData, O>,
+) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static {
+    move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(form) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            {
+                if let Ok(data) = web_sys::FormData::new_with_form(&form) {
+                    action.dispatch_local(data);
+                }
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = action;
+    }
+}
+
+/// The `aria-describedby` value of a field: its hint (if any) and its error (when shown).
+fn described_by(
+    hint_id: Option<String>,
+    err_id: String,
+    message: Memo<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    move || {
+        let ids: Vec<String> = hint_id
+            .iter()
+            .cloned()
+            .chain(message.get().map(|_| err_id.clone()))
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
     }
 }

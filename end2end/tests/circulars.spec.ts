@@ -91,6 +91,15 @@ test('an employee registers a missing device and the device pages are accessible
   await hydrated(page);
   await expect(page.getByRole('cell', { name: 'Privates Tablet', exact: true })).toBeVisible();
   await expectAccessible(page);
+  // Admins edit anyone's device.
+  await page.getByRole('link', { name: 'Privates Tablet' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gerät bearbeiten');
+  await hydrated(page);
+  await expectAccessible(page);
+  await page.getByLabel('Bezeichnung').fill('Privates Tablet (geprüft)');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await expect(page.getByRole('status')).toHaveText('Gespeichert.');
+  await expect(page.getByLabel('Bezeichnung')).toHaveValue('Privates Tablet (geprüft)');
 });
 
 test.describe('without JavaScript', () => {

@@ -398,3 +398,41 @@ async fn pdf_attachments_are_checked_frozen_on_publish_and_served_to_the_audienc
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_withdrawn_circular_leaves_the_inbox_and_cannot_be_acknowledged() {
+    let app = TestApp::spawn().await;
+    let version = app.publish(circular_form("RS 2026/96")).await;
+    let max = app.logged_in(EMPLOYEE).await;
+    let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
+    assert!(inbox.to_string().contains("RS 2026/96"));
+    let form = app.ack_form(&max, version, "none_installed").await;
+    let approver = app.logged_in(PUBLISHER2).await;
+    assert_eq!(
+        app.call(
+            &approver,
+            "circulars/workflow",
+            &[("id", &version.to_string()), ("action", "withdraw")]
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
+    assert!(!inbox.to_string().contains("RS 2026/96"));
+    assert_eq!(
+        app.call_owned(&max, "ack/acknowledge", &form).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Withdrawing twice is not a transition.
+    assert_eq!(
+        app.call(
+            &approver,
+            "circulars/workflow",
+            &[("id", &version.to_string()), ("action", "withdraw")]
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

@@ -55,21 +55,7 @@ fn AttachmentEditor(
             on_change.run(());
         }
     });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(form) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            {
-                if let Ok(data) = web_sys::FormData::new_with_form(&form) {
-                    upload.dispatch_local(data);
-                }
-            }
-        }
-    };
+    let on_submit = crate::ui::multipart_submit(upload);
     let error = Signal::derive(move || {
         upload
             .value()

@@ -183,12 +183,50 @@ fn AdminDevices() -> impl IntoView {
                         <tbody>{list.into_iter().map(|d| view! {
                             <tr class:inactive=d.retired>
                                 <td><a href=format!("/admin/users/{}", d.owner_id.0)>{d.owner_name.clone()}</a></td>
-                                <td>{d.label.clone()}</td><td>{d.platform.label(locale)}</td>
+                                <td><a href=format!("/admin/devices/{}", d.id.0)>{d.label.clone()}</a></td><td>{d.platform.label(locale)}</td>
                                 <td>{d.imei.clone().unwrap_or_default()}</td><td>{d.mdm_id.clone().unwrap_or_default()}</td>
                                 <td>{if d.retired { t.device_retired } else { t.active }}</td>
                             </tr>
                         }).collect_view()}</tbody>
                     </table></div>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn AdminDeviceEditPage() -> impl IntoView {
+    view! { <Guard role=Role::Admin><AdminDeviceEdit/></Guard> }
+}
+
+#[component]
+fn AdminDeviceEdit() -> impl IntoView {
+    let t = use_ctx().locale.texts();
+    let params = leptos_router::hooks::use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
+    let save = ServerAction::<SaveDevice>::new();
+    let device = Resource::new(
+        move || (id(), save.version().get()),
+        |(id, _)| get_device(id),
+    );
+    let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <Title text=t.device_edit/>
+        <p><a href="/admin/devices">{t.back_to_list}</a></p>
+        <h1>{t.device_edit}</h1>
+        <Transition fallback=move || view! { <p>{t.loading}</p> }>
+            {move || device.get().map(|res| match res {
+                Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
+                Ok(d) => view! {
+                    <p>{t.display_name}": "<a href=format!("/admin/users/{}", d.owner_id.0)>{d.owner_name.clone()}</a></p>
+                    {move || saved().then(|| view! { <p class="alert alert-success" role="status">{t.saved}</p> })}
+                    <ErrorBanner error=error/>
+                    <ActionForm action=save attr:class="stack card">
+                        <DeviceFields device=Some(d) error=error/>
+                        <button type="submit">{t.save}</button>
+                    </ActionForm>
                 }.into_any(),
             })}
         </Transition>

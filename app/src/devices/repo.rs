@@ -69,15 +69,7 @@ pub async fn all_for_owner(db: &Db, owner: UserId) -> Result<Vec<Device>, sqlx::
 
 /// Admin list: search over owner name/email, label and identifiers; newest first.
 pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<Device>, sqlx::Error> {
-    let pattern = format!(
-        "%{}%",
-        query
-            .trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = crate::db::like_pattern(query);
     let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
         "{DEVICE_SELECT} WHERE lower(u.display_name) LIKE $1 ESCAPE '\\' OR u.email LIKE $1 ESCAPE '\\' OR lower(d.label) LIKE $1 ESCAPE '\\'
             OR lower(coalesce(d.mdm_id, '')) LIKE $1 ESCAPE '\\' OR coalesce(d.imei, '') LIKE $1 ESCAPE '\\' OR lower(coalesce(d.asset_tag, '')) LIKE $1 ESCAPE '\\'

@@ -117,3 +117,19 @@ pub async fn search_devices(q: String) -> Result<Vec<Device>, AppError> {
     })
     .await
 }
+
+/// One device, for its owner or an admin (others get 404).
+#[server(prefix = "/fn", endpoint = "devices/get")]
+pub async fn get_device(id: i64) -> Result<Device, AppError> {
+    crate::error::respond(async move {
+        let user = crate::auth::guard::require_user()?;
+        let device = super::repo::get(&crate::state::app_state().db, DeviceId(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if device.owner_id != user.id && !user.is_admin() {
+            return Err(AppError::NotFound);
+        }
+        Ok(device)
+    })
+    .await
+}

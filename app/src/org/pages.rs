@@ -428,21 +428,7 @@ pub fn ImportPage() -> impl IntoView {
 fn Import() -> impl IntoView {
     let t = use_ctx().locale.texts();
     let upload = Action::new_local(|data: &web_sys::FormData| import_org(data.clone().into()));
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(form) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            {
-                if let Ok(data) = web_sys::FormData::new_with_form(&form) {
-                    upload.dispatch_local(data);
-                }
-            }
-        }
-    };
+    let on_submit = crate::ui::multipart_submit(upload);
     let result = move || upload.value().get();
     view! {
         <Title text=t.import_title/>

@@ -338,15 +338,7 @@ pub async fn search_users(
     page: i64,
     per_page: i64,
 ) -> Result<UserPage, sqlx::Error> {
-    let pattern = format!(
-        "%{}%",
-        query
-            .trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = crate::db::like_pattern(query);
     let filter = "WHERE lower(p.display_name) LIKE $1 ESCAPE '\\' OR p.email LIKE $1 ESCAPE '\\' OR lower(coalesce(p.personnel_no, '')) LIKE $1 ESCAPE '\\'";
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users p {filter}"))
         .bind(&pattern)
