@@ -10,6 +10,7 @@ pub mod context;
 pub mod devices;
 mod enums;
 pub mod error;
+pub mod evidence;
 mod home;
 pub mod i18n;
 pub mod org;

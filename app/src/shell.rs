@@ -8,6 +8,7 @@ use crate::circulars::pages::{
 };
 use crate::context::{RequestCtx, CTX_ELEMENT_ID};
 use crate::devices::pages::{AdminDeviceEditPage, AdminDevicesPage, MyDevicesPage};
+use crate::evidence::pages::EvidencePage;
 use crate::home::HomePage;
 use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
 use crate::ui::use_texts;
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/devices") view=AdminDevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/devices/:id") view=AdminDeviceEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/devices") view=MyDevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit/evidence") view=EvidencePage ssr=SsrMode::Async/>
                     <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("/circulars") view=CircularsPage ssr=SsrMode::Async/>
@@ -85,6 +87,7 @@ fn Header() -> impl IntoView {
     let user = ctx.user.clone();
     let is_admin = user.as_ref().is_some_and(|u| u.has_role(Role::Admin));
     let is_publisher = user.as_ref().is_some_and(|u| u.has_role(Role::Publisher));
+    let is_auditor = user.as_ref().is_some_and(|u| u.has_role(Role::Auditor));
     let other = ctx.locale.other();
     view! {
         <header class="site-header">
@@ -95,6 +98,7 @@ fn Header() -> impl IntoView {
                         <li><A href="/" exact=true>{t.nav_home}</A></li>
                         <li><A href="/devices">{t.nav_devices}</A></li>
                         {is_publisher.then(|| view! { <li><A href="/circulars">{t.nav_circulars}</A></li> })}
+                        {is_auditor.then(|| view! { <li><A href="/audit/evidence">{t.nav_evidence}</A></li> })}
                         <li><A href="/profile">{t.nav_profile}</A></li>
                         {is_admin.then(|| view! {
                             <li><A href="/admin/units">{t.nav_units}</A></li>

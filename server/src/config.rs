@@ -16,6 +16,8 @@ pub struct Config {
     pub site_root: String,
     /// `PASSWORD_HASH_CONCURRENCY`: argon2 hashes running at once (default: CPU count).
     pub hash_concurrency: usize,
+    /// `EVIDENCE_SEAL_SECONDS`: how often new records are sealed into the chain (default 5).
+    pub seal_every: std::time::Duration,
     pub settings: Settings,
 }
 
@@ -72,6 +74,9 @@ impl Config {
             bind_addr,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             hash_concurrency: parse_var("PASSWORD_HASH_CONCURRENCY", cpus)?,
+            seal_every: std::time::Duration::from_secs(
+                parse_var("EVIDENCE_SEAL_SECONDS", 5u64)?.max(1),
+            ),
             settings: Settings {
                 session_idle: chrono::Duration::minutes(idle),
                 session_absolute: chrono::Duration::hours(absolute),

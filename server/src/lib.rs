@@ -77,6 +77,22 @@ impl Application {
         })
     }
 
+    /// Starts the background job that seals new evidence every `every` (safe on every node:
+    /// sealing takes the write lock, so nodes take turns).
+    pub fn spawn_evidence_sealer(&self, db: Db, every: std::time::Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match app::evidence::repo::seal_pending(&db).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(sealed = n, "evidence sealed"),
+                    Err(err) => tracing::error!(error = %err, "sealing evidence failed"),
+                }
+            }
+        });
+    }
+
     pub async fn run(self) -> anyhow::Result<()> {
         axum::serve(self.listener, self.router.into_make_service()).await?;
         Ok(())

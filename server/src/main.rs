@@ -53,6 +53,12 @@ enum Command {
     ImportOrg { file: std::path::PathBuf },
     /// Seed the demo city "Stadt Musterstadt" into an empty database.
     SeedDemo,
+    /// Recompute the evidence chain; exit code 1 names the first broken entry.
+    VerifyEvidence {
+        /// Seal pending records first (otherwise only what is sealed is checked).
+        #[arg(long)]
+        seal: bool,
+    },
 }
 
 #[tokio::main]
@@ -72,7 +78,9 @@ async fn main() -> anyhow::Result<()> {
                 println!("Seeding the demo city …");
                 demo::seed(&db).await?;
             }
-            let app = Application::build(config, db).await?;
+            let seal_every = config.seal_every;
+            let app = Application::build(config, db.clone()).await?;
+            app.spawn_evidence_sealer(db, seal_every);
             println!(
                 "\nRundschreiben-Portal is running at http://{}/\n",
                 app.addr
@@ -92,6 +100,31 @@ async fn main() -> anyhow::Result<()> {
             demo::seed(&db).await?;
             println!("{}", demo::accounts_table());
             Ok(())
+        }
+        Command::VerifyEvidence { seal } => {
+            let db = open_database(&config).await?;
+            if seal {
+                let n = app::evidence::repo::seal_pending(&db).await?;
+                println!("Sealed {n} pending records.");
+            }
+            let report = app::evidence::repo::verify(&db).await?;
+            println!(
+                "Entries: {} ({} acknowledgments, {} audit entries); not yet sealed: {}\nHead hash: {}",
+                report.entries, report.acknowledgments, report.audit_entries, report.pending, report.head_hash
+            );
+            match report.broken {
+                None => {
+                    println!("OK: the evidence chain is intact.");
+                    Ok(())
+                }
+                Some(b) => {
+                    eprintln!(
+                        "BROKEN at entry {} ({} {}): {}",
+                        b.seq, b.kind, b.ref_id, b.reason
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::ImportOrg { file } => {
             let db = open_database(&config).await?;

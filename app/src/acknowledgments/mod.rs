@@ -122,4 +122,6 @@ pub struct Receipt {
     pub on_behalf_by: Option<String>,
     pub remark: Option<String>,
     pub devices: Vec<ReceiptDevice>,
+    /// (sequence number, entry hash) once sealed into the evidence chain.
+    pub seal: Option<(i64, String)>,
 }

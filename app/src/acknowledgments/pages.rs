@@ -189,6 +189,7 @@ fn ReceiptView() -> impl IntoView {
                             <dt>{t.language}</dt><dd>{r.locale.clone()}</dd>
                             <dt>{t.auth_method}</dt><dd>{r.auth_method.clone()}</dd>
                             {r.on_behalf_by.clone().map(|b| view! { <dt>{t.on_behalf_by}</dt><dd>{b}{r.remark.clone().map(|m| format!(" – {m}"))}</dd> })}
+                            {r.seal.clone().map(|(seq, hash)| view! { <dt>{t.evidence_seal}</dt><dd>"#"{seq}" – "<code class="hash">{hash}</code></dd> })}
                             <dt>{t.nav_devices}</dt>
                             <dd>{if r.devices.is_empty() { view! { <span>"–"</span> }.into_any() } else { view! {
                                 <ul class="plain">{r.devices.iter().map(|d| view! { <li>{d.summary.clone()}": "{d.attestation.label(locale)}</li> }).collect_view()}</ul>

@@ -100,9 +100,13 @@ pub async fn insert(
     devices: &[(DeviceId, Attestation)],
     now: DateTime<Utc>,
 ) -> Result<AckId, sqlx::Error> {
+    // The evidence chain covers a salted commitment to the person, not the user id itself.
+    let salt = crate::evidence::repo::new_salt();
+    let commitment = crate::evidence::chain::person_commitment(&salt, user.0);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO acknowledgment (user_id, version_id, acknowledged_at, content_sha256, locale, auth_method, on_behalf_by, remark)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO acknowledgment (user_id, version_id, acknowledged_at, content_sha256, locale, auth_method, on_behalf_by, remark,
+                                     person_salt, person_commitment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(user)
     .bind(version)
@@ -112,6 +116,8 @@ pub async fn insert(
     .bind(auth_method)
     .bind(on_behalf_by)
     .bind(remark)
+    .bind(salt)
+    .bind(commitment)
     .fetch_one(&mut **tx)
     .await?;
     for (device, attestation) in devices {
@@ -219,6 +225,7 @@ pub async fn receipt(
             on_behalf_by: r.on_behalf_by,
             remark: r.remark,
             devices: out,
+            seal: crate::evidence::repo::seal_of(db, "ack", id.0).await?,
         },
     )))
 }

@@ -30,6 +30,7 @@ pub fn test_config(db_path: &std::path::Path, settings: Settings) -> Config {
         bind_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: "target/site".into(),
         hash_concurrency: 2,
+        seal_every: std::time::Duration::from_secs(3600),
         settings,
     }
 }

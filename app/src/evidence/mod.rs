@@ -1,0 +1,36 @@
+//! Evidence that holds up: acknowledgments and audit entries are sealed into a SHA-256 hash
+//! chain after they are committed (so the request path is never serialised on it), and the
+//! whole chain can be recomputed to show that no record was changed, deleted or reordered.
+use serde::{Deserialize, Serialize};
+
+pub mod chain;
+pub mod pages;
+mod server_fns;
+pub use server_fns::*;
+
+#[cfg(feature = "ssr")]
+pub mod repo;
+
+/// Result of recomputing the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// Sealed entries checked.
+    pub entries: i64,
+    pub acknowledgments: i64,
+    pub audit_entries: i64,
+    /// Records committed but not sealed yet (the sealing job runs every few seconds).
+    pub pending: i64,
+    /// entry_hash of the last entry (64 zeros for an empty chain); note it down outside the
+    /// system to detect a truncated chain later.
+    pub head_hash: String,
+    /// The first problem, if any.
+    pub broken: Option<Broken>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Broken {
+    pub seq: i64,
+    pub kind: String,
+    pub ref_id: i64,
+    pub reason: String,
+}

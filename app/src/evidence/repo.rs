@@ -1,0 +1,273 @@
+//! Sealing and verifying the evidence chain.
+use super::chain::{
+    content_hash, entry_hash, person_commitment, AckContent, AuditContent, GENESIS,
+};
+use super::{Broken, VerifyReport};
+use crate::db::{begin_write, Db};
+use chrono::Utc;
+use sqlx::FromRow;
+
+#[derive(FromRow)]
+struct AckRow {
+    id: i64,
+    user_id: i64,
+    version_id: i64,
+    content_sha256: String,
+    acknowledged_at: String,
+    locale: String,
+    auth_method: String,
+    on_behalf_by: Option<i64>,
+    remark: Option<String>,
+    person_commitment: Option<String>,
+    person_salt: Option<String>,
+}
+
+const ACK_SELECT: &str = "SELECT id, user_id, version_id, content_sha256, acknowledged_at, locale, auth_method, on_behalf_by, remark,
+        person_commitment, person_salt FROM acknowledgment";
+
+async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
+    ex: E,
+    row: AckRow,
+) -> Result<(AckContent, Option<String>), sqlx::Error> {
+    let devices: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
+        .bind(row.id)
+        .fetch_all(ex)
+        .await?;
+    // A salt that no longer matches the stored commitment means the person was changed.
+    let problem = match (&row.person_salt, &row.person_commitment) {
+        (Some(salt), Some(c)) if *c != person_commitment(salt, row.user_id) => {
+            Some("person changed".to_owned())
+        }
+        _ => None,
+    };
+    Ok((
+        AckContent {
+            id: row.id,
+            version_id: row.version_id,
+            content_sha256: row.content_sha256,
+            acknowledged_at: row.acknowledged_at,
+            locale: row.locale,
+            auth_method: row.auth_method,
+            on_behalf_by: row.on_behalf_by,
+            remark: row.remark,
+            person_commitment: row.person_commitment.unwrap_or_default(),
+            devices,
+        },
+        problem,
+    ))
+}
+
+#[derive(FromRow)]
+struct AuditRow {
+    id: i64,
+    at: String,
+    actor_id: Option<i64>,
+    action: String,
+    target: String,
+    details: String,
+}
+
+impl From<AuditRow> for AuditContent {
+    fn from(r: AuditRow) -> Self {
+        AuditContent {
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id,
+            action: r.action,
+            target: r.target,
+            details: r.details,
+        }
+    }
+}
+
+/// Seals every committed but unsealed acknowledgment and audit entry, oldest first. Runs in
+/// one write transaction, so concurrent sealers (several nodes) take turns and never fork
+/// the chain. Returns the number of new entries.
+pub async fn seal_pending(db: &Db) -> Result<usize, sqlx::Error> {
+    let mut tx = begin_write(db).await?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, entry_hash FROM evidence_entry ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_owned()));
+    // Backfill commitments of acknowledgments written before the chain existed.
+    let missing: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, user_id FROM acknowledgment WHERE person_commitment IS NULL")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (id, user) in missing {
+        let salt = new_salt();
+        sqlx::query(
+            "UPDATE acknowledgment SET person_salt = $1, person_commitment = $2 WHERE id = $3",
+        )
+        .bind(&salt)
+        .bind(person_commitment(&salt, user))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // (time, kind, id, content hash), in commit order across both kinds.
+    let mut pending: Vec<(String, &'static str, i64, String)> = vec![];
+    let acks: Vec<AckRow> = sqlx::query_as(&format!(
+        "{ACK_SELECT} WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'ack') ORDER BY id"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in acks {
+        let (content, _) = ack_content(&mut *tx, row).await?;
+        pending.push((
+            content.acknowledged_at.clone(),
+            "ack",
+            content.id,
+            content_hash(&content),
+        ));
+    }
+    let audits: Vec<AuditRow> = sqlx::query_as(
+        "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit') ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in audits {
+        let content = AuditContent::from(row);
+        pending.push((
+            content.at.clone(),
+            "audit",
+            content.id,
+            content_hash(&content),
+        ));
+    }
+    pending.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    let now = Utc::now();
+    let count = pending.len();
+    for (_, kind, ref_id, content) in pending {
+        seq += 1;
+        let hash = entry_hash(seq, kind, ref_id, &content, &prev);
+        sqlx::query("INSERT INTO evidence_entry (seq, kind, ref_id, content_sha256, prev_hash, entry_hash, sealed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(seq)
+            .bind(kind)
+            .bind(ref_id)
+            .bind(&content)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        prev = hash;
+    }
+    tx.commit().await?;
+    Ok(count)
+}
+
+pub fn new_salt() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(FromRow)]
+struct EntryRow {
+    seq: i64,
+    kind: String,
+    ref_id: i64,
+    content_sha256: String,
+    prev_hash: String,
+    entry_hash: String,
+}
+
+/// Recomputes the whole chain from the stored records and reports the first broken entry.
+pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
+    let entries: Vec<EntryRow> = sqlx::query_as("SELECT seq, kind, ref_id, content_sha256, prev_hash, entry_hash FROM evidence_entry ORDER BY seq")
+        .fetch_all(db)
+        .await?;
+    let mut report = VerifyReport {
+        entries: 0,
+        acknowledgments: 0,
+        audit_entries: 0,
+        pending: 0,
+        head_hash: GENESIS.to_owned(),
+        broken: None,
+    };
+    let mut prev = GENESIS.to_owned();
+    for (i, e) in entries.iter().enumerate() {
+        let broken = |reason: &str| Broken {
+            seq: e.seq,
+            kind: e.kind.clone(),
+            ref_id: e.ref_id,
+            reason: reason.to_owned(),
+        };
+        let expected_seq = i as i64 + 1;
+        let problem = if e.seq != expected_seq {
+            Some(format!("entry {expected_seq} is missing (chain has a gap)"))
+        } else if e.prev_hash != prev {
+            Some("previous-hash link does not match (entry removed or reordered)".to_owned())
+        } else if e.entry_hash
+            != entry_hash(e.seq, &e.kind, e.ref_id, &e.content_sha256, &e.prev_hash)
+        {
+            Some("entry hash does not match its fields (entry edited)".to_owned())
+        } else {
+            match record_hash(db, &e.kind, e.ref_id).await? {
+                None => Some(format!("{} record {} was deleted", e.kind, e.ref_id)),
+                Some((_, Some(p))) => Some(format!("{} record {}: {p}", e.kind, e.ref_id)),
+                Some((hash, None)) if hash != e.content_sha256 => Some(format!(
+                    "{} record {} was changed after sealing",
+                    e.kind, e.ref_id
+                )),
+                Some(_) => None,
+            }
+        };
+        if let Some(reason) = problem {
+            report.broken = Some(broken(&reason));
+            break;
+        }
+        report.entries += 1;
+        match e.kind.as_str() {
+            "ack" => report.acknowledgments += 1,
+            _ => report.audit_entries += 1,
+        }
+        prev = e.entry_hash.clone();
+    }
+    report.head_hash = prev;
+    report.pending = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM acknowledgment WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'ack'))
+              + (SELECT COUNT(*) FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit'))",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(report)
+}
+
+/// Current content hash of a sealed record (and a problem found while loading it).
+async fn record_hash(
+    db: &Db,
+    kind: &str,
+    id: i64,
+) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    match kind {
+        "ack" => {
+            let row: Option<AckRow> = sqlx::query_as(&format!("{ACK_SELECT} WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(db)
+                .await?;
+            let Some(row) = row else { return Ok(None) };
+            let (content, problem) = ack_content(db, row).await?;
+            Ok(Some((content_hash(&content), problem)))
+        }
+        _ => {
+            let row: Option<AuditRow> = sqlx::query_as(
+                "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+            Ok(row.map(|r| (content_hash(&AuditContent::from(r)), None)))
+        }
+    }
+}
+
+/// (seq, entry_hash) of a sealed record, for receipts and exports.
+pub async fn seal_of(db: &Db, kind: &str, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT seq, entry_hash FROM evidence_entry WHERE kind = $1 AND ref_id = $2")
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
