@@ -8,7 +8,8 @@ use crate::circulars::pages::{
 };
 use crate::context::{RequestCtx, CTX_ELEMENT_ID};
 use crate::devices::pages::{AdminDeviceEditPage, AdminDevicesPage, MyDevicesPage};
-use crate::evidence::pages::EvidencePage;
+use crate::evidence::pages::{AuditLogPage, EvidencePage};
+use crate::evidence::privacy::PrivacyPage;
 use crate::home::HomePage;
 use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
 use crate::ui::use_texts;
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/devices/:id") view=AdminDeviceEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/devices") view=MyDevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit/evidence") view=EvidencePage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit/log") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("/circulars") view=CircularsPage ssr=SsrMode::Async/>
@@ -76,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/circulars/:id/edit") view=CircularEditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <footer class="site-footer"><a href="/privacy">{t.footer_privacy}</a></footer>
         </Router>
     }
 }
@@ -98,7 +102,10 @@ fn Header() -> impl IntoView {
                         <li><A href="/" exact=true>{t.nav_home}</A></li>
                         <li><A href="/devices">{t.nav_devices}</A></li>
                         {is_publisher.then(|| view! { <li><A href="/circulars">{t.nav_circulars}</A></li> })}
-                        {is_auditor.then(|| view! { <li><A href="/audit/evidence">{t.nav_evidence}</A></li> })}
+                        {is_auditor.then(|| view! {
+                            <li><A href="/audit/evidence">{t.nav_evidence}</A></li>
+                            <li><A href="/audit/log">{t.nav_audit}</A></li>
+                        })}
                         <li><A href="/profile">{t.nav_profile}</A></li>
                         {is_admin.then(|| view! {
                             <li><A href="/admin/units">{t.nav_units}</A></li>

@@ -130,6 +130,18 @@ fn router(state: AppState, config: &Config) -> Router {
             "/attachments/{id}",
             get(app::circulars::attachments::download),
         )
+        .route(
+            "/audit/export/version/{id}",
+            get(app::evidence::export::version_export),
+        )
+        .route(
+            "/audit/export/person/{id}",
+            get(app::evidence::export::person_export),
+        )
+        .route(
+            "/privacy/export/{id}",
+            get(app::evidence::export::subject_export),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

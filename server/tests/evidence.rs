@@ -217,3 +217,170 @@ async fn concurrent_acknowledgments_and_concurrent_sealers_build_one_unbroken_ch
         .await;
     assert_eq!(receipt["seal"][1].as_str().unwrap().len(), 64, "{receipt}");
 }
+
+#[tokio::test]
+async fn auditors_export_evidence_per_version_and_person_as_json_and_exports_are_audited() {
+    let app = sealed_app().await;
+    let auditor = app.logged_in(AUDITOR).await;
+    let version: i64 =
+        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let res = auditor
+        .get(app.url(&format!("/audit/export/version/{version}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let acks = body["acknowledgments"].as_array().unwrap();
+    assert_eq!(
+        acks.len() as i64,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE version_id = {version}"
+        ))
+        .await
+    );
+    let first = &acks[0];
+    assert_eq!(
+        first["content_sha256"], first["seal"]["content_sha256"],
+        "recomputed hash equals the sealed one"
+    );
+    assert!(first["person"]["name"].is_string());
+    assert_eq!(body["chain"]["intact"], true);
+    let person: i64 = first["acknowledgment"]["id"].as_i64().unwrap();
+    let user: i64 = sqlx::query_scalar("SELECT user_id FROM acknowledgment WHERE id = $1")
+        .bind(person)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let res = auditor
+        .get(app.url(&format!("/audit/export/person/{user}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // A person that does not exist, and someone who is not an auditor.
+    let res = auditor
+        .get(app.url("/audit/export/person/999999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["error"],
+        "not_found"
+    );
+    let head = app.logged_in(HEAD).await;
+    assert_eq!(
+        head.get(app.url(&format!("/audit/export/version/{version}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'evidence.export'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_person_downloads_everything_stored_about_them_and_nothing_secret() {
+    let app = sealed_app().await;
+    let max = app.logged_in(EMPLOYEE).await;
+    let id = app.user_id(EMPLOYEE.0).await;
+    let res = max
+        .get(app.url(&format!("/privacy/export/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["person"]["email"], EMPLOYEE.0);
+    assert_eq!(body["devices"].as_array().unwrap().len(), 2);
+    assert!(!text.contains("$argon2"), "no password hash in the export");
+    // Someone else's data: refused; admins may answer a request; unknown people: 404.
+    let other = app.user_id(HEAD.0).await;
+    assert_eq!(
+        max.get(app.url(&format!("/privacy/export/{other}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let admin = app.logged_in(ADMIN).await;
+    assert_eq!(
+        admin
+            .get(app.url(&format!("/privacy/export/{other}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        admin
+            .get(app.url("/privacy/export/999999"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.client()
+            .get(app.url(&format!("/privacy/export/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn auditors_filter_the_audit_log() {
+    let app = sealed_app().await;
+    let auditor = app.logged_in(AUDITOR).await;
+    let (status, all) = app.call(&auditor, "evidence/audit", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.as_array().unwrap().len() >= 3);
+    let (_, publishes) = app
+        .call(
+            &auditor,
+            "evidence/audit",
+            &[("filter[action]", "circular.publish")],
+        )
+        .await;
+    let list = publishes.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["actor"], "Claudia Neumann");
+    assert!(list[0]["seq"].is_number(), "sealed into the chain");
+    let (_, by_actor) = app
+        .call(&auditor, "evidence/audit", &[("filter[actor]", "berger")])
+        .await;
+    assert!(by_actor
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor"] == "Thomas Berger"));
+    let (_, none) = app
+        .call(
+            &auditor,
+            "evidence/audit",
+            &[("filter[from]", "2099-01-01")],
+        )
+        .await;
+    assert!(none.as_array().unwrap().is_empty());
+    let employee = app.logged_in(EMPLOYEE).await;
+    assert_eq!(
+        app.call(&employee, "evidence/audit", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 pub mod chain;
 pub mod pages;
+pub mod privacy;
 mod server_fns;
 pub use server_fns::*;
 
+#[cfg(feature = "ssr")]
+pub mod export;
 #[cfg(feature = "ssr")]
 pub mod repo;
 
@@ -33,4 +36,33 @@ pub struct Broken {
     pub kind: String,
     pub ref_id: i64,
     pub reason: String,
+}
+
+/// One audit-log entry as auditors see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+    pub seq: Option<i64>,
+}
+
+/// Filters of the audit-log view; empty strings mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub target: String,
+    /// ISO day, inclusive.
+    #[serde(default)]
+    pub from: String,
+    /// ISO day, inclusive.
+    #[serde(default)]
+    pub to: String,
 }

@@ -263,6 +263,18 @@ async fn record_hash(
     }
 }
 
+/// The canonical content of one acknowledgment as the chain covers it.
+pub async fn ack_canonical(db: &Db, id: i64) -> Result<Option<AckContent>, sqlx::Error> {
+    let row: Option<AckRow> = sqlx::query_as(&format!("{ACK_SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(ack_content(db, row).await?.0)),
+        None => Ok(None),
+    }
+}
+
 /// (seq, entry_hash) of a sealed record, for receipts and exports.
 pub async fn seal_of(db: &Db, kind: &str, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT seq, entry_hash FROM evidence_entry WHERE kind = $1 AND ref_id = $2")
@@ -270,4 +282,59 @@ pub async fn seal_of(db: &Db, kind: &str, id: i64) -> Result<Option<(i64, String
         .bind(id)
         .fetch_optional(db)
         .await
+}
+
+/// Audit entries matching the filter, newest first (at most `limit`).
+pub async fn audit_entries(
+    db: &Db,
+    f: &super::AuditFilter,
+    limit: i64,
+) -> Result<Vec<super::AuditEntry>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        id: i64,
+        at: chrono::DateTime<Utc>,
+        actor: Option<String>,
+        action: String,
+        target: String,
+        details: String,
+        seq: Option<i64>,
+    }
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    let from = day(&f.from)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "0000".into());
+    let to = day(&f.to)
+        .map(|d| (d + chrono::Duration::days(1)).to_string())
+        .unwrap_or_else(|| "9999".into());
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.id, a.at, u.display_name AS actor, a.action, a.target, a.details, e.seq
+           FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+           LEFT JOIN evidence_entry e ON e.kind = 'audit' AND e.ref_id = a.id
+          WHERE ($1 = '' OR a.action LIKE $1 || '%')
+            AND ($2 = '' OR lower(coalesce(u.display_name, '')) LIKE '%' || lower($2) || '%' OR lower(coalesce(u.email, '')) LIKE '%' || lower($2) || '%')
+            AND ($3 = '' OR a.target = $3)
+            AND a.at >= $4 AND a.at < $5
+          ORDER BY a.id DESC LIMIT $6",
+    )
+    .bind(f.action.trim())
+    .bind(f.actor.trim())
+    .bind(f.target.trim())
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::AuditEntry {
+            id: r.id,
+            at: crate::time::format_berlin(r.at),
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            details: r.details,
+            seq: r.seq,
+        })
+        .collect())
 }

@@ -12,3 +12,15 @@ pub async fn verify_evidence() -> Result<VerifyReport, AppError> {
     })
     .await
 }
+
+/// The audit log, filtered, newest first (500 at most).
+#[server(prefix = "/fn", endpoint = "evidence/audit")]
+pub async fn audit_log(
+    #[server(default)] filter: super::AuditFilter,
+) -> Result<Vec<super::AuditEntry>, AppError> {
+    crate::error::respond(async move {
+        crate::auth::guard::require_role(crate::auth::Role::Auditor)?;
+        Ok(super::repo::audit_entries(&crate::state::app_state().db, &filter, 500).await?)
+    })
+    .await
+}
