@@ -270,6 +270,8 @@ pub struct Texts {
     pub privacy_rights: &'static str,
     pub privacy_download: &'static str,
     pub footer_privacy: &'static str,
+    pub retention_label: &'static str,
+    pub retention_hint: &'static str,
     pub not_found_title: &'static str,
     pub loading: &'static str,
 }
@@ -479,6 +481,8 @@ pub static DE: Texts = Texts {
     privacy_rights: "Sie haben das Recht auf Auskunft, Berichtigung und – nach Ablauf der Aufbewahrungsfristen – Löschung. Wenden Sie sich an die bzw. den behördlichen Datenschutzbeauftragten.",
     privacy_download: "Meine gespeicherten Daten herunterladen (JSON)",
     footer_privacy: "Datenschutz",
+    retention_label: "Aufbewahrung der Kenntnisnahmen (Jahre)",
+    retention_hint: "Danach werden die Kenntnisnahmen pseudonymisiert; die Nachweiskette bleibt prüfbar.",
     not_found_title: "Seite nicht gefunden",
     loading: "Wird geladen …",
 };
@@ -688,6 +692,8 @@ pub static EN: Texts = Texts {
     privacy_rights: "You have the right of access, rectification and – after the retention periods – erasure. Contact the data protection officer.",
     privacy_download: "Download my stored data (JSON)",
     footer_privacy: "Privacy",
+    retention_label: "Keep acknowledgments for (years)",
+    retention_hint: "Afterwards acknowledgments are pseudonymised; the evidence chain stays verifiable.",
     not_found_title: "Page not found",
     loading: "Loading …",
 };
@@ -720,6 +726,7 @@ pub enum Problem {
     BadCsvHeader,
     MalformedRow,
     EmptyFile,
+    InvalidRetention,
     NotPdf,
     RawHtml,
     UnsafeLink,
@@ -1081,6 +1088,13 @@ impl Problem {
                     "Nur PDF-Dateien sind als Anlage erlaubt.".into()
                 } else {
                     "Only PDF files are allowed as attachments.".into()
+                }
+            }
+            InvalidRetention => {
+                if de {
+                    "Aufbewahrung: ganze Jahre von 1 bis 30.".into()
+                } else {
+                    "Retention: whole years from 1 to 30.".into()
                 }
             }
             EmptyFile => {

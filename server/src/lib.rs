@@ -77,13 +77,24 @@ impl Application {
         })
     }
 
-    /// Starts the background job that seals new evidence every `every` (safe on every node:
-    /// sealing takes the write lock, so nodes take turns).
+    /// Starts the background job that seals new evidence every `every` and applies retention
+    /// hourly (safe on every node: both take the write lock, so nodes take turns).
     pub fn spawn_evidence_sealer(&self, db: Db, every: std::time::Duration) {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
+            let mut last_retention =
+                std::time::Instant::now() - std::time::Duration::from_secs(7200);
             loop {
                 tick.tick().await;
+                // Retention runs hourly; it is idempotent and safe on several nodes.
+                if last_retention.elapsed() >= std::time::Duration::from_secs(3600) {
+                    last_retention = std::time::Instant::now();
+                    if let Err(err) =
+                        app::evidence::retention::apply(&db, chrono::Utc::now(), None).await
+                    {
+                        tracing::error!(error = %err, "retention run failed");
+                    }
+                }
                 match app::evidence::repo::seal_pending(&db).await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(sealed = n, "evidence sealed"),

@@ -53,6 +53,13 @@ enum Command {
     ImportOrg { file: std::path::PathBuf },
     /// Seed the demo city "Stadt Musterstadt" into an empty database.
     SeedDemo,
+    /// Pseudonymise acknowledgments whose retention period has passed (also runs hourly
+    /// inside `serve`).
+    Retention {
+        /// Handle at most this many acknowledgments.
+        #[arg(long)]
+        max: Option<usize>,
+    },
     /// Recompute the evidence chain; exit code 1 names the first broken entry.
     VerifyEvidence {
         /// Seal pending records first (otherwise only what is sealed is checked).
@@ -99,6 +106,15 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             demo::seed(&db).await?;
             println!("{}", demo::accounts_table());
+            Ok(())
+        }
+        Command::Retention { max } => {
+            let db = open_database(&config).await?;
+            let report = app::evidence::retention::apply(&db, chrono::Utc::now(), max).await?;
+            println!(
+                "Pseudonymised {} acknowledgments; {} still due.",
+                report.pseudonymised, report.remaining
+            );
             Ok(())
         }
         Command::VerifyEvidence { seal } => {

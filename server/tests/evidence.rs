@@ -384,3 +384,92 @@ async fn auditors_filter_the_audit_log() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn retention_pseudonymises_acknowledgments_and_the_chain_still_verifies_even_after_an_interrupted_run(
+) {
+    let app = sealed_app().await;
+    let version: i64 =
+        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let total = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE version_id = {version}"
+        ))
+        .await;
+    let someone: i64 = sqlx::query_scalar("SELECT user_id FROM acknowledgment ORDER BY id LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    // Not due yet: nothing happens.
+    let report = app::evidence::retention::apply(&app.db, now, None)
+        .await
+        .unwrap();
+    assert_eq!(report.pseudonymised, 0);
+    // The retention period ends (set to zero days).
+    sqlx::query("UPDATE circular SET retention_days = 0")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // A run that stops after five acknowledgments (as if the process died).
+    let report = app::evidence::retention::apply(&app.db, now, Some(5))
+        .await
+        .unwrap();
+    assert_eq!(report.pseudonymised, 5);
+    assert_eq!(report.remaining, total - 5);
+    let mid = app::evidence::repo::verify(&app.db).await.unwrap();
+    assert!(mid.broken.is_none(), "half-way the chain verifies: {mid:?}");
+    // The next run completes it.
+    let report = app::evidence::retention::apply(&app.db, now, None)
+        .await
+        .unwrap();
+    assert_eq!(report.pseudonymised as i64, total - 5);
+    assert_eq!(report.remaining, 0);
+    app::evidence::repo::seal_pending(&app.db).await.unwrap();
+    let end = app::evidence::repo::verify(&app.db).await.unwrap();
+    assert!(end.broken.is_none(), "{end:?}");
+    assert_eq!(
+        end.acknowledgments,
+        app.count("SELECT COUNT(*) FROM acknowledgment").await
+    );
+    // Nothing links the acknowledgments to people or their devices any more.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE user_id = {someone}"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM acknowledgment_device")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM acknowledgment WHERE person_salt IS NOT NULL")
+            .await,
+        0
+    );
+    let auditor = app.logged_in(AUDITOR).await;
+    let body: serde_json::Value = auditor
+        .get(app.url(&format!("/audit/export/version/{version}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["acknowledgments"][0]["person"].is_null());
+    assert_eq!(
+        body["acknowledgments"][0]["content_sha256"],
+        body["acknowledgments"][0]["seal"]["content_sha256"]
+    );
+    // Tampering with a pseudonymised acknowledgment is still caught.
+    sqlx::query("UPDATE acknowledgment SET pseudonymised_devices = '[]' WHERE id = (SELECT MIN(id) FROM acknowledgment WHERE pseudonymised_devices <> '[]')").execute(&app.db).await.unwrap();
+    assert!(broken_reason(&app)
+        .await
+        .contains("was changed after sealing"));
+}

@@ -119,6 +119,7 @@ pub struct VersionView {
     pub effective_on: String,
     pub ack_deadline: String,
     pub whole_city: bool,
+    pub retention_years: i64,
     pub audience: Vec<AudienceUnit>,
     pub apps: Vec<ProhibitedApp>,
     pub attachments: Vec<AttachmentInfo>,
@@ -180,4 +181,7 @@ pub struct CircularForm {
     /// One app per line: `platform; identifier; display name`.
     #[serde(default)]
     pub apps: String,
+    /// Years the acknowledgments keep their personal data (empty = 10).
+    #[serde(default)]
+    pub retention_years: String,
 }

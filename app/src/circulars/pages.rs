@@ -264,6 +264,8 @@ fn Editor(version: Option<VersionView>) -> impl IntoView {
                 </fieldset>
                 <TextArea label=t.apps_label name="form[apps]" key="apps" error=error rows=6 maxlength=20_000 hint=t.apps_hint
                     value=v.as_ref().map(|v| super::rules::format_apps(&v.apps)).unwrap_or_default()/>
+                <Field label=t.retention_label name="form[retention_years]" key="retention_years" error=error kind="number" maxlength=2 hint=t.retention_hint
+                    value=v.as_ref().map(|v| v.retention_years.to_string()).unwrap_or_else(|| super::rules::RETENTION_YEARS_DEFAULT.to_string())/>
                 <button type="submit">{t.save_draft}</button>
             </div>
             <section class="preview" aria-labelledby="preview-h" aria-live="polite">
@@ -364,6 +366,7 @@ fn Detail() -> impl IntoView {
                             <dt>{t.audience}</dt><dd>{if v.whole_city { t.whole_city.to_string() } else {
                                 v.audience.iter().map(|a| if a.include_subunits { format!("{} (+)", a.unit_name) } else { a.unit_name.clone() }).collect::<Vec<_>>().join(", ")
                             }}</dd>
+                            <dt>{t.retention_label}</dt><dd>{v.retention_years}</dd>
                             <dt>{t.author}</dt><dd>{v.author_name.clone()}</dd>
                             {v.approver_name.clone().map(|a| view! { <dt>{t.approver}</dt><dd>{a}</dd> })}
                             {v.published_at.clone().map(|p| view! { <dt>{t.published_at}</dt><dd>{p}</dd> })}

@@ -38,13 +38,15 @@ pub async fn number_taken(
 pub async fn insert_circular(
     tx: &mut Tx,
     number: &str,
+    retention_days: i64,
     by: UserId,
     now: DateTime<Utc>,
 ) -> Result<CircularId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO circular (number, created_by, created_at) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO circular (number, retention_days, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(number)
+    .bind(retention_days)
     .bind(by)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -52,9 +54,15 @@ pub async fn insert_circular(
     Ok(CircularId(id))
 }
 
-pub async fn set_number(tx: &mut Tx, id: CircularId, number: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE circular SET number = $1 WHERE id = $2")
+pub async fn set_number_and_retention(
+    tx: &mut Tx,
+    id: CircularId,
+    number: &str,
+    retention_days: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE circular SET number = $1, retention_days = $2 WHERE id = $3")
         .bind(number)
+        .bind(retention_days)
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -214,9 +222,10 @@ pub async fn load_valid(
         effective_on: NaiveDate,
         ack_deadline: NaiveDate,
         whole_city: bool,
+        retention_days: i64,
     }
     let r: Row = sqlx::query_as(
-        "SELECT c.number, v.title, v.summary, v.body_md, v.effective_on, v.ack_deadline, v.whole_city
+        "SELECT c.number, v.title, v.summary, v.body_md, v.effective_on, v.ack_deadline, v.whole_city, c.retention_days
            FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.id = $1",
     )
     .bind(id)
@@ -242,6 +251,7 @@ pub async fn load_valid(
                 .map(|(u, s)| (OrgUnitId(u), s))
                 .collect(),
             apps,
+            retention_days: r.retention_days,
         },
     ))
 }
@@ -371,13 +381,14 @@ struct ViewRow {
     author_name: String,
     approver_name: Option<String>,
     published_at: Option<DateTime<Utc>>,
+    retention_days: i64,
 }
 
 pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sqlx::Error> {
     let row: Option<ViewRow> = sqlx::query_as(
         "SELECT v.id, v.circular_id, c.number, v.version_no, v.title, v.summary, v.body_md, v.body_html, v.change_kind,
                 v.effective_on, v.ack_deadline, v.whole_city, v.status, v.content_sha256, v.author_id,
-                a.display_name AS author_name, p.display_name AS approver_name, v.published_at
+                a.display_name AS author_name, p.display_name AS approver_name, v.published_at, c.retention_days
            FROM circular_version v JOIN circular c ON c.id = v.circular_id
            JOIN users a ON a.id = v.author_id LEFT JOIN users p ON p.id = v.approver_id
           WHERE v.id = $1",
@@ -411,6 +422,7 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
         effective_on: r.effective_on.to_string(),
         ack_deadline: r.ack_deadline.to_string(),
         whole_city: r.whole_city,
+        retention_years: (r.retention_days + 364) / 365,
         audience: audience
             .into_iter()
             .map(|(u, n, s)| AudienceUnit {

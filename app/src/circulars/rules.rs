@@ -23,6 +23,21 @@ pub struct ValidCircular {
     /// (unit, include subunits)
     pub audience: Vec<(OrgUnitId, bool)>,
     pub apps: Vec<ProhibitedApp>,
+    /// Days after publication until acknowledgments are pseudonymised.
+    pub retention_days: i64,
+}
+
+pub const RETENTION_YEARS_DEFAULT: i64 = 10;
+
+/// Retention in whole years, 1 to 30 (empty means the default).
+pub fn parse_retention_years(raw: &str) -> Result<i64, Problem> {
+    match raw.trim() {
+        "" => Ok(RETENTION_YEARS_DEFAULT),
+        s => match s.parse::<i64>() {
+            Ok(y) if (1..=30).contains(&y) => Ok(y),
+            _ => Err(Problem::InvalidRetention),
+        },
+    }
 }
 
 pub fn parse_number(raw: &str) -> Result<String, Problem> {
@@ -192,6 +207,9 @@ pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCirc
     let apps = parse_apps(&form.apps)
         .map_err(|p| problems.push(("apps", p)))
         .ok();
+    let years = parse_retention_years(&form.retention_years)
+        .map_err(|p| problems.push(("retention_years", p)))
+        .ok();
     match (
         number,
         title,
@@ -200,6 +218,7 @@ pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCirc
         effective_on,
         ack_deadline,
         apps,
+        years,
     ) {
         (
             Some(number),
@@ -209,6 +228,7 @@ pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCirc
             Some(effective_on),
             Some(ack_deadline),
             Some(apps),
+            Some(years),
         ) if problems.is_empty() => Ok(ValidCircular {
             number,
             title,
@@ -219,6 +239,7 @@ pub fn parse_circular(form: &CircularForm, today: NaiveDate) -> Result<ValidCirc
             whole_city,
             audience: if whole_city { vec![] } else { audience },
             apps,
+            retention_days: years * 365,
         }),
         _ => Err(problems),
     }

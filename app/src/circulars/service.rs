@@ -84,7 +84,8 @@ pub async fn save_draft(
             if repo::number_taken(&mut tx, &c.number, None).await? {
                 return Err(problem("number", Problem::DuplicateNumber, locale));
             }
-            let circular = repo::insert_circular(&mut tx, &c.number, user.id, now).await?;
+            let circular =
+                repo::insert_circular(&mut tx, &c.number, c.retention_days, user.id, now).await?;
             let id =
                 repo::insert_version(&mut tx, circular, 1, &c, ChangeKind::Initial, user.id, now)
                     .await?;
@@ -107,7 +108,13 @@ pub async fn save_draft(
                 if repo::number_taken(&mut tx, &c.number, Some(meta.circular_id)).await? {
                     return Err(problem("number", Problem::DuplicateNumber, locale));
                 }
-                repo::set_number(&mut tx, meta.circular_id, &c.number).await?;
+                repo::set_number_and_retention(
+                    &mut tx,
+                    meta.circular_id,
+                    &c.number,
+                    c.retention_days,
+                )
+                .await?;
             }
             repo::update_version(&mut tx, id, &c, now).await?;
             audit(

@@ -22,8 +22,10 @@ pub struct AckContent {
     pub on_behalf_by: Option<i64>,
     pub remark: Option<String>,
     pub person_commitment: String,
-    /// (device id, attestation), sorted by device id.
-    pub devices: Vec<(i64, String)>,
+    /// (device commitment, attestation), in device-id order. The commitment is
+    /// `sha256(person_salt || ':device:' || device_id)`, so the link to the device (and its
+    /// owner) can be removed later without changing this content.
+    pub devices: Vec<(String, String)>,
 }
 
 /// Canonical content of an audit-log entry.
@@ -61,6 +63,12 @@ pub fn entry_hash(
 #[cfg(feature = "ssr")]
 pub fn person_commitment(salt: &str, user_id: i64) -> String {
     sha256_hex(format!("{salt}:{user_id}").as_bytes())
+}
+
+/// Commitment to one device of an acknowledgment.
+#[cfg(feature = "ssr")]
+pub fn device_commitment(salt: &str, device_id: i64) -> String {
+    sha256_hex(format!("{salt}:device:{device_id}").as_bytes())
 }
 
 #[cfg(all(test, feature = "ssr"))]

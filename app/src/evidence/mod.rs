@@ -13,6 +13,8 @@ pub use server_fns::*;
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod retention;
 
 /// Result of recomputing the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

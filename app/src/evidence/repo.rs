@@ -1,6 +1,7 @@
 //! Sealing and verifying the evidence chain.
 use super::chain::{
-    content_hash, entry_hash, person_commitment, AckContent, AuditContent, GENESIS,
+    content_hash, device_commitment, entry_hash, person_commitment, AckContent, AuditContent,
+    GENESIS,
 };
 use super::{Broken, VerifyReport};
 use crate::db::{begin_write, Db};
@@ -20,19 +21,31 @@ struct AckRow {
     remark: Option<String>,
     person_commitment: Option<String>,
     person_salt: Option<String>,
+    pseudonymised_devices: Option<String>,
 }
 
 const ACK_SELECT: &str = "SELECT id, user_id, version_id, content_sha256, acknowledged_at, locale, auth_method, on_behalf_by, remark,
-        person_commitment, person_salt FROM acknowledgment";
+        person_commitment, person_salt, pseudonymised_devices FROM acknowledgment";
 
 async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
     ex: E,
     row: AckRow,
 ) -> Result<(AckContent, Option<String>), sqlx::Error> {
-    let devices: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
-        .bind(row.id)
-        .fetch_all(ex)
-        .await?;
+    let devices: Vec<(String, String)> = match (&row.pseudonymised_devices, &row.person_salt) {
+        // Pseudonymised: the device links are gone; their commitments were kept.
+        (Some(kept), _) => serde_json::from_str(kept).unwrap_or_default(),
+        (None, salt) => {
+            let linked: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
+                .bind(row.id)
+                .fetch_all(ex)
+                .await?;
+            let salt = salt.clone().unwrap_or_default();
+            linked
+                .into_iter()
+                .map(|(d, a)| (device_commitment(&salt, d), a))
+                .collect()
+        }
+    };
     // A salt that no longer matches the stored commitment means the person was changed.
     let problem = match (&row.person_salt, &row.person_commitment) {
         (Some(salt), Some(c)) if *c != person_commitment(salt, row.user_id) => {
