@@ -272,6 +272,9 @@ pub struct Texts {
     pub footer_privacy: &'static str,
     pub retention_label: &'static str,
     pub retention_hint: &'static str,
+    pub evidence_per_version: &'static str,
+    pub pseudonymised: &'static str,
+    pub entry: &'static str,
     pub not_found_title: &'static str,
     pub loading: &'static str,
 }
@@ -483,6 +486,9 @@ pub static DE: Texts = Texts {
     footer_privacy: "Datenschutz",
     retention_label: "Aufbewahrung der Kenntnisnahmen (Jahre)",
     retention_hint: "Danach werden die Kenntnisnahmen pseudonymisiert; die Nachweiskette bleibt prüfbar.",
+    evidence_per_version: "Nachweise je Rundschreiben-Fassung",
+    pseudonymised: "pseudonymisiert",
+    entry: "Eintrag",
     not_found_title: "Seite nicht gefunden",
     loading: "Wird geladen …",
 };
@@ -694,6 +700,9 @@ pub static EN: Texts = Texts {
     footer_privacy: "Privacy",
     retention_label: "Keep acknowledgments for (years)",
     retention_hint: "Afterwards acknowledgments are pseudonymised; the evidence chain stays verifiable.",
+    evidence_per_version: "Evidence per circular version",
+    pseudonymised: "pseudonymised",
+    entry: "Entry",
     not_found_title: "Page not found",
     loading: "Loading …",
 };

@@ -8,7 +8,7 @@ use crate::circulars::pages::{
 };
 use crate::context::{RequestCtx, CTX_ELEMENT_ID};
 use crate::devices::pages::{AdminDeviceEditPage, AdminDevicesPage, MyDevicesPage};
-use crate::evidence::pages::{AuditLogPage, EvidencePage};
+use crate::evidence::pages::{AuditLogPage, EvidencePage, VersionEvidencePage};
 use crate::evidence::privacy::PrivacyPage;
 use crate::home::HomePage;
 use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/devices") view=MyDevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit/evidence") view=EvidencePage ssr=SsrMode::Async/>
                     <Route path=path!("/audit/log") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit/versions/:id") view=VersionEvidencePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>

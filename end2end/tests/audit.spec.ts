@@ -10,6 +10,12 @@ test('an auditor verifies the evidence chain and filters the audit log', async (
   await expect(page.getByRole('status')).toHaveText('Die Nachweiskette ist unverändert.');
   await expect(page.locator('code.hash')).toHaveText(/^[0-9a-f]{64}$/);
   await expectAccessible(page);
+  await page.getByRole('link', { name: /RS 2026\/17 \(Fassung 1\)/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('RS 2026/17 – Fassung 1');
+  await expect(page.getByRole('table', { name: 'Nachweise je Rundschreiben-Fassung' })).toBeVisible();
+  await hydrated(page);
+  await expectAccessible(page);
+  await page.goBack();
 
   await page.getByRole('link', { name: 'Protokoll' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Protokoll der Verwaltungsaktionen');

@@ -473,3 +473,97 @@ async fn retention_pseudonymises_acknowledgments_and_the_chain_still_verifies_ev
         .await
         .contains("was changed after sealing"));
 }
+
+#[tokio::test]
+async fn every_administrative_action_lands_in_the_audit_log() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    // Import, role change, deactivation.
+    let part = reqwest::multipart::Part::bytes(
+        b"code,name,kind,parent_code\nA77,Testamt,amt,FB11\n".to_vec(),
+    )
+    .file_name("u.csv");
+    admin
+        .post(app.url("/fn/org/import"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    let uid = app.user_id(EMPLOYEE.0).await.to_string();
+    app.call(
+        &admin,
+        "org/change_role",
+        &[
+            ("user_id", &uid),
+            ("role", "auditor"),
+            ("scope_unit_id", ""),
+            ("grant", "true"),
+        ],
+    )
+    .await;
+    app.call(
+        &admin,
+        "org/set_user_active",
+        &[("id", &uid), ("active", "false")],
+    )
+    .await;
+    // Publish and withdraw.
+    let version = app.publish(circular_form("RS 2026/97")).await;
+    let approver = app.logged_in(PUBLISHER2).await;
+    app.call(
+        &approver,
+        "circulars/workflow",
+        &[("id", &version.to_string()), ("action", "withdraw")],
+    )
+    .await;
+    // An auditor looks at the evidence of a version.
+    let auditor = app.logged_in(AUDITOR).await;
+    let (status, body) = app
+        .call(
+            &auditor,
+            "evidence/version",
+            &[("id", &version.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for action in [
+        "org.import",
+        "user.role_grant",
+        "user.deactivate",
+        "circular.create",
+        "circular.submit",
+        "circular.publish",
+        "circular.withdraw",
+        "evidence.view",
+    ] {
+        let n = app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND at >= (SELECT MIN(at) FROM audit_log WHERE action = 'org.import')")).await;
+        assert!(n >= 1, "{action} missing from the audit log");
+    }
+    // ...and every entry gets sealed into the chain.
+    app::evidence::repo::seal_pending(&app.db).await.unwrap();
+    assert_eq!(
+        app::evidence::repo::verify(&app.db).await.unwrap().pending,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_printable_evidence_view_names_people_devices_and_seals() {
+    let app = sealed_app().await;
+    let auditor = app.logged_in(AUDITOR).await;
+    let (_, versions) = app.call(&auditor, "evidence/versions", &[]).await;
+    let id = versions[0]["id"].to_string();
+    let (status, html) = app
+        .get_html(&auditor, &format!("/audit/versions/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Diensthandy") && html.contains("Keine der genannten Apps ist installiert.")
+    );
+    assert!(html.contains("Eintrag #"), "seal numbers are shown");
+    let max = app.logged_in(EMPLOYEE).await;
+    assert_eq!(
+        app.call(&max, "evidence/version", &[("id", &id)]).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -68,3 +68,25 @@ pub struct AuditFilter {
     #[serde(default)]
     pub to: String,
 }
+
+/// One acknowledgment in the printable evidence view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRow {
+    pub ack_id: i64,
+    /// `None` once pseudonymised.
+    pub person: Option<String>,
+    pub acknowledged_at: String,
+    pub content_sha256: String,
+    pub on_behalf_by: Option<String>,
+    pub devices: Vec<String>,
+    pub seal: Option<(i64, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRef {
+    pub id: i64,
+    pub number: String,
+    pub version_no: i64,
+    pub title: String,
+    pub status: String,
+}

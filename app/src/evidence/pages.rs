@@ -16,6 +16,7 @@ fn Evidence() -> impl IntoView {
     let t = use_ctx().locale.texts();
     let verify = ServerAction::<VerifyEvidence>::new();
     let error = Signal::derive(move || verify.value().get().and_then(|r| r.err()));
+    let versions = Resource::new(|| (), |_| super::server_fns::evidence_versions());
     view! {
         <Title text=t.evidence_title/>
         <h1>{t.evidence_title}</h1>
@@ -41,6 +42,64 @@ fn Evidence() -> impl IntoView {
                 </dl>
             })}
         </div>
+        <section aria-labelledby="ev-versions-h">
+            <h2 id="ev-versions-h">{t.evidence_per_version}</h2>
+            <Transition>
+                {move || versions.get().and_then(|r| r.ok()).map(|list| view! {
+                    <ul class="plain">
+                        {list.into_iter().map(|v| view! {
+                            <li>
+                                <a href=format!("/audit/versions/{}", v.id)>{v.number.clone()}" ("{t.version}" "{v.version_no}"): "{v.title.clone()}</a>" "
+                                <a href=format!("/audit/export/version/{}", v.id) rel="external" download="">"JSON"<span class="sr-only">" "{v.number.clone()}</span></a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn VersionEvidencePage() -> impl IntoView {
+    view! { <Guard role=Role::Auditor><VersionEvidence/></Guard> }
+}
+
+#[component]
+fn VersionEvidence() -> impl IntoView {
+    let t = use_ctx().locale.texts();
+    let params = leptos_router::hooks::use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
+    let data = Resource::new(id, super::server_fns::version_evidence);
+    view! {
+        <Title text=t.evidence_per_version/>
+        <Suspense fallback=move || view! { <p>{t.loading}</p> }>
+            {move || data.get().map(|res| match res {
+                Err(e) => view! { <h1>{t.evidence_per_version}</h1><p class="alert alert-error" role="alert">{crate::ui::error_text(&e, t)}</p> }.into_any(),
+                Ok((v, rows)) => view! {
+                    <h1>{v.number.clone()}" – "{t.version}" "{v.version_no}</h1>
+                    <p>{v.title.clone()}</p>
+                    <p class="no-print"><button type="button" class="secondary" onclick="window.print()">{t.print}</button>" "
+                        <a href=format!("/audit/export/version/{}", v.id) rel="external" download="">"JSON"</a></p>
+                    <div class="table-wrap"><table>
+                        <caption>{t.evidence_per_version}</caption>
+                        <thead><tr>
+                            <th scope="col">{t.display_name}</th><th scope="col">{t.acknowledged_at}</th><th scope="col">{t.nav_devices}</th>
+                            <th scope="col">{t.content_hash}</th><th scope="col">{t.evidence_seal}</th>
+                        </tr></thead>
+                        <tbody>{rows.into_iter().map(|r| view! {
+                            <tr>
+                                <td>{r.person.clone().unwrap_or_else(|| t.pseudonymised.to_string())}{r.on_behalf_by.clone().map(|b| format!(" ({} {b})", t.on_behalf_by))}</td>
+                                <td>{r.acknowledged_at.clone()}</td>
+                                <td><ul class="plain">{r.devices.iter().map(|d| view! { <li>{d.clone()}</li> }).collect_view()}</ul></td>
+                                <td><code class="hash">{r.content_sha256.clone()}</code></td>
+                                <td>{r.seal.clone().map(|(seq, h)| view! { {format!("{} #{seq} ", t.entry)}<code class="hash">{h}</code> })}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                }.into_any(),
+            })}
+        </Suspense>
     }
 }
 

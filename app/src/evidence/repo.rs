@@ -351,3 +351,59 @@ pub async fn audit_entries(
         })
         .collect())
 }
+
+/// Acknowledgments of a version for people: names (unless pseudonymised), devices, seals.
+pub async fn evidence_rows(
+    db: &Db,
+    version: i64,
+    locale: crate::i18n::Locale,
+) -> Result<Vec<super::EvidenceRow>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        id: i64,
+        name: String,
+        pseudonymised: bool,
+        acknowledged_at: chrono::DateTime<Utc>,
+        content_sha256: String,
+        on_behalf_by: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT k.id, u.display_name AS name, k.pseudonymised_at IS NOT NULL AS pseudonymised, k.acknowledged_at, k.content_sha256,
+                b.display_name AS on_behalf_by
+           FROM acknowledgment k JOIN users u ON u.id = k.user_id LEFT JOIN users b ON b.id = k.on_behalf_by
+          WHERE k.version_id = $1 ORDER BY k.acknowledged_at, k.id",
+    )
+    .bind(version)
+    .fetch_all(db)
+    .await?;
+    let mut out = vec![];
+    for r in rows {
+        let devices: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
+            .bind(r.id)
+            .fetch_all(db)
+            .await?;
+        let mut described = vec![];
+        for (device, attestation) in devices {
+            if let Some(d) = crate::devices::repo::get(db, crate::devices::DeviceId(device)).await?
+            {
+                let a = crate::acknowledgments::Attestation::parse(&attestation)
+                    .map(|a| a.label(locale))
+                    .unwrap_or_default();
+                described.push(format!(
+                    "{}: {a}",
+                    crate::devices::pages::device_summary(&d, locale)
+                ));
+            }
+        }
+        out.push(super::EvidenceRow {
+            ack_id: r.id,
+            person: (!r.pseudonymised).then_some(r.name),
+            acknowledged_at: crate::time::format_berlin(r.acknowledged_at),
+            content_sha256: r.content_sha256,
+            on_behalf_by: r.on_behalf_by,
+            devices: described,
+            seal: seal_of(db, "ack", r.id).await?,
+        });
+    }
+    Ok(out)
+}
