@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod org;
 pub mod shell;
 pub mod time;
+pub mod tracking;
 mod ui;
 
 #[cfg(feature = "ssr")]

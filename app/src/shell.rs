@@ -12,6 +12,7 @@ use crate::evidence::pages::{AuditLogPage, EvidencePage, VersionEvidencePage};
 use crate::evidence::privacy::PrivacyPage;
 use crate::home::HomePage;
 use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
+use crate::tracking::pages::DashboardPage;
 use crate::ui::use_texts;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit/log") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit/versions/:id") view=VersionEvidencePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("/circulars") view=CircularsPage ssr=SsrMode::Async/>
@@ -93,6 +95,7 @@ fn Header() -> impl IntoView {
     let is_admin = user.as_ref().is_some_and(|u| u.has_role(Role::Admin));
     let is_publisher = user.as_ref().is_some_and(|u| u.has_role(Role::Publisher));
     let is_auditor = user.as_ref().is_some_and(|u| u.has_role(Role::Auditor));
+    let tracks = is_admin || is_publisher || user.as_ref().is_some_and(|u| u.has_role(Role::Head));
     let other = ctx.locale.other();
     view! {
         <header class="site-header">
@@ -103,6 +106,7 @@ fn Header() -> impl IntoView {
                         <li><A href="/" exact=true>{t.nav_home}</A></li>
                         <li><A href="/devices">{t.nav_devices}</A></li>
                         {is_publisher.then(|| view! { <li><A href="/circulars">{t.nav_circulars}</A></li> })}
+                        {tracks.then(|| view! { <li><A href="/dashboard">{t.nav_dashboard}</A></li> })}
                         {is_auditor.then(|| view! {
                             <li><A href="/audit/evidence">{t.nav_evidence}</A></li>
                             <li><A href="/audit/log">{t.nav_audit}</A></li>

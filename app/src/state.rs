@@ -22,6 +22,8 @@ pub struct Settings {
     pub late_joiner_days: i64,
     /// Largest PDF attachment accepted.
     pub attachment_max_bytes: usize,
+    /// Which names heads see in the list of open people.
+    pub head_names: crate::tracking::NamesPolicy,
 }
 
 impl Default for Settings {
@@ -33,6 +35,7 @@ impl Default for Settings {
             public_origin: None,
             late_joiner_days: 14,
             attachment_max_bytes: 10 * 1024 * 1024,
+            head_names: crate::tracking::NamesPolicy::OverdueOnly,
         }
     }
 }

@@ -83,6 +83,11 @@ impl Config {
                 cookie_secure,
                 public_origin: public_url,
                 late_joiner_days: parse_var("LATE_JOINER_DAYS", 14)?,
+                head_names: match var("HEAD_NAMES") {
+                    None => app::tracking::NamesPolicy::OverdueOnly,
+                    Some(v) => app::tracking::NamesPolicy::parse(&v)
+                        .context("HEAD_NAMES must be all, overdue or none")?,
+                },
                 attachment_max_bytes: parse_var::<usize>("ATTACHMENT_MAX_MB", 10)? * 1024 * 1024,
             },
         })

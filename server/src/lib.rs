@@ -153,6 +153,7 @@ fn router(state: AppState, config: &Config) -> Router {
             "/privacy/export/{id}",
             get(app::evidence::export::subject_export),
         )
+        .route("/dashboard/export.csv", get(app::tracking::export::csv))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,0 +1,143 @@
+//! SQL of tracking. The roll-up is one grouped query over the children of the selected unit
+//! (each child's subtree is an index range on the materialised path) plus one for the people
+//! directly in the unit — never a per-person loop in Rust.
+use super::RollupRow;
+use crate::circulars::repo::{HAS_VALID_ACK, IN_AUDIENCE, PERSONAL_DEADLINE};
+use crate::db::Db;
+use crate::org::OrgUnitId;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+
+/// Active devices of user `u` without a clean statement in an acknowledgment that counts.
+const UNCLEAN_DEVICES: &str = "(SELECT COUNT(*) FROM device d WHERE d.owner_id = u.id AND d.retired_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM acknowledgment k2 JOIN circular_version kv2 ON kv2.id = k2.version_id JOIN acknowledgment_device ad ON ad.ack_id = k2.id
+     WHERE k2.user_id = u.id AND kv2.circular_id = v.circular_id AND kv2.version_no >= v.ack_basis_no AND ad.device_id = d.id
+       AND ad.attestation IN ('none_installed', 'not_used_for_work')))";
+
+#[derive(FromRow)]
+struct CountRow {
+    unit_id: i64,
+    audience: i64,
+    acknowledged: i64,
+    overdue: i64,
+    devices_unclean: i64,
+}
+
+fn counts_select() -> String {
+    format!(
+        "COUNT(u.id) AS audience,
+         COALESCE(SUM(CASE WHEN {HAS_VALID_ACK} THEN 1 ELSE 0 END), 0) AS acknowledged,
+         COALESCE(SUM(CASE WHEN NOT {HAS_VALID_ACK} AND {PERSONAL_DEADLINE} < $2 THEN 1 ELSE 0 END), 0) AS overdue,
+         COALESCE(SUM({UNCLEAN_DEVICES}), 0) AS devices_unclean"
+    )
+}
+
+/// Roll-up rows for the children of `unit` and for the people directly in it.
+pub async fn rollup(
+    db: &Db,
+    version: i64,
+    unit: OrgUnitId,
+    today: NaiveDate,
+    late_days: i64,
+) -> Result<Vec<RollupRow>, sqlx::Error> {
+    let children: Vec<(i64, String, bool)> = sqlx::query_as(
+        "SELECT c.id, c.name, EXISTS (SELECT 1 FROM org_unit g WHERE g.parent_id = c.id) FROM org_unit c WHERE c.parent_id = $1 ORDER BY c.code",
+    )
+    .bind(unit)
+    .fetch_all(db)
+    .await?;
+    let grouped: Vec<CountRow> = sqlx::query_as(&format!(
+        "SELECT ch.id AS unit_id, {}
+           FROM org_unit ch
+           JOIN org_unit uo ON uo.path >= ch.path AND uo.path < substr(ch.path, 1, length(ch.path) - 1) || '0'
+           JOIN users u ON u.org_unit_id = uo.id AND u.active,
+                circular_version v
+          WHERE v.id = $1 AND ch.parent_id = $4 AND {IN_AUDIENCE}
+          GROUP BY ch.id",
+        counts_select()
+    ))
+    .bind(version)
+    .bind(today)
+    .bind(late_days)
+    .bind(unit)
+    .fetch_all(db)
+    .await?;
+    let direct: CountRow = sqlx::query_as(&format!(
+        "SELECT $4 AS unit_id, {}
+           FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id, circular_version v
+          WHERE v.id = $1 AND u.active AND u.org_unit_id = $4 AND {IN_AUDIENCE}",
+        counts_select()
+    ))
+    .bind(version)
+    .bind(today)
+    .bind(late_days)
+    .bind(unit)
+    .fetch_one(db)
+    .await?;
+    let mut rows: Vec<RollupRow> = children
+        .into_iter()
+        .map(|(id, name, has_children)| {
+            let c = grouped.iter().find(|g| g.unit_id == id);
+            RollupRow {
+                unit_id: Some(OrgUnitId(id)),
+                unit_name: name,
+                has_children,
+                audience: c.map_or(0, |c| c.audience),
+                acknowledged: c.map_or(0, |c| c.acknowledged),
+                overdue: c.map_or(0, |c| c.overdue),
+                devices_unclean: c.map_or(0, |c| c.devices_unclean),
+            }
+        })
+        .collect();
+    if direct.audience > 0 {
+        rows.push(RollupRow {
+            unit_id: None,
+            unit_name: String::new(),
+            has_children: false,
+            audience: direct.audience,
+            acknowledged: direct.acknowledged,
+            overdue: direct.overdue,
+            devices_unclean: direct.devices_unclean,
+        });
+    }
+    Ok(rows)
+}
+
+#[derive(FromRow)]
+pub struct OpenRow {
+    pub id: i64,
+    pub display_name: String,
+    pub unit_name: String,
+    pub ack_deadline: NaiveDate,
+    pub published_at: DateTime<Utc>,
+    pub unit_since: DateTime<Utc>,
+}
+
+/// People in the subtree `[lo, hi)` who are addressed and have not acknowledged.
+pub async fn open_people(
+    db: &Db,
+    version: i64,
+    lo: &str,
+    hi: &str,
+) -> Result<Vec<OpenRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT u.id, u.display_name, uo.name AS unit_name, v.ack_deadline, v.published_at, u.unit_since
+           FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id, circular_version v
+          WHERE v.id = $1 AND u.active AND uo.path >= $2 AND uo.path < $3 AND {IN_AUDIENCE} AND NOT {HAS_VALID_ACK}
+          ORDER BY u.display_name, u.id"
+    ))
+    .bind(version)
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(db)
+    .await
+}
+
+/// Published versions, newest first.
+pub async fn published(db: &Db) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT v.id, c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.status = 'published' ORDER BY c.id DESC",
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,101 @@
+//! Pure rules of tracking: who may see which part of the tree, and name visibility.
+use super::NamesPolicy;
+use crate::auth::{Role, SessionUser};
+
+/// Subtree paths a user may track: publishers and admins the whole city (`root_path`), heads
+/// the subtrees they head, everybody else nothing.
+pub fn tracking_scopes(user: &SessionUser, root_path: &str) -> Vec<String> {
+    if user.has_role(Role::Publisher) || user.is_admin() {
+        return vec![root_path.to_owned()];
+    }
+    user.roles
+        .iter()
+        .filter(|g| g.role == Role::Head)
+        .filter_map(|g| g.scope_path.clone())
+        .collect()
+}
+
+pub fn in_scope(path: &str, scopes: &[String]) -> bool {
+    scopes.iter().any(|s| path.starts_with(s.as_str()))
+}
+
+/// Whether a head sees the name of an open person.
+pub fn name_visible(policy: NamesPolicy, overdue: bool) -> bool {
+    match policy {
+        NamesPolicy::All => true,
+        NamesPolicy::OverdueOnly => overdue,
+        NamesPolicy::None => false,
+    }
+}
+
+pub fn percent(part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        100
+    } else {
+        (part * 100) / whole
+    }
+}
+
+/// Width in pixels of a bar in the SVG chart.
+pub fn bar_width(part: i64, whole: i64, full: i64) -> i64 {
+    if whole <= 0 {
+        0
+    } else {
+        (part * full) / whole
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::RoleGrant;
+    use crate::org::{OrgUnitId, UserId};
+
+    fn user(roles: &[(Role, Option<&str>)]) -> SessionUser {
+        SessionUser {
+            id: UserId(1),
+            display_name: "X".into(),
+            email: "x@y.de".into(),
+            roles: roles
+                .iter()
+                .map(|(r, p)| RoleGrant {
+                    role: *r,
+                    scope_unit_id: p.map(|_| OrgUnitId(9)),
+                    scope_path: p.map(str::to_owned),
+                    scope_name: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn heads_track_their_subtrees_publishers_and_admins_the_city() {
+        assert_eq!(
+            tracking_scopes(&user(&[(Role::Head, Some("/1/4/"))]), "/1/"),
+            vec!["/1/4/"]
+        );
+        assert_eq!(
+            tracking_scopes(&user(&[(Role::Admin, None)]), "/1/"),
+            vec!["/1/"]
+        );
+        assert!(tracking_scopes(&user(&[(Role::Employee, None)]), "/1/").is_empty());
+        assert!(in_scope("/1/4/17/", &["/1/4/".into()]));
+        assert!(!in_scope("/1/40/", &["/1/4/".into()]));
+    }
+
+    #[test]
+    fn names_follow_the_privacy_setting() {
+        assert!(name_visible(NamesPolicy::OverdueOnly, true));
+        assert!(!name_visible(NamesPolicy::OverdueOnly, false));
+        assert!(!name_visible(NamesPolicy::None, true));
+        assert!(name_visible(NamesPolicy::All, false));
+    }
+
+    #[test]
+    fn percentages_and_bars_never_divide_by_zero() {
+        assert_eq!(percent(0, 0), 100);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(bar_width(5, 10, 200), 100);
+        assert_eq!(bar_width(5, 0, 200), 0);
+    }
+}

@@ -1,0 +1,228 @@
+//! The heads' dashboard over real HTTP: scope checks, roll-up numbers, names policy,
+//! acknowledging on behalf, CSV export.
+mod common;
+use common::*;
+use reqwest::StatusCode;
+
+const DEZERNAT_HEAD: (&str, &str) = ("dezernentin2@musterstadt.de", "Leitung#2026");
+
+async fn version(app: &TestApp) -> String {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM circular_version WHERE status = 'published'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_head_sees_only_their_subtree_however_the_request_is_changed() {
+    let app = TestApp::spawn().await;
+    let head = app.logged_in(HEAD).await; // head of the Bürgeramt
+    let (status, d) = app.call(&head, "tracking/dashboard", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["unit_name"], "Bürgeramt");
+    for code in ["FB32", "D2", "A32.2", "STADT"] {
+        let unit = app.unit_id(code).await.to_string();
+        let (status, _) = app
+            .call(&head, "tracking/dashboard", &[("unit", &unit)])
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{code}");
+        let res = head
+            .get(app.url(&format!("/dashboard/export.csv?unit={unit}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        app.call(&head, "tracking/dashboard", &[("unit", "999999")])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(&head, "tracking/dashboard", &[("version", "999999")])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let employee = app.logged_in(EMPLOYEE).await;
+    assert_eq!(
+        app.call(&employee, "tracking/dashboard", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_roll_up_per_child_unit_matches_an_independent_count() {
+    let app = TestApp::spawn().await;
+    let head = app.logged_in(DEZERNAT_HEAD).await;
+    let v = version(&app).await;
+    let (status, d) = app
+        .call(&head, "tracking/dashboard", &[("version", &v)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(
+        d["unit_name"],
+        "Dezernat II – Bürgerdienste, Ordnung und Soziales"
+    );
+    let rows = d["rows"].as_array().unwrap();
+    let mut total = 0;
+    for code in ["FB32", "FB50", "FB51"] {
+        let path: String = sqlx::query_scalar("SELECT path FROM org_unit WHERE code = $1")
+            .bind(code)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        let sub = format!("(SELECT u.id FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.active AND o.path LIKE '{path}%')");
+        let audience = app.count(&format!("SELECT COUNT(*) FROM {sub} x")).await;
+        let acknowledged = app.count(&format!("SELECT COUNT(DISTINCT user_id) FROM acknowledgment WHERE version_id = {v} AND user_id IN {sub}")).await;
+        let id = app.unit_id(code).await;
+        let row = rows
+            .iter()
+            .find(|r| r["unit_id"] == id)
+            .unwrap_or_else(|| panic!("no row for {code}"));
+        assert_eq!(row["audience"], audience, "{code}");
+        assert_eq!(row["acknowledged"], acknowledged, "{code}");
+        assert_eq!(row["overdue"], 0);
+        assert!(row["has_children"].as_bool().unwrap());
+        total += audience;
+    }
+    // The head of the Dezernat works directly in it: a row of its own.
+    let direct = rows
+        .iter()
+        .find(|r| r["unit_id"].is_null())
+        .expect("direct row");
+    assert_eq!(direct["audience"], 1);
+    assert_eq!(d["total"]["audience"], total + 1);
+    // Devices without a clean statement: everybody who has not acknowledged has all of theirs.
+    assert!(d["total"]["devices_unclean"].as_i64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn names_of_open_people_follow_the_privacy_setting_and_are_audited() {
+    let app = TestApp::spawn().await;
+    let head = app.logged_in(HEAD).await;
+    let (_, d) = app.call(&head, "tracking/dashboard", &[]).await;
+    let open = d["open_people"].as_array().unwrap();
+    assert!(!open.is_empty());
+    assert!(
+        open.iter().all(|p| p["name"].is_null()),
+        "nobody is overdue yet: no names by default"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'tracking.view_names'")
+            .await,
+        0
+    );
+    // The deadline passes.
+    sqlx::query("UPDATE circular_version SET ack_deadline = $1 WHERE status = 'published'")
+        .bind(day_in(-3))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (_, d) = app.call(&head, "tracking/dashboard", &[]).await;
+    let open = d["open_people"].as_array().unwrap();
+    assert!(open.iter().any(|p| p["name"] == "Max Mustermann"));
+    assert!(open
+        .iter()
+        .all(|p| p["days_overdue"].as_i64().unwrap() >= 3));
+    assert_eq!(d["total"]["overdue"].as_i64().unwrap(), open.len() as i64);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'tracking.view_names'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_head_records_a_paper_acknowledgment_with_a_remark_and_the_person_sees_it() {
+    let app = TestApp::spawn().await;
+    let head = app.logged_in(HEAD).await;
+    let v = version(&app).await;
+    let max = app.user_id(EMPLOYEE.0).await.to_string();
+    let (status, body) = app
+        .call(
+            &head,
+            "tracking/on_behalf",
+            &[("version_id", &v), ("user_id", &max), ("remark", "  ")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "remark").is_some());
+    // Someone outside the Bürgeramt.
+    let outsider: i64 = sqlx::query_scalar("SELECT u.id FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE o.code = 'A20.1' LIMIT 1").fetch_one(&app.db).await.unwrap();
+    let (status, _) = app
+        .call(
+            &head,
+            "tracking/on_behalf",
+            &[
+                ("version_id", &v),
+                ("user_id", &outsider.to_string()),
+                ("remark", "Papier"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app
+        .call(
+            &head,
+            "tracking/on_behalf",
+            &[
+                ("version_id", &v),
+                ("user_id", &max),
+                ("remark", "Papierformular vom 3. März"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (by, remark, method): (String, String, String) = sqlx::query_as(
+        "SELECT b.email, k.remark, k.auth_method FROM acknowledgment k JOIN users b ON b.id = k.on_behalf_by WHERE k.user_id = $1",
+    )
+    .bind(max.parse::<i64>().unwrap())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (by.as_str(), remark.as_str(), method.as_str()),
+        (HEAD.0, "Papierformular vom 3. März", "paper")
+    );
+    let employee = app.logged_in(EMPLOYEE).await;
+    let (_, inbox) = app.call(&employee, "ack/inbox", &[]).await;
+    assert_eq!(inbox["history"][0]["on_behalf_by"], "Petra Hoffmann");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'ack.on_behalf'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_csv_export_has_german_headers_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let head = app.logged_in(DEZERNAT_HEAD).await;
+    let res = head
+        .get(app.url("/dashboard/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = res.text().await.unwrap();
+    assert!(text.starts_with("\u{feff}Einheit;Empfänger;Zur Kenntnis genommen;Offen;Überfällig;Quote %;Geräte ohne Entwarnung"));
+    assert!(text.contains("Fachbereich Bürgerdienste und Ordnung;"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'tracking.export'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.client()
+            .get(app.url("/dashboard/export.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
