@@ -293,6 +293,7 @@ pub struct Texts {
     pub name_hidden: &'static str,
     pub chart_title: &'static str,
     pub chart_desc: &'static str,
+    pub export_xlsx: &'static str,
     pub not_found_title: &'static str,
     pub loading: &'static str,
 }
@@ -525,6 +526,7 @@ pub static DE: Texts = Texts {
     name_hidden: "(Name ausgeblendet)",
     chart_title: "Anteil der Kenntnisnahmen je Einheit",
     chart_desc: "Balken je Einheit; die Tabelle darunter enthält dieselben Zahlen.",
+    export_xlsx: "Als Excel-Datei (XLSX) exportieren",
     not_found_title: "Seite nicht gefunden",
     loading: "Wird geladen …",
 };
@@ -757,6 +759,7 @@ pub static EN: Texts = Texts {
     name_hidden: "(name hidden)",
     chart_title: "Share acknowledged per unit",
     chart_desc: "One bar per unit; the table below has the same numbers.",
+    export_xlsx: "Export as Excel (XLSX)",
     not_found_title: "Page not found",
     loading: "Loading …",
 };

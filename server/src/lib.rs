@@ -154,6 +154,7 @@ fn router(state: AppState, config: &Config) -> Router {
             get(app::evidence::export::subject_export),
         )
         .route("/dashboard/export.csv", get(app::tracking::export::csv))
+        .route("/dashboard/export.xlsx", get(app::tracking::export::xlsx))
         .leptos_routes_with_context(
             &state,
             routes,

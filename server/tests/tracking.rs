@@ -226,3 +226,23 @@ async fn the_csv_export_has_german_headers_and_is_audited() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn the_xlsx_export_is_a_real_workbook() {
+    let app = TestApp::spawn().await;
+    let head = app.logged_in(HEAD).await;
+    let res = head
+        .get(app.url("/dashboard/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
+    assert!(bytes.len() > 1000);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'tracking.export'")
+            .await,
+        1
+    );
+}

@@ -140,7 +140,10 @@ fn DashboardView() -> impl IntoView {
                                 </tr></tfoot>
                             </table></div>
                         })}
-                        {version.map(|v| view! { <p><a href=format!("/dashboard/export.csv?version={v}&unit={unit}") rel="external" download="">{t.export_csv}</a></p> })}
+                        {version.map(|v| view! { <p>
+                            <a href=format!("/dashboard/export.csv?version={v}&unit={unit}") rel="external" download="">{t.export_csv}</a>" · "
+                            <a href=format!("/dashboard/export.xlsx?version={v}&unit={unit}") rel="external" download="">{t.export_xlsx}</a>
+                        </p> })}
                         {(!d.open_people.is_empty()).then(|| view! {
                             <section aria-labelledby="open-h">
                                 <h2 id="open-h">{t.open_people}</h2>
