@@ -3,6 +3,7 @@
 pub mod config;
 pub mod csrf;
 pub mod demo;
+pub mod large;
 
 use anyhow::Context;
 use app::auth::{handlers, password::PasswordService, session};

@@ -53,6 +53,18 @@ enum Command {
     ImportOrg { file: std::path::PathBuf },
     /// Seed the demo city "Stadt Musterstadt" into an empty database.
     SeedDemo,
+    /// Seed a large synthetic city into an empty database (for benchmarks).
+    SeedLarge {
+        #[arg(long, default_value_t = 100_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 200)]
+        circulars: usize,
+    },
+    /// Time the acknowledgment roll-up for the root unit and for one Amt (p50/p95/p99).
+    BenchRollup {
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Pseudonymise acknowledgments whose retention period has passed (also runs hourly
     /// inside `serve`).
     Retention {
@@ -106,6 +118,26 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             demo::seed(&db).await?;
             println!("{}", demo::accounts_table());
+            Ok(())
+        }
+        Command::SeedLarge { employees, circulars } => {
+            let db = open_database(&config).await?;
+            let start = std::time::Instant::now();
+            let (units, people, circs, acks) = server::large::seed(&db, &server::large::LargeCity { employees, circulars }).await?;
+            println!("Seeded {units} units, {people} employees, {circs} circulars, {acks} acknowledgments in {:.1} s.", start.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::BenchRollup { runs } => {
+            let db = open_database(&config).await?;
+            // The oldest whole-city circular (it has acknowledgments), the root, and one Amt.
+            let version: i64 = sqlx::query_scalar("SELECT MIN(v.id) FROM circular_version v WHERE v.whole_city AND v.status = 'published'").fetch_one(&db).await?;
+            let root: i64 = sqlx::query_scalar("SELECT id FROM org_unit WHERE parent_id IS NULL").fetch_one(&db).await?;
+            let amt: i64 = sqlx::query_scalar("SELECT id FROM org_unit WHERE kind = 'amt' ORDER BY id LIMIT 1").fetch_one(&db).await?;
+            for (label, unit) in [("root unit", root), ("one Amt", amt)] {
+                let t = server::large::bench_rollup(&db, version, unit, runs).await?;
+                let p = |q: f64| t[((t.len() as f64 - 1.0) * q).round() as usize];
+                println!("roll-up {label:<10} runs {runs}: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms", p(0.5), p(0.95), p(0.99), t[t.len() - 1]);
+            }
             Ok(())
         }
         Command::Retention { max } => {

@@ -1,0 +1,145 @@
+//! A large synthetic city for benchmarks (`server seed-large`): a deep org tree, many
+//! employees with a device each, many published circulars and acknowledgments. Written with
+//! plain multi-row inserts in a few big transactions so that 100k people take seconds.
+use app::db::{begin_write, Db};
+use chrono::{Duration, Utc};
+
+pub struct LargeCity {
+    pub employees: usize,
+    pub circulars: usize,
+}
+
+/// Seeds into an empty database; returns (units, employees, circulars, acknowledgments).
+pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, usize, usize)> {
+    if app::org::repo::count_users(db).await? > 0 {
+        anyhow::bail!("seed-large only fills an empty database");
+    }
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    // Tree: city > 10 Dezernate > 6 Fachbereiche each > 7 Ämter each = 1 + 10 + 60 + 420 units.
+    sqlx::query("INSERT INTO org_unit (id, parent_id, kind, code, name, path, active, created_at, updated_at) VALUES (1, NULL, 'city', 'STADT', 'Großstadt', '/1/', TRUE, $1, $1)")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let mut next_id = 2i64;
+    let mut leaves: Vec<i64> = vec![];
+    for d in 0..10 {
+        let did = next_id;
+        next_id += 1;
+        insert_unit(&mut tx, did, 1, "dezernat", &format!("D{d}"), &format!("Dezernat {d}"), &format!("/1/{did}/"), now).await?;
+        for f in 0..6 {
+            let fid = next_id;
+            next_id += 1;
+            let fpath = format!("/1/{did}/{fid}/");
+            insert_unit(&mut tx, fid, did, "fachbereich", &format!("FB{d}{f}"), &format!("Fachbereich {d}.{f}"), &fpath, now).await?;
+            for a in 0..7 {
+                let aid = next_id;
+                next_id += 1;
+                insert_unit(&mut tx, aid, fid, "amt", &format!("A{d}{f}{a}"), &format!("Amt {d}.{f}.{a}"), &format!("{fpath}{aid}/"), now).await?;
+                leaves.push(aid);
+            }
+        }
+    }
+    // Employees in chunks of 500 rows per statement.
+    for chunk in (0..size.employees).collect::<Vec<_>>().chunks(500) {
+        let mut sql = String::from("INSERT INTO users (id, email, display_name, personnel_no, org_unit_id, locale, active, unit_since, created_at, updated_at) VALUES ");
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                let id = i + 1;
+                format!("({id}, 'p{id}@grossstadt.de', 'Person {id}', 'L{id}', {}, 'de', TRUE, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00')", leaves[i % leaves.len()])
+            })
+            .collect();
+        sql.push_str(&values.join(","));
+        sqlx::query(&sql).execute(&mut *tx).await?;
+        let devices: Vec<String> = chunk.iter().map(|i| format!("({}, {}, 'phone', 'service', 'android', 'Diensthandy', 'L-MDM-{}', '2020-01-01T00:00:00+00:00')", i + 1, i + 1, i + 1)).collect();
+        sqlx::query(&format!("INSERT INTO device (id, owner_id, kind, ownership, platform, label, mdm_id, registered_at) VALUES {}", devices.join(",")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    // Circulars: all published, whole city or one Dezernat; acknowledgments for part of the
+    // audience (more for older circulars).
+    let published = (now - Duration::days(30)).to_rfc3339();
+    let deadline = (now + Duration::days(10)).date_naive().to_string();
+    let mut acks = 0usize;
+    for c in 0..size.circulars {
+        let mut tx = begin_write(db).await?;
+        let cid: i64 = sqlx::query_scalar("INSERT INTO circular (number, created_by, created_at) VALUES ($1, 1, $2) RETURNING id")
+            .bind(format!("RS L/{c}"))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        let whole_city = c % 4 == 0;
+        let vid: i64 = sqlx::query_scalar(
+            "INSERT INTO circular_version (circular_id, version_no, title, summary, body_md, change_kind, ack_basis_no, effective_on, ack_deadline,
+                                           whole_city, status, body_html, content_sha256, author_id, approver_id, published_at, created_at, updated_at)
+             VALUES ($1, 1, $2, 'Kurz', 'Text', 'initial', 1, $3, $3, $4, 'published', '<p>Text</p>', $5, 1, 2, $6, $6, $6) RETURNING id",
+        )
+        .bind(cid)
+        .bind(format!("Rundschreiben {c}"))
+        .bind(&deadline)
+        .bind(whole_city)
+        .bind("0".repeat(64))
+        .bind(&published)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !whole_city {
+            // One Dezernat: their ids are 2, 51, 100, … (each subtree has 1 + 6 * (1 + 7) units).
+            let dezernat = 2 + (c % 10) as i64 * 49;
+            sqlx::query("INSERT INTO circular_audience (version_id, org_unit_id, include_subunits) VALUES ($1, $2, TRUE)").bind(vid).bind(dezernat).execute(&mut *tx).await?;
+        }
+        // The first 20 circulars get acknowledgments from every other employee in the audience.
+        if c < 20 {
+            let inserted = sqlx::query(&format!(
+                "INSERT INTO acknowledgment (user_id, version_id, acknowledged_at, content_sha256, locale, auth_method, person_commitment)
+                 SELECT u.id, {vid}, '{published}', '{}', 'de', 'password', 'x'
+                   FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id, circular_version v
+                  WHERE v.id = {vid} AND u.id % 2 = 0 AND {}",
+                "0".repeat(64),
+                app::circulars::repo::IN_AUDIENCE
+            ))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            acks += inserted as usize;
+            sqlx::query(&format!(
+                "INSERT INTO acknowledgment_device (ack_id, device_id, attestation) SELECT k.id, k.user_id, 'none_installed' FROM acknowledgment k WHERE k.version_id = {vid}"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    sqlx::query("ANALYZE").execute(db).await?;
+    Ok((1 + leaves.len() + 70, size.employees, size.circulars, acks))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_unit(tx: &mut app::db::Tx, id: i64, parent: i64, kind: &str, code: &str, name: &str, path: &str, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO org_unit (id, parent_id, kind, code, name, path, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)")
+        .bind(id)
+        .bind(parent)
+        .bind(kind)
+        .bind(code)
+        .bind(name)
+        .bind(path)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Times the roll-up `runs` times for a unit and returns sorted durations in milliseconds.
+pub async fn bench_rollup(db: &Db, version: i64, unit: i64, runs: usize) -> anyhow::Result<Vec<f64>> {
+    let today = app::time::today_berlin(Utc::now());
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = std::time::Instant::now();
+        let rows = app::tracking::repo::rollup(db, version, app::org::OrgUnitId(unit), today, 14).await?;
+        std::hint::black_box(rows);
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Ok(times)
+}
