@@ -26,16 +26,46 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
     for d in 0..10 {
         let did = next_id;
         next_id += 1;
-        insert_unit(&mut tx, did, 1, "dezernat", &format!("D{d}"), &format!("Dezernat {d}"), &format!("/1/{did}/"), now).await?;
+        insert_unit(
+            &mut tx,
+            did,
+            1,
+            "dezernat",
+            &format!("D{d}"),
+            &format!("Dezernat {d}"),
+            &format!("/1/{did}/"),
+            now,
+        )
+        .await?;
         for f in 0..6 {
             let fid = next_id;
             next_id += 1;
             let fpath = format!("/1/{did}/{fid}/");
-            insert_unit(&mut tx, fid, did, "fachbereich", &format!("FB{d}{f}"), &format!("Fachbereich {d}.{f}"), &fpath, now).await?;
+            insert_unit(
+                &mut tx,
+                fid,
+                did,
+                "fachbereich",
+                &format!("FB{d}{f}"),
+                &format!("Fachbereich {d}.{f}"),
+                &fpath,
+                now,
+            )
+            .await?;
             for a in 0..7 {
                 let aid = next_id;
                 next_id += 1;
-                insert_unit(&mut tx, aid, fid, "amt", &format!("A{d}{f}{a}"), &format!("Amt {d}.{f}.{a}"), &format!("{fpath}{aid}/"), now).await?;
+                insert_unit(
+                    &mut tx,
+                    aid,
+                    fid,
+                    "amt",
+                    &format!("A{d}{f}{a}"),
+                    &format!("Amt {d}.{f}.{a}"),
+                    &format!("{fpath}{aid}/"),
+                    now,
+                )
+                .await?;
                 leaves.push(aid);
             }
         }
@@ -65,11 +95,13 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
     let mut acks = 0usize;
     for c in 0..size.circulars {
         let mut tx = begin_write(db).await?;
-        let cid: i64 = sqlx::query_scalar("INSERT INTO circular (number, created_by, created_at) VALUES ($1, 1, $2) RETURNING id")
-            .bind(format!("RS L/{c}"))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+        let cid: i64 = sqlx::query_scalar(
+            "INSERT INTO circular (number, created_by, created_at) VALUES ($1, 1, $2) RETURNING id",
+        )
+        .bind(format!("RS L/{c}"))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         let whole_city = c % 4 == 0;
         let vid: i64 = sqlx::query_scalar(
             "INSERT INTO circular_version (circular_id, version_no, title, summary, body_md, change_kind, ack_basis_no, effective_on, ack_deadline,
@@ -116,7 +148,16 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_unit(tx: &mut app::db::Tx, id: i64, parent: i64, kind: &str, code: &str, name: &str, path: &str, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+async fn insert_unit(
+    tx: &mut app::db::Tx,
+    id: i64,
+    parent: i64,
+    kind: &str,
+    code: &str,
+    name: &str,
+    path: &str,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO org_unit (id, parent_id, kind, code, name, path, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)")
         .bind(id)
         .bind(parent)
@@ -131,12 +172,18 @@ async fn insert_unit(tx: &mut app::db::Tx, id: i64, parent: i64, kind: &str, cod
 }
 
 /// Times the roll-up `runs` times for a unit and returns sorted durations in milliseconds.
-pub async fn bench_rollup(db: &Db, version: i64, unit: i64, runs: usize) -> anyhow::Result<Vec<f64>> {
+pub async fn bench_rollup(
+    db: &Db,
+    version: i64,
+    unit: i64,
+    runs: usize,
+) -> anyhow::Result<Vec<f64>> {
     let today = app::time::today_berlin(Utc::now());
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = std::time::Instant::now();
-        let rows = app::tracking::repo::rollup(db, version, app::org::OrgUnitId(unit), today, 14).await?;
+        let rows =
+            app::tracking::repo::rollup(db, version, app::org::OrgUnitId(unit), today, 14).await?;
         std::hint::black_box(rows);
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }

@@ -120,10 +120,20 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", demo::accounts_table());
             Ok(())
         }
-        Command::SeedLarge { employees, circulars } => {
+        Command::SeedLarge {
+            employees,
+            circulars,
+        } => {
             let db = open_database(&config).await?;
             let start = std::time::Instant::now();
-            let (units, people, circs, acks) = server::large::seed(&db, &server::large::LargeCity { employees, circulars }).await?;
+            let (units, people, circs, acks) = server::large::seed(
+                &db,
+                &server::large::LargeCity {
+                    employees,
+                    circulars,
+                },
+            )
+            .await?;
             println!("Seeded {units} units, {people} employees, {circs} circulars, {acks} acknowledgments in {:.1} s.", start.elapsed().as_secs_f64());
             Ok(())
         }
@@ -131,8 +141,14 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             // The oldest whole-city circular (it has acknowledgments), the root, and one Amt.
             let version: i64 = sqlx::query_scalar("SELECT MIN(v.id) FROM circular_version v WHERE v.whole_city AND v.status = 'published'").fetch_one(&db).await?;
-            let root: i64 = sqlx::query_scalar("SELECT id FROM org_unit WHERE parent_id IS NULL").fetch_one(&db).await?;
-            let amt: i64 = sqlx::query_scalar("SELECT id FROM org_unit WHERE kind = 'amt' ORDER BY id LIMIT 1").fetch_one(&db).await?;
+            let root: i64 = sqlx::query_scalar("SELECT id FROM org_unit WHERE parent_id IS NULL")
+                .fetch_one(&db)
+                .await?;
+            let amt: i64 = sqlx::query_scalar(
+                "SELECT id FROM org_unit WHERE kind = 'amt' ORDER BY id LIMIT 1",
+            )
+            .fetch_one(&db)
+            .await?;
             for (label, unit) in [("root unit", root), ("one Amt", amt)] {
                 let t = server::large::bench_rollup(&db, version, unit, runs).await?;
                 let p = |q: f64| t[((t.len() as f64 - 1.0) * q).round() as usize];
