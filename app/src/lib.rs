@@ -13,6 +13,7 @@ pub mod error;
 pub mod evidence;
 mod home;
 pub mod i18n;
+pub mod notifications;
 pub mod org;
 pub mod shell;
 pub mod time;

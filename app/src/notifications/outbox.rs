@@ -1,0 +1,208 @@
+//! The outbox and its worker.
+use super::rules::{backoff, MAX_ATTEMPTS};
+use super::templates::Mail;
+use crate::db::{Db, Tx};
+use chrono::{DateTime, Utc};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// Enqueues a mail in the caller's transaction; returns false if a mail with this dedupe key
+/// already exists (then nothing is written).
+pub async fn enqueue(
+    tx: &mut Tx,
+    dedupe_key: &str,
+    to: &str,
+    mail: &Mail,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query(
+        "INSERT INTO mail_outbox (dedupe_key, to_addr, subject, body_text, body_html, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(dedupe_key)
+    .bind(to)
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// SMTP relay settings (environment `SMTP_*`, `MAIL_FROM`).
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none` (only for a relay on the same host or in tests).
+    pub tls: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Where mail goes: an SMTP relay, or `.eml` files in a folder when none is configured.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Folder {
+        dir: std::path::PathBuf,
+        from: Mailbox,
+    },
+}
+
+impl Mailer {
+    pub fn new(
+        smtp: Option<SmtpSettings>,
+        from: &str,
+        dir: std::path::PathBuf,
+    ) -> anyhow_free::Result<Mailer> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("MAIL_FROM is not a mail address: {e}"))?;
+        let Some(s) = smtp else {
+            return Ok(Mailer::Folder { dir, from });
+        };
+        let builder = match s.tls.as_str() {
+            "tls" => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| e.to_string())?
+            }
+            "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+            _ => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                .map_err(|e| e.to_string())?,
+        };
+        let mut builder = builder
+            .port(s.port)
+            .timeout(Some(std::time::Duration::from_secs(20)));
+        if let (Some(u), Some(p)) = (s.user, s.password) {
+            builder = builder.credentials(Credentials::new(u, p));
+        }
+        Ok(Mailer::Smtp {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    fn from(&self) -> &Mailbox {
+        match self {
+            Mailer::Smtp { from, .. } | Mailer::Folder { from, .. } => from,
+        }
+    }
+
+    /// Sends one mail; on failure returns (permanent?, reason).
+    async fn send(
+        &self,
+        id: i64,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<(), (bool, String)> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| (true, format!("invalid recipient: {e}")))?;
+        let message = Message::builder()
+            .from(self.from().clone())
+            .to(to)
+            .subject(subject)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text.to_owned()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(html.to_owned()),
+                    ),
+            )
+            .map_err(|e| (true, format!("cannot build message: {e}")))?;
+        match self {
+            // 5xx answers are permanent (e.g. an unknown recipient): retrying cannot help.
+            Mailer::Smtp { transport, .. } => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| (e.is_permanent(), e.to_string())),
+            Mailer::Folder { dir, .. } => {
+                std::fs::create_dir_all(dir).map_err(|e| (false, e.to_string()))?;
+                std::fs::write(dir.join(format!("{id:08}.eml")), message.formatted())
+                    .map_err(|e| (false, e.to_string()))?;
+                tracing::info!(
+                    mail_id = id,
+                    "mail written to the mail folder (no SMTP relay configured)"
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Tiny local result alias so the constructor's error is a plain message.
+pub mod anyhow_free {
+    pub type Result<T> = std::result::Result<T, String>;
+}
+
+/// Sends due mails (at most `batch`). Each row is claimed first by moving its
+/// `next_attempt_at` forward in a conditional update: of several workers on several nodes,
+/// exactly one wins the row, so each mail goes out once. Returns (sent, failed attempts).
+pub async fn send_due(
+    db: &Db,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> Result<(usize, usize), sqlx::Error> {
+    let due: Vec<(i64, String, String, String, String, i64, String)> = sqlx::query_as(
+        "SELECT id, to_addr, subject, body_text, body_html, attempts, next_attempt_at FROM mail_outbox
+          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(batch)
+    .fetch_all(db)
+    .await?;
+    let (mut sent, mut failed) = (0, 0);
+    for (id, to, subject, text, html, attempts, seen) in due {
+        // Claim: lease the row for five minutes (a crashed worker's claim simply expires).
+        let lease = now + chrono::Duration::minutes(5);
+        let claimed = sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL")
+            .bind(lease)
+            .bind(id)
+            .bind(&seen)
+            .execute(db)
+            .await?
+            .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        match mailer.send(id, &to, &subject, &text, &html).await {
+            Ok(()) => {
+                sqlx::query("UPDATE mail_outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
+                    .bind(Utc::now())
+                    .bind(id)
+                    .execute(db)
+                    .await?;
+                sent += 1;
+            }
+            Err((permanent, reason)) => {
+                failed += 1;
+                let attempts = attempts + 1;
+                let give_up = permanent || attempts >= MAX_ATTEMPTS;
+                tracing::warn!(mail_id = id, attempts, give_up, reason = %reason, "mail delivery failed");
+                sqlx::query("UPDATE mail_outbox SET last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4")
+                    .bind(&reason)
+                    .bind(Utc::now() + backoff(attempts))
+                    .bind(give_up.then(Utc::now))
+                    .bind(id)
+                    .execute(db)
+                    .await?;
+            }
+        }
+    }
+    Ok((sent, failed))
+}

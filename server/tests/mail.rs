@@ -1,0 +1,209 @@
+//! The mail outbox against a real SMTP server process (aiosmtpd from PyPI) that the test
+//! stops and restarts: retries with back-off, once-only delivery, permanent refusals.
+mod common;
+use app::notifications::outbox::{enqueue, send_due, Mailer, SmtpSettings};
+use app::notifications::templates::Mail;
+use common::*;
+use std::process::{Child, Command, Stdio};
+
+struct SmtpServer {
+    child: Child,
+}
+
+impl SmtpServer {
+    fn start(port: u16, dir: &std::path::Path) -> SmtpServer {
+        let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "smtp_sink.Sink",
+                dir.to_str().unwrap(),
+            ])
+            .env("PYTHONPATH", tests)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (installed by .ci/install-tools)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpServer { child };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("aiosmtpd did not start");
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn delivered(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+fn mail(subject: &str) -> Mail {
+    Mail {
+        subject: subject.into(),
+        text: "Text".into(),
+        html: "<p>Text</p>".into(),
+    }
+}
+
+async fn enqueue_one(app: &TestApp, key: &str, to: &str, subject: &str) -> bool {
+    let mut tx = app::db::begin_write(&app.db).await.unwrap();
+    let new = enqueue(&mut tx, key, to, &mail(subject), chrono::Utc::now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    new
+}
+
+#[tokio::test]
+async fn mail_survives_a_relay_outage_is_sent_once_and_refusals_are_recorded() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls: "none".into(),
+        user: None,
+        password: None,
+    };
+    let mailer = Mailer::new(
+        Some(smtp),
+        "Rundschreiben-Portal <portal@musterstadt.de>",
+        dir.path().join("unused"),
+    )
+    .unwrap();
+    let server = SmtpServer::start(port, dir.path());
+
+    assert!(enqueue_one(&app, "test:1", "max.mustermann@musterstadt.de", "Erste").await);
+    assert!(
+        !enqueue_one(
+            &app,
+            "test:1",
+            "max.mustermann@musterstadt.de",
+            "Erste nochmal"
+        )
+        .await,
+        "same key: not twice"
+    );
+    assert!(enqueue_one(&app, "test:2", "anna@musterstadt.de", "Zweite").await);
+    assert!(enqueue_one(&app, "test:3", "reject-me@musterstadt.de", "Abgelehnt").await);
+    // Two workers (as on two nodes) at the same time.
+    let now = chrono::Utc::now();
+    let (a, b) = tokio::join!(
+        send_due(&app.db, &mailer, now, 10),
+        send_due(&app.db, &mailer, now, 10)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.0 + b.0, 2, "each mail is sent by exactly one worker");
+    let got = delivered(dir.path());
+    assert_eq!(got.len(), 2);
+    assert!(got.iter().any(|m| m.contains("Subject: Erste")));
+    let (failed_at, error): (Option<String>, String) =
+        sqlx::query_as("SELECT failed_at, last_error FROM mail_outbox WHERE dedupe_key = 'test:3'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(failed_at.is_some(), "a permanent refusal is given up");
+    assert!(
+        error.contains("550") || error.contains("No such user"),
+        "{error}"
+    );
+
+    // The relay goes down: the attempt fails, is retried later with back-off.
+    drop(server);
+    assert!(
+        enqueue_one(
+            &app,
+            "test:4",
+            "max.mustermann@musterstadt.de",
+            "Während der Störung"
+        )
+        .await
+    );
+    let (sent, failed) = send_due(&app.db, &mailer, chrono::Utc::now(), 10)
+        .await
+        .unwrap();
+    assert_eq!((sent, failed), (0, 1));
+    let (attempts, failed_at, next): (i64, Option<String>, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as("SELECT attempts, failed_at, next_attempt_at FROM mail_outbox WHERE dedupe_key = 'test:4'").fetch_one(&app.db).await.unwrap();
+    assert_eq!(attempts, 1);
+    assert!(failed_at.is_none(), "a temporary failure is retried");
+    assert!(next > chrono::Utc::now());
+    // Not due yet: nothing happens.
+    assert_eq!(
+        send_due(&app.db, &mailer, chrono::Utc::now(), 10)
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+    // The relay is back; after the back-off the mail goes out, once.
+    let _server = SmtpServer::start(port, dir.path());
+    let later = chrono::Utc::now() + chrono::Duration::minutes(10);
+    assert_eq!(send_due(&app.db, &mailer, later, 10).await.unwrap(), (1, 0));
+    assert_eq!(send_due(&app.db, &mailer, later, 10).await.unwrap(), (0, 0));
+    let got = delivered(dir.path());
+    assert_eq!(got.len(), 3);
+    // The subject is encoded (RFC 2047); count the recipient instead: "Erste" and the retried one.
+    assert_eq!(
+        got.iter()
+            .filter(|m| m.contains("To: max.mustermann@musterstadt.de"))
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn without_a_relay_mails_are_written_to_the_mail_folder() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Mailer::new(None, "portal@musterstadt.de", dir.path().to_path_buf()).unwrap();
+    assert!(
+        enqueue_one(
+            &app,
+            "test:folder",
+            "max.mustermann@musterstadt.de",
+            "Ordner"
+        )
+        .await
+    );
+    assert_eq!(
+        send_due(&app.db, &mailer, chrono::Utc::now(), 10)
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    let files = delivered(dir.path());
+    assert_eq!(files.len(), 1);
+    assert!(
+        files[0].contains("To: max.mustermann@musterstadt.de")
+            && files[0].contains("multipart/alternative")
+    );
+}
