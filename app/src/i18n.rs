@@ -294,6 +294,8 @@ pub struct Texts {
     pub chart_title: &'static str,
     pub chart_desc: &'static str,
     pub export_xlsx: &'static str,
+    pub remind_all: &'static str,
+    pub reminders_sent: &'static str,
     pub not_found_title: &'static str,
     pub loading: &'static str,
 }
@@ -527,6 +529,8 @@ pub static DE: Texts = Texts {
     chart_title: "Anteil der Kenntnisnahmen je Einheit",
     chart_desc: "Balken je Einheit; die Tabelle darunter enthält dieselben Zahlen.",
     export_xlsx: "Als Excel-Datei (XLSX) exportieren",
+    remind_all: "Alle Offenen per E-Mail erinnern",
+    reminders_sent: "Neue Erinnerungen verschickt",
     not_found_title: "Seite nicht gefunden",
     loading: "Wird geladen …",
 };
@@ -760,6 +764,8 @@ pub static EN: Texts = Texts {
     chart_title: "Share acknowledged per unit",
     chart_desc: "One bar per unit; the table below has the same numbers.",
     export_xlsx: "Export as Excel (XLSX)",
+    remind_all: "Remind everybody open by mail",
+    reminders_sent: "New reminders sent",
     not_found_title: "Page not found",
     loading: "Loading …",
 };

@@ -24,6 +24,24 @@ pub struct Settings {
     pub attachment_max_bytes: usize,
     /// Which names heads see in the list of open people.
     pub head_names: crate::tracking::NamesPolicy,
+    /// Reminder schedule and escalation threshold.
+    pub reminder_plan: crate::notifications::rules::ReminderPlan,
+    pub escalate_after_days: i64,
+}
+
+impl Settings {
+    /// Settings of the reminder job; `base_url` is where links in mails point.
+    pub fn reminders(&self, base_url: &str) -> crate::notifications::reminders::ReminderSettings {
+        crate::notifications::reminders::ReminderSettings {
+            plan: self.reminder_plan.clone(),
+            escalate_after_days: self.escalate_after_days,
+            late_joiner_days: self.late_joiner_days,
+            base_url: self
+                .public_origin
+                .clone()
+                .unwrap_or_else(|| base_url.to_owned()),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -36,6 +54,8 @@ impl Default for Settings {
             late_joiner_days: 14,
             attachment_max_bytes: 10 * 1024 * 1024,
             head_names: crate::tracking::NamesPolicy::OverdueOnly,
+            reminder_plan: Default::default(),
+            escalate_after_days: 7,
         }
     }
 }

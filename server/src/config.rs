@@ -18,6 +18,12 @@ pub struct Config {
     pub hash_concurrency: usize,
     /// `EVIDENCE_SEAL_SECONDS`: how often new records are sealed into the chain (default 5).
     pub seal_every: std::time::Duration,
+    /// `SMTP_HOST` etc.; `None` writes mails to `MAIL_DIR` instead.
+    pub smtp: Option<app::notifications::outbox::SmtpSettings>,
+    /// `MAIL_FROM` (default `Rundschreiben-Portal <noreply@localhost>`).
+    pub mail_from: String,
+    /// `MAIL_DIR` (default `data/mail`).
+    pub mail_dir: std::path::PathBuf,
     pub settings: Settings,
 }
 
@@ -74,6 +80,19 @@ impl Config {
             bind_addr,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             hash_concurrency: parse_var("PASSWORD_HASH_CONCURRENCY", cpus)?,
+            smtp: match var("SMTP_HOST") {
+                None => None,
+                Some(host) => Some(app::notifications::outbox::SmtpSettings {
+                    host,
+                    port: parse_var("SMTP_PORT", 587)?,
+                    tls: var("SMTP_TLS").unwrap_or_else(|| "starttls".into()),
+                    user: var("SMTP_USER"),
+                    password: var("SMTP_PASSWORD"),
+                }),
+            },
+            mail_from: var("MAIL_FROM")
+                .unwrap_or_else(|| "Rundschreiben-Portal <noreply@localhost>".into()),
+            mail_dir: var("MAIL_DIR").unwrap_or_else(|| "data/mail".into()).into(),
             seal_every: std::time::Duration::from_secs(
                 parse_var("EVIDENCE_SEAL_SECONDS", 5u64)?.max(1),
             ),
@@ -83,6 +102,20 @@ impl Config {
                 cookie_secure,
                 public_origin: public_url,
                 late_joiner_days: parse_var("LATE_JOINER_DAYS", 14)?,
+                reminder_plan: app::notifications::rules::ReminderPlan {
+                    days_before: var("REMINDER_DAYS_BEFORE")
+                        .unwrap_or_else(|| "7,1".into())
+                        .split(',')
+                        .map(|d| {
+                            d.trim().parse::<i64>().map_err(|_| {
+                                anyhow::anyhow!("REMINDER_DAYS_BEFORE must be like 7,1")
+                            })
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?,
+                    overdue_every: parse_var("REMINDER_OVERDUE_EVERY", 3)?,
+                    overdue_max: parse_var("REMINDER_OVERDUE_MAX", 3)?,
+                },
+                escalate_after_days: parse_var("ESCALATE_AFTER_DAYS", 7)?,
                 head_names: match var("HEAD_NAMES") {
                     None => app::tracking::NamesPolicy::OverdueOnly,
                     Some(v) => app::tracking::NamesPolicy::parse(&v)

@@ -105,6 +105,43 @@ impl Application {
         });
     }
 
+    /// Starts the mail worker (every few seconds) and the reminder job (hourly). Both are safe
+    /// on several nodes at once: rows are claimed, and every mail has a dedupe key.
+    pub fn spawn_mail_jobs(
+        &self,
+        db: Db,
+        mailer: app::notifications::outbox::Mailer,
+        reminders: app::notifications::reminders::ReminderSettings,
+    ) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            let mut last_schedule =
+                std::time::Instant::now() - std::time::Duration::from_secs(7200);
+            loop {
+                tick.tick().await;
+                if last_schedule.elapsed() >= std::time::Duration::from_secs(3600) {
+                    last_schedule = std::time::Instant::now();
+                    match app::notifications::reminders::schedule(
+                        &db,
+                        &reminders,
+                        chrono::Utc::now(),
+                    )
+                    .await
+                    {
+                        Ok(n) if n > 0 => tracing::info!(enqueued = n, "reminders enqueued"),
+                        Ok(_) => {}
+                        Err(err) => tracing::error!(error = %err, "reminder job failed"),
+                    }
+                }
+                if let Err(err) =
+                    app::notifications::outbox::send_due(&db, &mailer, chrono::Utc::now(), 50).await
+                {
+                    tracing::error!(error = %err, "mail worker failed");
+                }
+            }
+        });
+    }
+
     pub async fn run(self) -> anyhow::Result<()> {
         axum::serve(self.listener, self.router.into_make_service()).await?;
         Ok(())

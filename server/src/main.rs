@@ -98,8 +98,20 @@ async fn main() -> anyhow::Result<()> {
                 demo::seed(&db).await?;
             }
             let seal_every = config.seal_every;
+            let mailer = app::notifications::outbox::Mailer::new(
+                config.smtp.clone(),
+                &config.mail_from,
+                config.mail_dir.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?;
+            let settings = config.settings.clone();
             let app = Application::build(config, db.clone()).await?;
-            app.spawn_evidence_sealer(db, seal_every);
+            app.spawn_evidence_sealer(db.clone(), seal_every);
+            app.spawn_mail_jobs(
+                db,
+                mailer,
+                settings.reminders(&format!("http://{}", app.addr)),
+            );
             println!(
                 "\nRundschreiben-Portal is running at http://{}/\n",
                 app.addr

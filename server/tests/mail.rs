@@ -4,6 +4,7 @@ mod common;
 use app::notifications::outbox::{enqueue, send_due, Mailer, SmtpSettings};
 use app::notifications::templates::Mail;
 use common::*;
+use reqwest::StatusCode;
 use std::process::{Child, Command, Stdio};
 
 struct SmtpServer {
@@ -205,5 +206,138 @@ async fn without_a_relay_mails_are_written_to_the_mail_folder() {
     assert!(
         files[0].contains("To: max.mustermann@musterstadt.de")
             && files[0].contains("multipart/alternative")
+    );
+}
+
+fn reminder_settings() -> app::notifications::reminders::ReminderSettings {
+    app::state::Settings::default().reminders("https://portal.musterstadt.de")
+}
+
+#[tokio::test]
+async fn reminders_follow_the_schedule_with_a_moved_clock_and_are_never_doubled() {
+    use app::notifications::reminders::schedule;
+    let app = TestApp::spawn().await;
+    let s = reminder_settings();
+    let deadline: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT ack_deadline FROM circular_version WHERE status = 'published'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let at = |day: chrono::NaiveDate| day.and_hms_opt(9, 0, 0).unwrap().and_utc();
+    let open = app.count("SELECT COUNT(*) FROM users u WHERE u.active AND NOT EXISTS (SELECT 1 FROM acknowledgment k WHERE k.user_id = u.id)").await;
+    // Ten days before the deadline: nothing is due.
+    assert_eq!(
+        schedule(&app.db, &s, at(deadline - chrono::Duration::days(10)))
+            .await
+            .unwrap(),
+        0
+    );
+    // Five days before: the 7-day reminder for everybody open; running again adds nothing.
+    assert_eq!(
+        schedule(&app.db, &s, at(deadline - chrono::Duration::days(5)))
+            .await
+            .unwrap() as i64,
+        open
+    );
+    assert_eq!(
+        schedule(&app.db, &s, at(deadline - chrono::Duration::days(5)))
+            .await
+            .unwrap(),
+        0
+    );
+    // The day before: the 1-day reminder.
+    assert_eq!(
+        schedule(&app.db, &s, at(deadline - chrono::Duration::days(1)))
+            .await
+            .unwrap() as i64,
+        open
+    );
+    // Overdue: the first overdue reminder; Max's is in German with the link.
+    assert_eq!(
+        schedule(&app.db, &s, at(deadline + chrono::Duration::days(1)))
+            .await
+            .unwrap() as i64,
+        open
+    );
+    let (subject, text): (String, String) = sqlx::query_as(
+        "SELECT subject, body_text FROM mail_outbox WHERE to_addr = 'max.mustermann@musterstadt.de' AND dedupe_key LIKE 'reminder:%:overdue1'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(subject.starts_with("Erinnerung: Rundschreiben RS 2026/17"));
+    assert!(text.contains("https://portal.musterstadt.de/read/"));
+    // More than 7 days overdue: each head gets one digest naming their overdue people.
+    schedule(&app.db, &s, at(deadline + chrono::Duration::days(8)))
+        .await
+        .unwrap();
+    let digest: String = sqlx::query_scalar("SELECT body_text FROM mail_outbox WHERE dedupe_key LIKE 'escalation:%' AND to_addr = 'buergeramt@musterstadt.de'").fetch_one(&app.db).await.unwrap();
+    assert!(digest.contains("- Max Mustermann"));
+    schedule(&app.db, &s, at(deadline + chrono::Duration::days(9)))
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM mail_outbox WHERE dedupe_key LIKE 'escalation:%' AND to_addr = 'buergeramt@musterstadt.de'").await, 1);
+    // After the last overdue reminder nothing more is sent.
+    let before = app.count("SELECT COUNT(*) FROM mail_outbox").await;
+    schedule(&app.db, &s, at(deadline + chrono::Duration::days(30)))
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM mail_outbox").await, before);
+}
+
+#[tokio::test]
+async fn a_head_reminds_their_unit_once_a_day_and_nobody_outside_it() {
+    let app = TestApp::spawn().await;
+    let head = app.logged_in(HEAD).await;
+    let version: i64 =
+        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let unit = app.unit_id("A32.1").await;
+    let (status, n) = app
+        .call(
+            &head,
+            "tracking/remind",
+            &[
+                ("version_id", &version.to_string()),
+                ("unit_id", &unit.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{n}");
+    let open = app.count(&format!("SELECT COUNT(*) FROM users u WHERE u.org_unit_id = {unit} AND u.active AND NOT EXISTS (SELECT 1 FROM acknowledgment k WHERE k.user_id = u.id)")).await;
+    assert_eq!(n.as_i64().unwrap(), open);
+    let (_, again) = app
+        .call(
+            &head,
+            "tracking/remind",
+            &[
+                ("version_id", &version.to_string()),
+                ("unit_id", &unit.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        again.as_i64().unwrap(),
+        0,
+        "a second click the same day sends nothing new"
+    );
+    let other = app.unit_id("A20.1").await;
+    let (status, _) = app
+        .call(
+            &head,
+            "tracking/remind",
+            &[
+                ("version_id", &version.to_string()),
+                ("unit_id", &other.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'tracking.remind'")
+            .await,
+        2
     );
 }

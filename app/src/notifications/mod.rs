@@ -6,3 +6,5 @@ pub mod templates;
 
 #[cfg(feature = "ssr")]
 pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod reminders;

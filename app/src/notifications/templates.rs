@@ -63,6 +63,43 @@ pub fn reminder(
     }
 }
 
+/// Digest to a head: people in their units overdue by more than the escalation threshold.
+pub fn escalation(locale: Locale, number: &str, title: &str, names: &[String], link: &str) -> Mail {
+    let (subject, intro, outro) = match locale {
+        Locale::De => (
+            format!("Überfällige Kenntnisnahmen: Rundschreiben {number}"),
+            format!("In Ihrem Bereich haben folgende Beschäftigte das Rundschreiben {number} „{title}“ trotz Erinnerung noch nicht zur Kenntnis genommen:"),
+            format!("Übersicht: {link}"),
+        ),
+        Locale::En => (
+            format!("Overdue acknowledgments: circular {number}"),
+            format!("In your units these people have not acknowledged circular {number} \"{title}\" despite reminders:"),
+            format!("Overview: {link}"),
+        ),
+    };
+    let list = names
+        .iter()
+        .map(|n| format!("- {n}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = format!("{intro}\n\n{list}\n\n{outro}");
+    let items: String = names
+        .iter()
+        .map(|n| format!("<li>{}</li>", escape(n)))
+        .collect();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><body><p>{intro}</p><ul>{items}</ul><p><a href=\"{link}\">{link}</a></p></body></html>",
+        lang = locale.code(),
+        intro = escape(&intro),
+        link = escape(link),
+    );
+    Mail {
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

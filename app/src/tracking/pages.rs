@@ -82,6 +82,7 @@ fn DashboardView() -> impl IntoView {
         })
     };
     let on_behalf = ServerAction::<AcknowledgeOnBehalf>::new();
+    let remind = ServerAction::<RemindUnit>::new();
     let data = Resource::new(
         move || (params(), on_behalf.version().get()),
         |((v, u), _)| load_dashboard(v, u),
@@ -139,6 +140,17 @@ fn DashboardView() -> impl IntoView {
                                     <td class="num">{d.total.open()}</td><td class="num">{d.total.overdue}</td><td class="num">{d.total.percent()}</td><td class="num">{d.total.devices_unclean}</td>
                                 </tr></tfoot>
                             </table></div>
+                        })}
+                        {version.map(|v| view! {
+                            <ActionForm action=remind attr:class="inline-form">
+                                <input type="hidden" name="version_id" value=v.to_string()/>
+                                <input type="hidden" name="unit_id" value=unit.to_string()/>
+                                <button type="submit" class="secondary">{t.remind_all}</button>
+                            </ActionForm>
+                            {move || remind.value().get().map(|r| match r {
+                                Ok(n) => view! { <p class="alert alert-success" role="status">{format!("{}: {n}", t.reminders_sent)}</p> }.into_any(),
+                                Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
+                            })}
                         })}
                         {version.map(|v| view! { <p>
                             <a href=format!("/dashboard/export.csv?version={v}&unit={unit}") rel="external" download="">{t.export_csv}</a>" · "

@@ -107,6 +107,9 @@ pub async fn rollup(
 pub struct OpenRow {
     pub id: i64,
     pub display_name: String,
+    pub email: String,
+    pub locale: String,
+    pub unit_path: String,
     pub unit_name: String,
     pub ack_deadline: NaiveDate,
     pub published_at: DateTime<Utc>,
@@ -121,7 +124,7 @@ pub async fn open_people(
     hi: &str,
 ) -> Result<Vec<OpenRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT u.id, u.display_name, uo.name AS unit_name, v.ack_deadline, v.published_at, u.unit_since
+        "SELECT u.id, u.display_name, u.email, u.locale, uo.path AS unit_path, uo.name AS unit_name, v.ack_deadline, v.published_at, u.unit_since
            FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id, circular_version v
           WHERE v.id = $1 AND u.active AND uo.path >= $2 AND uo.path < $3 AND {IN_AUDIENCE} AND NOT {HAS_VALID_ACK}
           ORDER BY u.display_name, u.id"

@@ -246,3 +246,40 @@ pub async fn acknowledge_on_behalf(
     })
     .await
 }
+
+/// A head (or publisher/admin) reminds everybody open in a unit's subtree by mail; a second
+/// click the same day sends nothing new. Returns the number of mails enqueued.
+#[server(prefix = "/fn", endpoint = "tracking/remind")]
+pub async fn remind_unit(version_id: i64, unit_id: i64) -> Result<usize, AppError> {
+    crate::error::respond(async move {
+        let user = crate::auth::guard::require_user()?;
+        let state = crate::state::app_state();
+        // Reuses the dashboard's scope checks (403/404 outside the viewer's scope).
+        let d = build(&state, &user, Some(version_id), Some(unit_id)).await?;
+        let unit = crate::org::repo::get_unit(&state.db, d.unit_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let base = state.settings.public_origin.clone().unwrap_or_default();
+        let n = crate::notifications::reminders::remind_subtree(
+            &state.db,
+            &state.settings.reminders(&base),
+            version_id,
+            &unit.path,
+            chrono::Utc::now(),
+        )
+        .await?;
+        let mut tx = crate::db::begin_write(&state.db).await?;
+        crate::org::repo::audit(
+            &mut tx,
+            Some(user.id),
+            "tracking.remind",
+            &format!("unit:{unit_id}"),
+            serde_json::json!({"version_id": version_id, "mails": n}),
+            chrono::Utc::now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    })
+    .await
+}

@@ -31,6 +31,9 @@ pub fn test_config(db_path: &std::path::Path, settings: Settings) -> Config {
         site_root: "target/site".into(),
         hash_concurrency: 2,
         seal_every: std::time::Duration::from_secs(3600),
+        smtp: None,
+        mail_from: "portal@musterstadt.de".into(),
+        mail_dir: db_path.with_extension("mail"),
         settings,
     }
 }

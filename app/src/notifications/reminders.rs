@@ -1,0 +1,166 @@
+//! Reminder mails: the automatic schedule (run hourly by the server, with the clock passed in
+//! so tests can move time), a head's "remind everybody open in this unit", and the escalation
+//! digest to heads. Everything goes through the outbox with dedupe keys, so running the job
+//! on several nodes or twice in a row never sends a reminder twice.
+use super::outbox::enqueue;
+use super::rules::{reminder_due, ReminderPlan};
+use super::templates;
+use crate::circulars::rules::personal_deadline;
+use crate::db::{begin_write, Db};
+use crate::i18n::Locale;
+use crate::org::rules::subtree_bounds;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct ReminderSettings {
+    pub plan: ReminderPlan,
+    /// Heads get one digest per circular when someone is overdue by more than this.
+    pub escalate_after_days: i64,
+    pub late_joiner_days: i64,
+    /// Base of links in mails, e.g. `https://portal.stadt.de`.
+    pub base_url: String,
+}
+
+/// Enqueues due reminders and escalation digests for every published circular.
+pub async fn schedule(
+    db: &Db,
+    s: &ReminderSettings,
+    now: DateTime<Utc>,
+) -> Result<usize, sqlx::Error> {
+    let today = crate::time::today_berlin(now);
+    let root: String =
+        sqlx::query_scalar("SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_optional(db)
+            .await?
+            .unwrap_or_else(|| "/".into());
+    let (lo, hi) = subtree_bounds(&root);
+    let versions: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT v.id, c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.status = 'published'",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut enqueued = 0;
+    for (version, number, title) in versions {
+        let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;
+        let link = format!("{}/read/{version}", s.base_url);
+        let mut tx = begin_write(db).await?;
+        // head id -> (email, locale, overdue names)
+        let mut digests: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
+        for p in &open {
+            let deadline = personal_deadline(
+                p.ack_deadline,
+                p.published_at.date_naive(),
+                p.unit_since.date_naive(),
+                s.late_joiner_days,
+            );
+            if let Some(kind) = reminder_due(&s.plan, deadline, today) {
+                let locale = Locale::parse(&p.locale).unwrap_or_default();
+                let mail = templates::reminder(
+                    locale,
+                    &p.display_name,
+                    &number,
+                    &title,
+                    &deadline.to_string(),
+                    &link,
+                );
+                enqueued += usize::from(
+                    enqueue(
+                        &mut tx,
+                        &format!("reminder:{version}:{}:{kind}", p.id),
+                        &p.email,
+                        &mail,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            if (today - deadline).num_days() > s.escalate_after_days {
+                let heads: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT DISTINCT h.id, h.email, h.locale FROM user_role r JOIN users h ON h.id = r.user_id JOIN org_unit su ON su.id = r.scope_unit_id
+                      WHERE r.role = 'head' AND h.active AND h.id <> $2 AND substr($1, 1, length(su.path)) = su.path",
+                )
+                .bind(&p.unit_path)
+                .bind(p.id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (head, email, locale) in heads {
+                    digests
+                        .entry(head)
+                        .or_insert_with(|| (email, locale, vec![]))
+                        .2
+                        .push(p.display_name.clone());
+                }
+            }
+        }
+        for (head, (email, locale, names)) in digests {
+            let locale = Locale::parse(&locale).unwrap_or_default();
+            let mail = templates::escalation(
+                locale,
+                &number,
+                &title,
+                &names,
+                &format!("{}/dashboard?version={version}", s.base_url),
+            );
+            enqueued += usize::from(
+                enqueue(
+                    &mut tx,
+                    &format!("escalation:{version}:{head}"),
+                    &email,
+                    &mail,
+                    now,
+                )
+                .await?,
+            );
+        }
+        tx.commit().await?;
+    }
+    Ok(enqueued)
+}
+
+/// A head reminds everybody open in a unit's subtree; at most once a day per person.
+pub async fn remind_subtree(
+    db: &Db,
+    s: &ReminderSettings,
+    version: i64,
+    unit_path: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, sqlx::Error> {
+    let (lo, hi) = subtree_bounds(unit_path);
+    let (number, title): (String, String) =
+        sqlx::query_as("SELECT c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.id = $1").bind(version).fetch_one(db).await?;
+    let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;
+    let today = crate::time::today_berlin(now);
+    let link = format!("{}/read/{version}", s.base_url);
+    let mut tx = begin_write(db).await?;
+    let mut enqueued = 0;
+    for p in open {
+        let deadline = personal_deadline(
+            p.ack_deadline,
+            p.published_at.date_naive(),
+            p.unit_since.date_naive(),
+            s.late_joiner_days,
+        );
+        let locale = Locale::parse(&p.locale).unwrap_or_default();
+        let mail = templates::reminder(
+            locale,
+            &p.display_name,
+            &number,
+            &title,
+            &deadline.to_string(),
+            &link,
+        );
+        enqueued += usize::from(
+            enqueue(
+                &mut tx,
+                &format!("manual:{version}:{}:{today}", p.id),
+                &p.email,
+                &mail,
+                now,
+            )
+            .await?,
+        );
+    }
+    tx.commit().await?;
+    Ok(enqueued)
+}
