@@ -2,7 +2,7 @@ import { test, expect, hydrated, signIn, expectAccessible } from './helpers';
 
 const DEZERNAT_HEAD = { email: 'dezernentin2@musterstadt.de', password: 'Leitung#2026' };
 
-test('a head drills down from the Dezernat to an Amt and exports the figures', async ({ page }) => {
+test('a head drills down from the Dezernat to an Amt, reminds the open people and exports the figures', async ({ page }) => {
   await signIn(page, DEZERNAT_HEAD);
   await page.getByRole('link', { name: 'Übersicht Kenntnisnahmen' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Übersicht der Kenntnisnahmen');
@@ -16,6 +16,10 @@ test('a head drills down from the Dezernat to an Amt and exports the figures', a
   await expect(page.getByRole('navigation', { name: 'Pfad in der Organisation' })).toContainText('Bürgeramt');
   await hydrated(page);
   await expectAccessible(page);
+  await page.getByRole('button', { name: 'Alle Offenen per E-Mail erinnern' }).click();
+  await expect(page.getByRole('status')).toContainText(/Neue Erinnerungen verschickt: [1-9]/);
+  await page.getByRole('button', { name: 'Alle Offenen per E-Mail erinnern' }).click();
+  await expect(page.getByRole('status')).toContainText('Neue Erinnerungen verschickt: 0');
   const download = page.waitForEvent('download');
   await page.getByRole('link', { name: 'Als CSV exportieren' }).click();
   const file = await download;

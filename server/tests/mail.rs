@@ -36,6 +36,9 @@ impl SmtpServer {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+        let mut child = child;
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start");
     }
 }
