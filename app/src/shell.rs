@@ -11,6 +11,7 @@ use crate::devices::pages::{AdminDeviceEditPage, AdminDevicesPage, MyDevicesPage
 use crate::evidence::pages::{AuditLogPage, EvidencePage, VersionEvidencePage};
 use crate::evidence::privacy::PrivacyPage;
 use crate::home::HomePage;
+use crate::notifications::pages::MailPage;
 use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, UsersPage};
 use crate::tracking::pages::DashboardPage;
 use crate::ui::use_texts;
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit/versions/:id") view=VersionEvidencePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async/>
                     <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("/circulars") view=CircularsPage ssr=SsrMode::Async/>
@@ -117,6 +119,7 @@ fn Header() -> impl IntoView {
                             <li><A href="/admin/users">{t.nav_users}</A></li>
                             <li><A href="/admin/import">{t.nav_import}</A></li>
                             <li><A href="/admin/devices">{t.nav_all_devices}</A></li>
+                            <li><A href="/admin/mail">{t.nav_mail}</A></li>
                         })}
                     </ul>
                 </nav>

@@ -97,3 +97,11 @@ test('the not-found page is accessible', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Seite nicht gefunden');
   await expectAccessible(page);
 });
+
+test('the mail outbox page for admins is accessible', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'E-Mail-Versand' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ausstehende und fehlgeschlagene E-Mails');
+  await hydrated(page);
+  await expectAccessible(page);
+});

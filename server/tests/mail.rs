@@ -344,3 +344,80 @@ async fn a_head_reminds_their_unit_once_a_day_and_nobody_outside_it() {
         2
     );
 }
+
+#[tokio::test]
+async fn admins_see_why_a_mail_was_not_delivered_and_heads_see_reminders_sent() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls: "none".into(),
+        user: None,
+        password: None,
+    };
+    let mailer = Mailer::new(Some(smtp), "portal@musterstadt.de", dir.path().join("x")).unwrap();
+    let _server = SmtpServer::start(port, dir.path());
+    assert!(
+        enqueue_one(
+            &app,
+            "test:refused",
+            "reject-this@musterstadt.de",
+            "Geht nicht"
+        )
+        .await
+    );
+    // A reminder for Max through the head's button, then delivered.
+    let head = app.logged_in(HEAD).await;
+    let version: i64 =
+        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let unit = app.unit_id("A32.1").await;
+    app.call(
+        &head,
+        "tracking/remind",
+        &[
+            ("version_id", &version.to_string()),
+            ("unit_id", &unit.to_string()),
+        ],
+    )
+    .await;
+    send_due(&app.db, &mailer, chrono::Utc::now(), 100)
+        .await
+        .unwrap();
+    let admin = app.logged_in(ADMIN).await;
+    let (status, rows) = app.call(&admin, "mail/outbox", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let refused = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["to_addr"] == "reject-this@musterstadt.de")
+        .unwrap();
+    assert_eq!(refused["state"], "failed");
+    assert!(refused["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("No such user"));
+    assert_eq!(
+        app.call(&head, "mail/outbox", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    sqlx::query("UPDATE circular_version SET ack_deadline = $1 WHERE status = 'published'")
+        .bind(day_in(-2))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (_, d) = app.call(&head, "tracking/dashboard", &[]).await;
+    let max = d["open_people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Max Mustermann")
+        .unwrap()
+        .clone();
+    assert_eq!(max["reminders_sent"], 1);
+}

@@ -25,7 +25,13 @@ pub const ROLLUP_HEADERS: [&str; 7] = [
     "Quote %",
     "Geräte ohne Entwarnung",
 ];
-pub const OPEN_HEADERS: [&str; 4] = ["Name", "Einheit", "Frist", "Tage überfällig"];
+pub const OPEN_HEADERS: [&str; 5] = [
+    "Name",
+    "Einheit",
+    "Frist",
+    "Tage überfällig",
+    "Erinnerungen",
+];
 
 /// A cell: text or number.
 enum Cell {
@@ -68,6 +74,7 @@ fn tables(d: &Dashboard) -> (Vec<Vec<Cell>>, Vec<Vec<Cell>>) {
                     crate::i18n::Locale::De,
                 )),
                 Cell::Num(p.days_overdue),
+                Cell::Num(p.reminders_sent),
             ]
         })
         .collect();

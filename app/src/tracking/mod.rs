@@ -48,6 +48,8 @@ pub struct OpenPerson {
     pub unit_name: String,
     pub deadline: String,
     pub days_overdue: i64,
+    /// Reminder mails sent so far for this circular.
+    pub reminders_sent: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

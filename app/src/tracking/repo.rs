@@ -114,6 +114,7 @@ pub struct OpenRow {
     pub ack_deadline: NaiveDate,
     pub published_at: DateTime<Utc>,
     pub unit_since: DateTime<Utc>,
+    pub reminders_sent: i64,
 }
 
 /// People in the subtree `[lo, hi)` who are addressed and have not acknowledged.
@@ -124,7 +125,9 @@ pub async fn open_people(
     hi: &str,
 ) -> Result<Vec<OpenRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT u.id, u.display_name, u.email, u.locale, uo.path AS unit_path, uo.name AS unit_name, v.ack_deadline, v.published_at, u.unit_since
+        "SELECT u.id, u.display_name, u.email, u.locale, uo.path AS unit_path, uo.name AS unit_name, v.ack_deadline, v.published_at, u.unit_since,
+                (SELECT COUNT(*) FROM mail_outbox m WHERE m.sent_at IS NOT NULL
+                    AND (m.dedupe_key LIKE 'reminder:' || v.id || ':' || u.id || ':%' OR m.dedupe_key LIKE 'manual:' || v.id || ':' || u.id || ':%')) AS reminders_sent
            FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id, circular_version v
           WHERE v.id = $1 AND u.active AND uo.path >= $2 AND uo.path < $3 AND {IN_AUDIENCE} AND NOT {HAS_VALID_ACK}
           ORDER BY u.display_name, u.id"

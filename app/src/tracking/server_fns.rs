@@ -94,6 +94,7 @@ pub async fn build(
                         unit_name: r.unit_name,
                         deadline: deadline.to_string(),
                         days_overdue,
+                        reminders_sent: r.reminders_sent,
                     });
                 }
                 if named > 0 {
