@@ -46,15 +46,29 @@ pub async fn rollup(
     .bind(unit)
     .fetch_all(db)
     .await?;
+    // Acknowledgments that count and clean device statements are computed once per query (CTEs)
+    // and joined, instead of looked up per person.
     let grouped: Vec<CountRow> = sqlx::query_as(&format!(
-        "SELECT ch.id AS unit_id, {}
+        "WITH v AS (SELECT * FROM circular_version WHERE id = $1),
+              valid AS (SELECT k.id, k.user_id FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id
+                          JOIN v ON kv.circular_id = v.circular_id AND kv.version_no >= v.ack_basis_no),
+              acked AS (SELECT DISTINCT user_id FROM valid),
+              clean AS (SELECT DISTINCT ad.device_id FROM valid JOIN acknowledgment_device ad ON ad.ack_id = valid.id
+                         WHERE ad.attestation IN ('none_installed', 'not_used_for_work')),
+              unclean AS (SELECT d.owner_id, COUNT(*) AS n FROM device d
+                           WHERE d.retired_at IS NULL AND d.id NOT IN (SELECT device_id FROM clean) GROUP BY d.owner_id)
+         SELECT ch.id AS unit_id, COUNT(u.id) AS audience,
+                COALESCE(SUM(CASE WHEN a.user_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS acknowledged,
+                COALESCE(SUM(CASE WHEN a.user_id IS NULL AND {PERSONAL_DEADLINE} < $2 THEN 1 ELSE 0 END), 0) AS overdue,
+                COALESCE(SUM(COALESCE(un.n, 0)), 0) AS devices_unclean
            FROM org_unit ch
            JOIN org_unit uo ON uo.path >= ch.path AND uo.path < substr(ch.path, 1, length(ch.path) - 1) || '0'
-           JOIN users u ON u.org_unit_id = uo.id AND u.active,
-                circular_version v
-          WHERE v.id = $1 AND ch.parent_id = $4 AND {IN_AUDIENCE}
-          GROUP BY ch.id",
-        counts_select()
+           JOIN users u ON u.org_unit_id = uo.id AND u.active
+           CROSS JOIN v
+           LEFT JOIN acked a ON a.user_id = u.id
+           LEFT JOIN unclean un ON un.owner_id = u.id
+          WHERE ch.parent_id = $4 AND {IN_AUDIENCE}
+          GROUP BY ch.id"
     ))
     .bind(version)
     .bind(today)
