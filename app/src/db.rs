@@ -44,16 +44,6 @@ pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
     db.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// True when a database error is a unique-constraint violation. Callers check uniqueness
-/// inside their write transaction first (so users get a field-specific message); this is the
-/// backstop for anything that slips through.
-pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Database(db) => db.is_unique_violation(),
-        _ => false,
-    }
-}
-
 /// `%query%` for a case-insensitive `LIKE … ESCAPE '\'` search, with the user's `%`, `_` and
 /// `\` taken literally.
 pub fn like_pattern(query: &str) -> String {

@@ -229,7 +229,7 @@ pub async fn set_user_locale(db: &Db, id: UserId, locale: Locale) -> Result<(), 
 }
 
 pub async fn set_password_hash(
-    db: &Db,
+    tx: &mut Tx,
     id: UserId,
     hash: &str,
     now: DateTime<Utc>,
@@ -238,7 +238,7 @@ pub async fn set_password_hash(
         .bind(hash)
         .bind(now)
         .bind(id)
-        .execute(db)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }

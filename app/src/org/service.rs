@@ -335,12 +335,7 @@ pub async fn set_password(
     if !repo::user_exists(&mut tx, id).await? {
         return Err(AppError::NotFound);
     }
-    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(&hash)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    repo::set_password_hash(&mut tx, id, &hash, now).await?;
     repo::audit(
         &mut tx,
         actor,
