@@ -8,6 +8,12 @@ pub fn tracking_scopes(user: &SessionUser, root_path: &str) -> Vec<String> {
     if user.has_role(Role::Publisher) || user.is_admin() {
         return vec![root_path.to_owned()];
     }
+    head_scopes(user)
+}
+
+/// Subtrees a user heads. Only heads record paper acknowledgments on behalf of their staff;
+/// the city-wide roles track but do not act for people.
+pub fn head_scopes(user: &SessionUser) -> Vec<String> {
     user.roles
         .iter()
         .filter(|g| g.role == Role::Head)
@@ -79,6 +85,10 @@ mod tests {
             vec!["/1/"]
         );
         assert!(tracking_scopes(&user(&[(Role::Employee, None)]), "/1/").is_empty());
+        assert!(
+            head_scopes(&user(&[(Role::Admin, None)])).is_empty(),
+            "admins track but do not act on behalf"
+        );
         assert!(in_scope("/1/4/17/", &["/1/4/".into()]));
         assert!(!in_scope("/1/40/", &["/1/4/".into()]));
     }

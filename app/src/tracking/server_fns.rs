@@ -160,7 +160,7 @@ pub async fn acknowledge_on_behalf(
     user_id: i64,
     remark: String,
 ) -> Result<i64, AppError> {
-    use super::rules::{in_scope, tracking_scopes};
+    use super::rules::{head_scopes, in_scope};
     use crate::i18n::Problem;
     crate::error::respond(async move {
         let head = crate::auth::guard::require_user()?;
@@ -178,11 +178,6 @@ pub async fn acknowledge_on_behalf(
         let state = crate::state::app_state();
         let now = chrono::Utc::now();
         let mut tx = crate::db::begin_write(&state.db).await?;
-        let root: String = sqlx::query_scalar(
-            "SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
         let person_path: Option<String> = sqlx::query_scalar(
             "SELECT o.path FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = $1",
         )
@@ -191,15 +186,7 @@ pub async fn acknowledge_on_behalf(
         .await?;
         let person_path = person_path.ok_or(AppError::NotFound)?;
         // Heads only for people in the subtrees they head (not the whole-city roles).
-        let scopes: Vec<String> = tracking_scopes(&head, &root)
-            .into_iter()
-            .filter(|_| head.has_role(crate::auth::Role::Head))
-            .filter(|s| {
-                head.roles.iter().any(|g| {
-                    g.role == crate::auth::Role::Head && g.scope_path.as_deref() == Some(s.as_str())
-                })
-            })
-            .collect();
+        let scopes = head_scopes(&head);
         if !in_scope(&person_path, &scopes) {
             return Err(AppError::Forbidden);
         }
