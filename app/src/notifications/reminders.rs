@@ -5,7 +5,6 @@
 use super::outbox::enqueue;
 use super::rules::{reminder_due, ReminderPlan};
 use super::templates;
-use crate::circulars::rules::personal_deadline;
 use crate::db::{begin_write, Db};
 use crate::i18n::Locale;
 use crate::org::rules::subtree_bounds;
@@ -20,6 +19,25 @@ pub struct ReminderSettings {
     pub late_joiner_days: i64,
     /// Base of links in mails, e.g. `https://portal.stadt.de`.
     pub base_url: String,
+}
+
+/// The reminder to one person, in their language.
+fn reminder_mail(
+    p: &crate::tracking::repo::OpenRow,
+    deadline: chrono::NaiveDate,
+    number: &str,
+    title: &str,
+    link: &str,
+) -> templates::Mail {
+    let locale = Locale::parse(&p.locale).unwrap_or_default();
+    templates::reminder(
+        locale,
+        &p.display_name,
+        number,
+        title,
+        &deadline.to_string(),
+        link,
+    )
 }
 
 /// Enqueues due reminders and escalation digests for every published circular.
@@ -48,22 +66,9 @@ pub async fn schedule(
         // head id -> (email, locale, overdue names)
         let mut digests: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
         for p in &open {
-            let deadline = personal_deadline(
-                p.ack_deadline,
-                p.published_at.date_naive(),
-                p.unit_since.date_naive(),
-                s.late_joiner_days,
-            );
+            let deadline = p.deadline(s.late_joiner_days);
             if let Some(kind) = reminder_due(&s.plan, deadline, today) {
-                let locale = Locale::parse(&p.locale).unwrap_or_default();
-                let mail = templates::reminder(
-                    locale,
-                    &p.display_name,
-                    &number,
-                    &title,
-                    &deadline.to_string(),
-                    &link,
-                );
+                let mail = reminder_mail(p, deadline, &number, &title, &link);
                 enqueued += usize::from(
                     enqueue(
                         &mut tx,
@@ -134,22 +139,9 @@ pub async fn remind_subtree(
     let link = format!("{}/read/{version}", s.base_url);
     let mut tx = begin_write(db).await?;
     let mut enqueued = 0;
-    for p in open {
-        let deadline = personal_deadline(
-            p.ack_deadline,
-            p.published_at.date_naive(),
-            p.unit_since.date_naive(),
-            s.late_joiner_days,
-        );
-        let locale = Locale::parse(&p.locale).unwrap_or_default();
-        let mail = templates::reminder(
-            locale,
-            &p.display_name,
-            &number,
-            &title,
-            &deadline.to_string(),
-            &link,
-        );
+    for p in &open {
+        let deadline = p.deadline(s.late_joiner_days);
+        let mail = reminder_mail(p, deadline, &number, &title, &link);
         enqueued += usize::from(
             enqueue(
                 &mut tx,

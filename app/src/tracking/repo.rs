@@ -131,6 +131,18 @@ pub struct OpenRow {
     pub reminders_sent: i64,
 }
 
+impl OpenRow {
+    /// This person's own deadline (late joiners get more time).
+    pub fn deadline(&self, late_joiner_days: i64) -> NaiveDate {
+        crate::circulars::rules::personal_deadline(
+            self.ack_deadline,
+            self.published_at.date_naive(),
+            self.unit_since.date_naive(),
+            late_joiner_days,
+        )
+    }
+}
+
 /// People in the subtree `[lo, hi)` who are addressed and have not acknowledged.
 pub async fn open_people(
     db: &Db,

@@ -13,7 +13,6 @@ pub async fn build(
 ) -> Result<Dashboard, AppError> {
     use super::rules::{in_scope, name_visible, tracking_scopes};
     use super::{CircularChoice, OpenPerson, RollupRow};
-    use crate::circulars::rules::personal_deadline;
     use crate::org::{rules::subtree_bounds, OrgUnitId};
     let db = &state.db;
     let root: String =
@@ -79,12 +78,7 @@ pub async fn build(
                 let (lo, hi) = subtree_bounds(&unit.path);
                 let mut named = 0;
                 for r in super::repo::open_people(db, v, &lo, &hi).await? {
-                    let deadline = personal_deadline(
-                        r.ack_deadline,
-                        r.published_at.date_naive(),
-                        r.unit_since.date_naive(),
-                        late,
-                    );
+                    let deadline = r.deadline(late);
                     let days_overdue = (today - deadline).num_days().max(0);
                     let show = name_visible(state.settings.head_names, days_overdue > 0);
                     named += usize::from(show);
