@@ -851,6 +851,9 @@ pub enum Problem {
     FileTooLarge(usize),
     CannotDeactivateSelf,
     UnitHasActiveMembers,
+    UnknownOwner,
+    UnknownScope,
+    UnknownDevice,
 }
 
 impl Problem {
@@ -947,6 +950,27 @@ impl Problem {
                     "Dieses Kürzel ist schon vergeben.".into()
                 } else {
                     "This code is already taken.".into()
+                }
+            }
+            UnknownDevice => {
+                if de {
+                    "Kein aktives Gerät hat diese MDM-ID.".into()
+                } else {
+                    "No active device has this MDM id.".into()
+                }
+            }
+            UnknownScope => {
+                if de {
+                    "Unbekannte Berechtigung (erlaubt: inventory:write, devices:write, access:read).".into()
+                } else {
+                    "Unknown scope (allowed: inventory:write, devices:write, access:read).".into()
+                }
+            }
+            UnknownOwner => {
+                if de {
+                    "Keine aktive Person hat diese E-Mail-Adresse oder Personalnummer.".into()
+                } else {
+                    "No active person has this e-mail address or personnel number.".into()
                 }
             }
             DuplicateInFile => {

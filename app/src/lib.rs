@@ -6,6 +6,7 @@
 pub mod acknowledgments;
 pub mod auth;
 pub mod circulars;
+pub mod compliance;
 pub mod context;
 pub mod devices;
 mod enums;
@@ -17,6 +18,7 @@ pub mod notifications;
 pub mod org;
 pub mod shell;
 pub mod time;
+pub mod tokens;
 pub mod tracking;
 mod ui;
 
@@ -24,6 +26,8 @@ mod ui;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+mod upload;
 
 pub use shell::{shell, App};
 

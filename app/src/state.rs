@@ -27,6 +27,8 @@ pub struct Settings {
     /// Reminder schedule and escalation threshold.
     pub reminder_plan: crate::notifications::rules::ReminderPlan,
     pub escalate_after_days: i64,
+    /// Grace period and stale-device policy of the compliance engine.
+    pub compliance: crate::compliance::ComplianceSettings,
 }
 
 impl Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             head_names: crate::tracking::NamesPolicy::OverdueOnly,
             reminder_plan: Default::default(),
             escalate_after_days: 7,
+            compliance: Default::default(),
         }
     }
 }
@@ -66,6 +69,21 @@ pub struct AppState {
     pub db: Db,
     pub passwords: PasswordService,
     pub settings: Arc<Settings>,
+    /// Recently used API tokens (see `tokens::cache`).
+    pub tokens: crate::tokens::cache::TokenCache,
+}
+
+impl AppState {
+    /// Where links in mails point: `PUBLIC_URL`, else the address the server listens on.
+    pub fn links(&self) -> crate::compliance::engine::Links {
+        crate::compliance::engine::Links {
+            base_url: self
+                .settings
+                .public_origin
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.leptos_options.site_addr)),
+        }
+    }
 }
 
 /// The state inside a server function (provided by `leptos_routes_with_context`).

@@ -19,3 +19,15 @@ pub fn format_day(iso: &str, locale: crate::i18n::Locale) -> String {
         _ => iso.to_owned(),
     }
 }
+
+/// The instant a calendar day begins in Europe/Berlin (effective dates start then).
+#[cfg(feature = "ssr")]
+pub fn start_of_day_berlin(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Berlin
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .earliest()
+        // Midnight never falls into a DST gap in Berlin (changes happen at 02:00/03:00).
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+}

@@ -18,6 +18,8 @@ pub struct Config {
     pub hash_concurrency: usize,
     /// `EVIDENCE_SEAL_SECONDS`: how often new records are sealed into the chain (default 5).
     pub seal_every: std::time::Duration,
+    /// `COMPLIANCE_JOB_SECONDS`: how often the compliance job runs (default 300).
+    pub compliance_every: std::time::Duration,
     /// `SMTP_HOST` etc.; `None` writes mails to `MAIL_DIR` instead.
     pub smtp: Option<app::notifications::outbox::SmtpSettings>,
     /// `MAIL_FROM` (default `Rundschreiben-Portal <noreply@localhost>`).
@@ -71,6 +73,11 @@ impl Config {
         if idle < 1 || absolute < 1 {
             bail!("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be at least 1");
         }
+        let grace_days: i64 = parse_var("COMPLIANCE_GRACE_DAYS", 7)?;
+        let stale_after_days: i64 = parse_var("STALE_AFTER_DAYS", 14)?;
+        if grace_days < 0 || stale_after_days < 1 {
+            bail!("COMPLIANCE_GRACE_DAYS must be at least 0 and STALE_AFTER_DAYS at least 1");
+        }
         let cpus = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -95,6 +102,9 @@ impl Config {
             mail_dir: var("MAIL_DIR").unwrap_or_else(|| "data/mail".into()).into(),
             seal_every: std::time::Duration::from_secs(
                 parse_var("EVIDENCE_SEAL_SECONDS", 5u64)?.max(1),
+            ),
+            compliance_every: std::time::Duration::from_secs(
+                parse_var("COMPLIANCE_JOB_SECONDS", 300u64)?.max(1),
             ),
             settings: Settings {
                 session_idle: chrono::Duration::minutes(idle),
@@ -122,6 +132,15 @@ impl Config {
                         .context("HEAD_NAMES must be all, overdue or none")?,
                 },
                 attachment_max_bytes: parse_var::<usize>("ATTACHMENT_MAX_MB", 10)? * 1024 * 1024,
+                compliance: app::compliance::ComplianceSettings {
+                    grace_days,
+                    stale_after_days,
+                    stale_policy: match var("STALE_POLICY") {
+                        None => app::compliance::StalePolicy::Warn,
+                        Some(v) => app::compliance::StalePolicy::parse(&v)
+                            .context("STALE_POLICY must be ignore, warn or block")?,
+                    },
+                },
             },
         })
     }

@@ -1,5 +1,7 @@
 //! The server: configuration, database start-up, router and layers. The binary in
 //! `main.rs` adds the admin CLI; integration tests call [`Application::build`] directly.
+pub mod api;
+pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod demo;
@@ -48,6 +50,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 
 pub struct Application {
     pub addr: SocketAddr,
+    /// Where links in mails point (`PUBLIC_URL`, else the listening address).
+    pub public_url: String,
     listener: tokio::net::TcpListener,
     router: Router,
 }
@@ -69,9 +73,15 @@ impl Application {
             db: db.clone(),
             passwords: PasswordService::new(config.hash_concurrency),
             settings: Arc::new(config.settings.clone()),
+            tokens: Default::default(),
         };
         let router = router(state, &config);
         Ok(Application {
+            public_url: config
+                .settings
+                .public_origin
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
             addr,
             listener,
             router,
@@ -137,6 +147,39 @@ impl Application {
                     app::notifications::outbox::send_due(&db, &mailer, chrono::Utc::now(), 50).await
                 {
                     tracing::error!(error = %err, "mail worker failed");
+                }
+            }
+        });
+    }
+
+    /// Starts the compliance job: every `every`, devices move to their next state (warned
+    /// → blocked at the block date, exemptions ending, stale devices). Safe on several
+    /// nodes: each batch runs under the write lock and re-reads the stored states.
+    pub fn spawn_compliance_job(
+        &self,
+        db: Db,
+        settings: app::compliance::ComplianceSettings,
+        every: std::time::Duration,
+    ) {
+        let links = app::compliance::engine::Links {
+            base_url: self.public_url.clone(),
+        };
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match app::compliance::engine::run_job(&db, &settings, &links, chrono::Utc::now())
+                    .await
+                {
+                    Ok(run) if run.transitions > 0 => {
+                        tracing::info!(
+                            devices = run.devices,
+                            transitions = run.transitions,
+                            "compliance job"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = %err, "compliance job failed"),
                 }
             }
         });
@@ -219,6 +262,9 @@ fn router(state: AppState, config: &Config) -> Router {
         // The wasm bundle is ~1.1 MB; brotli brings it to about a quarter on the wire.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        // The API gets none of the portal's layers (sessions, CSRF, compression, request
+        // tracing): it is called by machines with bearer tokens, on the hot path of mail sync.
+        .nest("/api/v1", api::router())
         .with_state(state)
 }
 

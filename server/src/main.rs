@@ -72,12 +72,48 @@ enum Command {
         #[arg(long)]
         max: Option<usize>,
     },
+    /// Issue, list or revoke API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Run the compliance job once (it also runs every few minutes inside `serve`).
+    ComplianceRun,
+    /// Act as an MDM: post inventory reports for the demo devices through the real API.
+    SimulateMdm {
+        /// Base URL of a running portal.
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// API token with `inventory:write` (default: environment MDM_TOKEN, else a token
+        /// named "MDM-Simulator" is issued in the database).
+        #[arg(long, env = "MDM_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Report only this many devices.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Recompute the evidence chain; exit code 1 names the first broken entry.
     VerifyEvidence {
         /// Seal pending records first (otherwise only what is sealed is checked).
         #[arg(long)]
         seal: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token; the secret is printed once and only its hash is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// inventory:write, devices:write or access:read (repeat or separate by commas).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
 }
 
 #[tokio::main]
@@ -98,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
                 demo::seed(&db).await?;
             }
             let seal_every = config.seal_every;
+            let compliance_every = config.compliance_every;
             let mailer = app::notifications::outbox::Mailer::new(
                 config.smtp.clone(),
                 &config.mail_from,
@@ -107,6 +144,7 @@ async fn main() -> anyhow::Result<()> {
             let settings = config.settings.clone();
             let app = Application::build(config, db.clone()).await?;
             app.spawn_evidence_sealer(db.clone(), seal_every);
+            app.spawn_compliance_job(db.clone(), settings.compliance.clone(), compliance_every);
             app.spawn_mail_jobs(
                 db,
                 mailer,
@@ -177,6 +215,36 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Token { command } => {
+            let db = open_database(&config).await?;
+            server::cli::token(&db, command_args(command)).await
+        }
+        Command::ComplianceRun => {
+            let db = open_database(&config).await?;
+            let links = app::compliance::engine::Links {
+                base_url: config
+                    .settings
+                    .public_origin
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", config.bind_addr)),
+            };
+            let run = app::compliance::engine::run_job(
+                &db,
+                &config.settings.compliance,
+                &links,
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!(
+                "Checked {} devices, {} state changes.",
+                run.devices, run.transitions
+            );
+            Ok(())
+        }
+        Command::SimulateMdm { url, token, limit } => {
+            let db = open_database(&config).await?;
+            server::cli::simulate_mdm(&db, &url, token, limit).await
+        }
         Command::VerifyEvidence { seal } => {
             let db = open_database(&config).await?;
             if seal {
@@ -185,8 +253,8 @@ async fn main() -> anyhow::Result<()> {
             }
             let report = app::evidence::repo::verify(&db).await?;
             println!(
-                "Entries: {} ({} acknowledgments, {} audit entries); not yet sealed: {}\nHead hash: {}",
-                report.entries, report.acknowledgments, report.audit_entries, report.pending, report.head_hash
+                "Entries: {} ({} acknowledgments, {} audit entries, {} compliance transitions); not yet sealed: {}\nHead hash: {}",
+                report.entries, report.acknowledgments, report.audit_entries, report.compliance_transitions, report.pending, report.head_hash
             );
             match report.broken {
                 None => {
@@ -348,4 +416,12 @@ async fn create_user(
         println!("Initial password (shown once): {password}");
     }
     Ok(())
+}
+
+fn command_args(c: TokenCommand) -> server::cli::TokenArgs {
+    match c {
+        TokenCommand::Create { name, scopes } => server::cli::TokenArgs::Create { name, scopes },
+        TokenCommand::List => server::cli::TokenArgs::List,
+        TokenCommand::Revoke { id } => server::cli::TokenArgs::Revoke(id),
+    }
 }

@@ -179,3 +179,13 @@ pub async fn retire(tx: &mut Tx, id: DeviceId, now: DateTime<Utc>) -> Result<(),
         .await?;
     Ok(())
 }
+
+/// Hands a device to another owner (bulk import from the asset register).
+pub async fn set_owner(tx: &mut Tx, id: DeviceId, owner: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE device SET owner_id = $1 WHERE id = $2")
+        .bind(owner)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -39,6 +39,21 @@ pub struct AuditContent {
     pub details: String,
 }
 
+/// Canonical content of a compliance transition (device `device_id` moved under `rule`
+/// from `from_state` to `to_state` at `at` because of `cause`, with these matched apps).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ComplianceContent {
+    pub id: i64,
+    pub device_id: i64,
+    pub rule: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub at: String,
+    pub cause: String,
+    pub apps: String,
+}
+
 #[cfg(feature = "ssr")]
 pub fn content_hash<T: Serialize>(content: &T) -> String {
     sha256_hex(

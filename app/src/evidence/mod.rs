@@ -23,6 +23,7 @@ pub struct VerifyReport {
     pub entries: i64,
     pub acknowledgments: i64,
     pub audit_entries: i64,
+    pub compliance_transitions: i64,
     /// Records committed but not sealed yet (the sealing job runs every few seconds).
     pub pending: i64,
     /// entry_hash of the last entry (64 zeros for an empty chain); note it down outside the

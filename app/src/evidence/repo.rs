@@ -1,7 +1,7 @@
 //! Sealing and verifying the evidence chain.
 use super::chain::{
     content_hash, device_commitment, entry_hash, person_commitment, AckContent, AuditContent,
-    GENESIS,
+    ComplianceContent, GENESIS,
 };
 use super::{Broken, VerifyReport};
 use crate::db::{begin_write, Db};
@@ -69,6 +69,10 @@ async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
         problem,
     ))
 }
+
+/// Compliance transitions as the chain covers them (times as stored text).
+const TRANSITION_SELECT: &str =
+    "SELECT id, device_id, rule, from_state, to_state, at, cause, apps FROM compliance_transition";
 
 #[derive(FromRow)]
 struct AuditRow {
@@ -149,6 +153,19 @@ pub async fn seal_pending(db: &Db) -> Result<usize, sqlx::Error> {
             content_hash(&content),
         ));
     }
+    let transitions: Vec<ComplianceContent> = sqlx::query_as(&format!(
+        "{TRANSITION_SELECT} WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'compliance') ORDER BY id"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
+    for content in transitions {
+        pending.push((
+            content.at.clone(),
+            "compliance",
+            content.id,
+            content_hash(&content),
+        ));
+    }
     pending.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
     let now = Utc::now();
     let count = pending.len();
@@ -195,6 +212,7 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
         entries: 0,
         acknowledgments: 0,
         audit_entries: 0,
+        compliance_transitions: 0,
         pending: 0,
         head_hash: GENESIS.to_owned(),
         broken: None,
@@ -234,6 +252,7 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
         report.entries += 1;
         match e.kind.as_str() {
             "ack" => report.acknowledgments += 1,
+            "compliance" => report.compliance_transitions += 1,
             _ => report.audit_entries += 1,
         }
         prev = e.entry_hash.clone();
@@ -241,7 +260,8 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
     report.head_hash = prev;
     report.pending = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM acknowledgment WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'ack'))
-              + (SELECT COUNT(*) FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit'))",
+              + (SELECT COUNT(*) FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit'))
+              + (SELECT COUNT(*) FROM compliance_transition WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'compliance'))",
     )
     .fetch_one(db)
     .await?;
@@ -263,6 +283,14 @@ async fn record_hash(
             let Some(row) = row else { return Ok(None) };
             let (content, problem) = ack_content(db, row).await?;
             Ok(Some((content_hash(&content), problem)))
+        }
+        "compliance" => {
+            let row: Option<ComplianceContent> =
+                sqlx::query_as(&format!("{TRANSITION_SELECT} WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(db)
+                    .await?;
+            Ok(row.map(|r| (content_hash(&r), None)))
         }
         _ => {
             let row: Option<AuditRow> = sqlx::query_as(

@@ -175,21 +175,7 @@ pub async fn import_org(data: MultipartData) -> Result<ImportOutcome, AppError> 
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let mut data = data.into_inner().ok_or(AppError::Internal)?;
-        let mut bytes = vec![];
-        while let Ok(Some(mut field)) = data.next_field().await {
-            if field.name() != Some("file") {
-                continue;
-            }
-            while let Ok(Some(chunk)) = field.chunk().await {
-                bytes.extend_from_slice(&chunk);
-                if bytes.len() > MAX_UPLOAD_MB * 1024 * 1024 {
-                    let msg =
-                        crate::i18n::Problem::FileTooLarge(MAX_UPLOAD_MB).message(ctx().locale);
-                    return Err(AppError::field("file", msg));
-                }
-            }
-        }
+        let bytes = crate::upload::read_file(data, MAX_UPLOAD_MB, ctx().locale).await?;
         super::import::import(&app_state().db, Some(admin.id), &bytes, ctx().locale).await
     })
     .await

@@ -31,6 +31,7 @@ pub fn test_config(db_path: &std::path::Path, settings: Settings) -> Config {
         site_root: "target/site".into(),
         hash_concurrency: 2,
         seal_every: std::time::Duration::from_secs(3600),
+        compliance_every: std::time::Duration::from_secs(3600),
         smtp: None,
         mail_from: "portal@musterstadt.de".into(),
         mail_dir: db_path.with_extension("mail"),
@@ -292,4 +293,14 @@ impl TestApp {
         }
         form
     }
+}
+
+/// An API token with these scopes, issued directly in the database.
+pub async fn api_token(db: &app::db::Db, scopes: &[app::tokens::Scope]) -> String {
+    let mut tx = app::db::begin_write(db).await.unwrap();
+    let issued = app::tokens::repo::issue(&mut tx, "test", scopes, None, chrono::Utc::now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    issued.secret
 }

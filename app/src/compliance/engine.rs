@@ -1,0 +1,678 @@
+//! The compliance engine: applies inventory reports, moves devices through their states
+//! (in the request that receives a report and in a background job), answers access
+//! decisions and computes dry runs. Every transition is recorded with its cause, and the
+//! owner gets a mail through the outbox in the same transaction.
+use super::repo::{self, DeviceRow, InForce, StoredStanding, STALE_RULE};
+use super::rules::{self, Facts, Standing};
+use super::{ComplianceSettings, ComplianceState};
+use crate::db::{begin_write, Db, Tx};
+use crate::devices::{DeviceId, Platform};
+use crate::error::{AppError, FieldError};
+use crate::i18n::Locale;
+use crate::notifications::templates::{self, ComplianceMail};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An MDM's inventory report for one device.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryReport {
+    /// The device's id in the MDM (letters, digits, `-_.:/`, at most 64 characters).
+    pub mdm_id: String,
+    /// One of `android`, `ios`, `windows`, `macos`, `linux`, `other`.
+    pub platform: String,
+    /// Installed apps (at most 5,000). Only prohibited ones are stored.
+    pub apps: Vec<ReportedApp>,
+    /// For devices the portal does not know yet: the owner's e-mail address or personnel
+    /// number. The device is then registered to that person; without it, an unknown
+    /// `mdm_id` is rejected.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Name for an auto-registered device (default "MDM <mdm_id>").
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedApp {
+    /// Android package name, iOS bundle id or Windows app id.
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// A device's standing under one rule, as returned by the API.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RuleStanding {
+    /// `circular:<id>` or `stale`.
+    pub rule: String,
+    /// Circular number, for circular rules.
+    pub circular: Option<String>,
+    #[schema(value_type = String)]
+    pub state: ComplianceState,
+    pub apps: Vec<String>,
+    /// While warned: when access ends.
+    pub block_at: Option<DateTime<Utc>>,
+}
+
+/// Result of an inventory report.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReportOutcome {
+    pub device_id: i64,
+    /// The device was unknown and has been registered to the given owner.
+    pub registered: bool,
+    /// Prohibited apps found in this report.
+    pub prohibited_apps: Vec<String>,
+    /// The device's standings that are not compliant after the report.
+    pub standings: Vec<RuleStanding>,
+    /// The access decision after the report.
+    pub decision: Decision,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+/// Why a device is denied (or is about to be).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Reason {
+    /// `circular:<id>`, `stale` or `retired`.
+    pub rule: String,
+    pub circular: Option<String>,
+    pub title: Option<String>,
+    pub apps: Vec<String>,
+    /// Since when the current state holds.
+    pub since: Option<DateTime<Utc>>,
+    /// When access ends (or ended).
+    pub block_at: Option<DateTime<Utc>>,
+}
+
+/// The mail gateway's answer for one device.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccessDecision {
+    pub mdm_id: String,
+    pub decision: Decision,
+    /// Causes of a `deny`.
+    pub reasons: Vec<Reason>,
+    /// Warnings that will lead to `deny` at their `block_at` unless resolved.
+    pub pending: Vec<Reason>,
+}
+
+/// Where mails link to.
+#[derive(Debug, Clone)]
+pub struct Links {
+    pub base_url: String,
+}
+
+impl Links {
+    fn devices(&self) -> String {
+        format!("{}/devices", self.base_url.trim_end_matches('/'))
+    }
+}
+
+fn field(name: &str, message: impl Into<String>) -> FieldError {
+    FieldError::new(name, message)
+}
+
+/// Checks a report and returns its platform and the normalised app list.
+fn validate(report: &InventoryReport) -> Result<(String, Platform), AppError> {
+    let mut errors = vec![];
+    let mdm_id = match crate::devices::rules::parse_ident(&report.mdm_id) {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            errors.push(field("mdm_id", "mdm_id is required"));
+            String::new()
+        }
+        Err(p) => {
+            errors.push(field("mdm_id", p.message(Locale::En)));
+            String::new()
+        }
+    };
+    let platform = Platform::parse(&report.platform);
+    if platform.is_none() {
+        errors.push(field(
+            "platform",
+            format!(
+                "unknown platform {:?}; expected one of android, ios, windows, macos, linux, other",
+                report.platform
+            ),
+        ));
+    }
+    if report.apps.len() > rules::MAX_APPS_PER_REPORT {
+        errors.push(field(
+            "apps",
+            format!(
+                "{} apps reported; at most {} are accepted per report",
+                report.apps.len(),
+                rules::MAX_APPS_PER_REPORT
+            ),
+        ));
+    } else if let Some(i) = report
+        .apps
+        .iter()
+        .position(|a| a.id.trim().is_empty() || a.id.len() > rules::MAX_APP_ID_LEN)
+    {
+        errors.push(field(
+            &format!("apps[{i}].id"),
+            format!("app id must be 1 to {} characters", rules::MAX_APP_ID_LEN),
+        ));
+    }
+    match (errors.is_empty(), platform) {
+        (true, Some(p)) => Ok((mdm_id, p)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// Applies an inventory report: stores the prohibited matches and the report time, updates
+/// the device's standings and enqueues mails, all in one transaction. Reports for the same
+/// device are serialised by the write lock, so concurrent reports cannot interleave.
+pub async fn report_inventory(
+    db: &Db,
+    settings: &ComplianceSettings,
+    links: &Links,
+    report: &InventoryReport,
+    now: DateTime<Utc>,
+) -> Result<ReportOutcome, AppError> {
+    let (mdm_id, platform) = validate(report)?;
+    let mut tx = begin_write(db).await?;
+    let in_force = repo::in_force(&mut *tx).await?;
+    let (device, registered) = match repo::device_by_mdm(&mut tx, &mdm_id).await? {
+        Some(d) if d.retired_at.is_some() => {
+            return Err(AppError::Validation(vec![field(
+                "mdm_id",
+                "this device is retired; reactivate or re-register it in the portal",
+            )]))
+        }
+        Some(d) => (d, false),
+        None => (
+            auto_register(&mut tx, report, &mdm_id, platform, now).await?,
+            true,
+        ),
+    };
+    let banned: std::collections::HashSet<String> =
+        in_force.iter().flat_map(|c| c.apps_on(platform)).collect();
+    let mut found: Vec<repo::Match> = vec![];
+    for app in &report.apps {
+        let id = rules::normalise_app_id(&app.id);
+        if banned.contains(&id) && !found.iter().any(|m| m.0 == id) {
+            found.push((id, app.name.clone(), app.version.clone()));
+        }
+    }
+    found.sort();
+    repo::replace_matches(&mut tx, device.id, &found, now).await?;
+    repo::set_platform_and_report_time(&mut tx, device.id, platform, now).await?;
+    let device = DeviceRow {
+        platform: platform.as_str().to_owned(),
+        last_inventory_at: Some(now),
+        ..device
+    };
+    evaluate(&mut tx, &device, &in_force, settings, links, now, "report").await?;
+    let standings = current_standings(&mut tx, device.id, &in_force).await?;
+    tx.commit().await?;
+    let decision = if standings
+        .iter()
+        .any(|s| rules::denies(s.state, s.block_at, now))
+    {
+        Decision::Deny
+    } else {
+        Decision::Allow
+    };
+    Ok(ReportOutcome {
+        device_id: device.id.0,
+        registered,
+        prohibited_apps: found.into_iter().map(|m| m.0).collect(),
+        standings,
+        decision,
+    })
+}
+
+async fn auto_register(
+    tx: &mut Tx,
+    report: &InventoryReport,
+    mdm_id: &str,
+    platform: Platform,
+    now: DateTime<Utc>,
+) -> Result<DeviceRow, AppError> {
+    use crate::devices::{DeviceKind, Ownership};
+    let Some(owner) = report
+        .owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    else {
+        return Err(AppError::Validation(vec![field(
+            "mdm_id",
+            "unknown mdm_id; register the device first (POST /api/v1/devices/import) or send `owner` (e-mail or personnel number) to register it with this report",
+        )]));
+    };
+    let owner_id: Option<crate::org::UserId> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE active AND (email = lower($1) OR personnel_no = $1)",
+    )
+    .bind(owner)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(owner_id) = owner_id else {
+        return Err(AppError::Validation(vec![field(
+            "owner",
+            "no active user has this e-mail address or personnel number",
+        )]));
+    };
+    let label = report
+        .device_name
+        .as_deref()
+        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("MDM {mdm_id}"));
+    let label: String = label.chars().take(80).collect();
+    let kind = match platform {
+        Platform::Windows | Platform::Macos | Platform::Linux => DeviceKind::Laptop,
+        _ => DeviceKind::Phone,
+    };
+    let device = crate::devices::rules::ValidDevice {
+        id: None,
+        kind,
+        ownership: Ownership::Service,
+        platform,
+        label,
+        asset_tag: None,
+        serial: None,
+        imei: None,
+        mdm_id: Some(mdm_id.to_owned()),
+    };
+    let id = crate::devices::repo::insert(tx, owner_id, &device, now).await?;
+    crate::org::repo::audit(
+        tx,
+        None,
+        "device.auto_register",
+        &format!("device:{}", id.0),
+        serde_json::json!({ "mdm_id": mdm_id, "owner": owner_id.0 }),
+        now,
+    )
+    .await?;
+    repo::device_row(tx, id).await?.ok_or(AppError::Internal)
+}
+
+/// The device's non-compliant standings, for API answers.
+async fn current_standings(
+    tx: &mut Tx,
+    id: DeviceId,
+    in_force: &[InForce],
+) -> Result<Vec<RuleStanding>, sqlx::Error> {
+    let mut out: Vec<RuleStanding> = repo::standings_of(tx, id)
+        .await?
+        .into_iter()
+        .filter(|(_, s)| s.standing.state != ComplianceState::Compliant)
+        .map(|(rule, s)| RuleStanding {
+            circular: s.circular_id.and_then(|c| {
+                in_force
+                    .iter()
+                    .find(|f| f.circular_id == c)
+                    .map(|f| f.number.clone())
+            }),
+            rule,
+            state: s.standing.state,
+            apps: repo::split_apps(&s.apps),
+            block_at: s.standing.block_at,
+        })
+        .collect();
+    out.sort_by(|a, b| a.rule.cmp(&b.rule));
+    Ok(out)
+}
+
+/// Re-evaluates one device under every rule and records the changes. `cause` says why
+/// ('report', 'job', 'exemption').
+pub async fn evaluate(
+    tx: &mut Tx,
+    device: &DeviceRow,
+    in_force: &[InForce],
+    settings: &ComplianceSettings,
+    links: &Links,
+    now: DateTime<Utc>,
+    cause: &str,
+) -> Result<usize, sqlx::Error> {
+    if device.retired_at.is_some() {
+        return Ok(0);
+    }
+    let platform = Platform::parse(&device.platform).unwrap_or(Platform::Other);
+    let matched = repo::matched_apps(tx, device.id).await?;
+    let mut stored = repo::standings_of(tx, device.id).await?;
+    let exempt = repo::exempt_circulars(tx, device.id, crate::time::today_berlin(now)).await?;
+    let mut changes = 0;
+    for circular in in_force {
+        let banned = circular.apps_on(platform);
+        let mut apps: Vec<&String> = matched.iter().filter(|a| banned.contains(*a)).collect();
+        apps.sort();
+        let apps = apps.into_iter().cloned().collect::<Vec<_>>().join(",");
+        let rule = circular.rule();
+        let current = stored.remove(&rule);
+        let facts = Facts {
+            app_present: !apps.is_empty(),
+            effective_at: crate::time::start_of_day_berlin(circular.effective_on),
+            exempt: exempt.contains(&circular.circular_id),
+            grace: Duration::days(settings.grace_days),
+            now,
+        };
+        let label = format!("{} „{}“", circular.number, circular.title);
+        changes += apply(
+            tx,
+            device,
+            &rule,
+            Some(circular.circular_id),
+            current,
+            facts_next(&facts),
+            &apps,
+            &label,
+            links,
+            now,
+            cause,
+        )
+        .await? as usize;
+    }
+    // Stale rule: only devices an MDM manages are expected to report.
+    let stale = match device.mdm_id {
+        Some(_) => rules::stale_state(
+            settings.stale_policy,
+            device.last_inventory_at,
+            device.registered_at,
+            Duration::days(settings.stale_after_days),
+            now,
+        ),
+        None => ComplianceState::Compliant,
+    };
+    let current = stored.remove(STALE_RULE);
+    let standing = Standing {
+        state: stale,
+        warned_at: None,
+        block_at: None,
+    };
+    changes += apply(
+        tx,
+        device,
+        STALE_RULE,
+        None,
+        current,
+        Box::new(move |_| standing.clone()),
+        "",
+        "",
+        links,
+        now,
+        cause,
+    )
+    .await? as usize;
+    // Rules left over belong to circulars no longer in force (withdrawn or superseded by
+    // a version without the ban): the device is compliant with them.
+    for (rule, current) in stored {
+        changes += apply(
+            tx,
+            device,
+            &rule,
+            current.circular_id,
+            Some(current),
+            Box::new(|_| Standing::compliant()),
+            "",
+            "",
+            links,
+            now,
+            if cause == "report" {
+                cause
+            } else {
+                "withdrawn"
+            },
+        )
+        .await? as usize;
+    }
+    Ok(changes)
+}
+
+type NextFn = Box<dyn Fn(&Standing) -> Standing + Send>;
+
+fn facts_next(facts: &Facts) -> NextFn {
+    let facts = facts.clone();
+    Box::new(move |current| rules::next_standing(current, &facts))
+}
+
+/// Moves one rule of one device to its next standing; records and mails a real change.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    tx: &mut Tx,
+    device: &DeviceRow,
+    rule: &str,
+    circular_id: Option<i64>,
+    current: Option<StoredStanding>,
+    next: NextFn,
+    apps: &str,
+    circular_label: &str,
+    links: &Links,
+    now: DateTime<Utc>,
+    cause: &str,
+) -> Result<bool, sqlx::Error> {
+    let before = current
+        .as_ref()
+        .map(|c| c.standing.clone())
+        .unwrap_or_else(Standing::compliant);
+    let after = next(&before);
+    if after.state == before.state {
+        if let Some(c) = &current {
+            if c.apps != apps && after.state != ComplianceState::Compliant {
+                repo::update_apps(tx, device.id, rule, apps).await?;
+            }
+        }
+        return Ok(false);
+    }
+    let transition = repo::record_transition(
+        tx,
+        device.id,
+        rule,
+        circular_id,
+        before.state,
+        &after,
+        apps,
+        cause,
+        now,
+    )
+    .await?;
+    use ComplianceState::*;
+    let mail = if rule == STALE_RULE {
+        matches!(after.state, Stale | Blocked).then_some(ComplianceMail::Stale)
+    } else {
+        match (before.state, after.state) {
+            (_, Warned) => Some(ComplianceMail::Warned),
+            (_, Blocked) => Some(ComplianceMail::Blocked),
+            (Warned | Blocked, Compliant | Exempt) => Some(ComplianceMail::Restored),
+            _ => None,
+        }
+    };
+    if let Some(kind) = mail {
+        let locale = Locale::parse(&device.owner_locale).unwrap_or(Locale::De);
+        let block_on = after
+            .block_at
+            .map(|b| crate::time::today_berlin(b).to_string())
+            .unwrap_or_default();
+        let mail = templates::compliance(
+            locale,
+            kind,
+            &templates::ComplianceFacts {
+                name: &device.owner_name,
+                device: &device.label,
+                apps: &apps.replace(',', ", "),
+                circular: circular_label,
+                block_on: &block_on,
+                link: &links.devices(),
+            },
+        );
+        crate::notifications::outbox::enqueue(
+            tx,
+            &format!("compliance:{transition}"),
+            &device.owner_email,
+            &mail,
+            now,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Result of one run of the background job.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct JobRun {
+    pub devices: usize,
+    pub transitions: usize,
+}
+
+/// The background job: re-evaluates every device that may change state at `now` (matches,
+/// non-compliant standings, stale candidates), in batches of short write transactions.
+/// Several nodes may run it at once: each batch re-reads the standings under the write
+/// lock, so a transition that another node already made is simply not repeated.
+pub async fn run_job(
+    db: &Db,
+    settings: &ComplianceSettings,
+    links: &Links,
+    now: DateTime<Utc>,
+) -> Result<JobRun, sqlx::Error> {
+    let in_force = repo::in_force(db).await?;
+    let stale_before = (settings.stale_policy != super::StalePolicy::Ignore)
+        .then(|| now - Duration::days(settings.stale_after_days));
+    let mut run = JobRun::default();
+    let mut after = 0;
+    loop {
+        let batch = repo::job_candidates(db, stale_before, after, 200).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.0;
+        let mut tx = begin_write(db).await?;
+        for id in batch {
+            if let Some(device) = repo::device_row(&mut tx, id).await? {
+                run.devices += 1;
+                run.transitions +=
+                    evaluate(&mut tx, &device, &in_force, settings, links, now, "job").await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(run)
+}
+
+/// Re-evaluates one device now (after an exemption was granted or revoked).
+pub async fn reevaluate(
+    tx: &mut Tx,
+    id: DeviceId,
+    settings: &ComplianceSettings,
+    links: &Links,
+    now: DateTime<Utc>,
+    cause: &str,
+) -> Result<(), sqlx::Error> {
+    let in_force = repo::in_force(&mut **tx).await?;
+    if let Some(device) = repo::device_row(tx, id).await? {
+        evaluate(tx, &device, &in_force, settings, links, now, cause).await?;
+    }
+    Ok(())
+}
+
+/// The access decision for the mail gateway. `Ok(None)`: unknown device. Any database
+/// error is returned as an error — never as `allow`.
+pub async fn decide(
+    db: &Db,
+    mdm_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<AccessDecision>, sqlx::Error> {
+    let Some(rows) = repo::decision_rows(db, mdm_id).await? else {
+        return Ok(None);
+    };
+    let mut reasons = vec![];
+    let mut pending = vec![];
+    if rows.first().is_some_and(|r| r.retired) {
+        reasons.push(Reason {
+            rule: "retired".into(),
+            circular: None,
+            title: None,
+            apps: vec![],
+            since: None,
+            block_at: None,
+        });
+    }
+    for r in rows {
+        let (Some(rule), Some(state)) =
+            (r.rule, r.state.as_deref().and_then(ComplianceState::parse))
+        else {
+            continue;
+        };
+        let reason = Reason {
+            rule,
+            circular: r.number,
+            title: r.title,
+            apps: repo::split_apps(r.apps.as_deref().unwrap_or_default()),
+            since: r.since,
+            block_at: r.block_at,
+        };
+        if rules::denies(state, r.block_at, now) {
+            reasons.push(reason);
+        } else {
+            pending.push(reason);
+        }
+    }
+    Ok(Some(AccessDecision {
+        mdm_id: mdm_id.to_owned(),
+        decision: if reasons.is_empty() {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        },
+        reasons,
+        pending,
+    }))
+}
+
+/// Dry run: what the engine would make of each device that currently carries one of the
+/// circular's apps, on `day` (Europe/Berlin, noon), assuming no further reports.
+pub async fn dry_run(
+    db: &Db,
+    settings: &ComplianceSettings,
+    circular_id: i64,
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<super::DryRunRow>>, sqlx::Error> {
+    let in_force = repo::in_force(db).await?;
+    let Some(circular) = in_force.into_iter().find(|c| c.circular_id == circular_id) else {
+        return Ok(None);
+    };
+    let at = crate::time::start_of_day_berlin(day) + Duration::hours(12);
+    let effective_at = crate::time::start_of_day_berlin(circular.effective_on);
+    let rule = circular.rule();
+    let mut out = vec![];
+    for (id, label, owner, unit, _, apps) in repo::devices_matching(db, &circular).await? {
+        let mut tx = db.begin().await?;
+        let current = repo::standings_of(&mut tx, id)
+            .await?
+            .remove(&rule)
+            .map(|s| s.standing)
+            .unwrap_or_else(Standing::compliant);
+        let exempt = repo::exempt_circulars(&mut tx, id, day)
+            .await?
+            .contains(&circular_id);
+        tx.rollback().await?;
+        let facts = |t: DateTime<Utc>| Facts {
+            app_present: true,
+            effective_at,
+            exempt,
+            grace: Duration::days(settings.grace_days),
+            now: t,
+        };
+        // The job's first run on or after the effective date, then the chosen day.
+        let first = now.max(effective_at).min(at.max(now));
+        let mid = rules::next_standing(&current, &facts(first));
+        let end = rules::next_standing(&mid, &facts(at.max(now)));
+        out.push(super::DryRunRow {
+            device: label,
+            owner,
+            unit,
+            apps,
+            outcome: end.state,
+        });
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,601 @@
+//! SQL of the compliance domain. Writers take a `Tx` started with `BEGIN IMMEDIATE`.
+use super::rules::Standing as Stored;
+use super::ComplianceState;
+use crate::db::{Db, Tx};
+use crate::devices::{DeviceId, Platform};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+use std::collections::{HashMap, HashSet};
+
+/// A circular whose published version prohibits apps: the rules the engine applies.
+#[derive(Debug, Clone)]
+pub struct InForce {
+    pub circular_id: i64,
+    pub version_id: i64,
+    pub number: String,
+    pub title: String,
+    pub effective_on: NaiveDate,
+    /// (platform, normalised app identifier)
+    pub apps: HashSet<(Platform, String)>,
+}
+
+impl InForce {
+    pub fn rule(&self) -> String {
+        rule_of(self.circular_id)
+    }
+
+    /// The circular's prohibited identifiers on one platform.
+    pub fn apps_on(&self, platform: Platform) -> HashSet<String> {
+        self.apps
+            .iter()
+            .filter(|(p, _)| *p == platform)
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+}
+
+pub fn rule_of(circular_id: i64) -> String {
+    format!("circular:{circular_id}")
+}
+
+pub const STALE_RULE: &str = "stale";
+
+/// Published (current) versions with prohibited apps. Withdrawn circulars have no published
+/// version, so their bans end.
+pub async fn in_force<'e, E: sqlx::SqliteExecutor<'e>>(ex: E) -> Result<Vec<InForce>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        circular_id: i64,
+        version_id: i64,
+        number: String,
+        title: String,
+        effective_on: NaiveDate,
+        platform: String,
+        app_identifier: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT v.circular_id, v.id AS version_id, c.number, v.title, v.effective_on, p.platform, p.app_identifier
+           FROM circular_version v JOIN circular c ON c.id = v.circular_id
+           JOIN prohibited_app p ON p.version_id = v.id
+          WHERE v.status = 'published' ORDER BY v.circular_id",
+    )
+    .fetch_all(ex)
+    .await?;
+    let mut out: Vec<InForce> = vec![];
+    for r in rows {
+        let Some(platform) = Platform::parse(&r.platform) else {
+            continue;
+        };
+        if out.last().map(|l| l.circular_id) != Some(r.circular_id) {
+            out.push(InForce {
+                circular_id: r.circular_id,
+                version_id: r.version_id,
+                number: r.number,
+                title: r.title,
+                effective_on: r.effective_on,
+                apps: HashSet::new(),
+            });
+        }
+        let last = out.last_mut().expect("pushed above");
+        last.apps
+            .insert((platform, super::rules::normalise_app_id(&r.app_identifier)));
+    }
+    Ok(out)
+}
+
+/// A device as the engine needs it, with its owner's mail address and language.
+#[derive(Debug, Clone, FromRow)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub platform: String,
+    pub label: String,
+    pub mdm_id: Option<String>,
+    pub registered_at: DateTime<Utc>,
+    pub last_inventory_at: Option<DateTime<Utc>>,
+    pub retired_at: Option<DateTime<Utc>>,
+    pub owner_email: String,
+    pub owner_name: String,
+    pub owner_locale: String,
+}
+
+const DEVICE_SELECT: &str = "SELECT d.id, d.platform, d.label, d.mdm_id, d.registered_at, d.last_inventory_at, d.retired_at,
+        u.email AS owner_email, u.display_name AS owner_name, u.locale AS owner_locale
+   FROM device d JOIN users u ON u.id = d.owner_id";
+
+pub async fn device_by_mdm(tx: &mut Tx, mdm_id: &str) -> Result<Option<DeviceRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{DEVICE_SELECT} WHERE d.mdm_id = $1"))
+        .bind(mdm_id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn device_row(tx: &mut Tx, id: DeviceId) -> Result<Option<DeviceRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{DEVICE_SELECT} WHERE d.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Devices the job must look at: with a prohibited match, with a non-compliant standing,
+/// or possibly stale (has an MDM id and no report since `stale_before`). Ids after `after`,
+/// in id order, at most `limit` — the job walks them in batches.
+pub async fn job_candidates(
+    db: &Db,
+    stale_before: Option<DateTime<Utc>>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<DeviceId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM (
+            SELECT device_id AS id FROM device_app_match
+            UNION SELECT device_id FROM device_compliance WHERE state <> 'compliant'
+            UNION SELECT id FROM device
+             WHERE $1 IS NOT NULL AND mdm_id IS NOT NULL AND retired_at IS NULL
+               AND coalesce(last_inventory_at, registered_at) < $1
+         ) WHERE id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(stale_before)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn set_platform_and_report_time(
+    tx: &mut Tx,
+    id: DeviceId,
+    platform: Platform,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE device SET platform = $1, last_inventory_at = $2 WHERE id = $3")
+        .bind(platform.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A prohibited app as reported: identifier, display name, version.
+pub type Match = (String, Option<String>, Option<String>);
+
+/// Replaces the device's stored matches with those of the latest report, keeping the time
+/// each app was first seen.
+pub async fn replace_matches(
+    tx: &mut Tx,
+    id: DeviceId,
+    matches: &[Match],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let keep: Vec<&str> = matches.iter().map(|m| m.0.as_str()).collect();
+    let existing: Vec<String> =
+        sqlx::query_scalar("SELECT app_identifier FROM device_app_match WHERE device_id = $1")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    for gone in existing.iter().filter(|e| !keep.contains(&e.as_str())) {
+        sqlx::query("DELETE FROM device_app_match WHERE device_id = $1 AND app_identifier = $2")
+            .bind(id)
+            .bind(gone)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for (app, name, version) in matches {
+        sqlx::query(
+            "INSERT INTO device_app_match (device_id, app_identifier, display_name, app_version, first_seen_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (device_id, app_identifier) DO UPDATE SET display_name = excluded.display_name, app_version = excluded.app_version",
+        )
+        .bind(id)
+        .bind(app)
+        .bind(name)
+        .bind(version)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn matched_apps(tx: &mut Tx, id: DeviceId) -> Result<HashSet<String>, sqlx::Error> {
+    let apps: Vec<String> =
+        sqlx::query_scalar("SELECT app_identifier FROM device_app_match WHERE device_id = $1")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(apps.into_iter().collect())
+}
+
+/// Stored standing per rule, with its matched apps.
+#[derive(Debug, Clone)]
+pub struct StoredStanding {
+    pub standing: Stored,
+    pub circular_id: Option<i64>,
+    pub apps: String,
+}
+
+pub async fn standings_of(
+    tx: &mut Tx,
+    id: DeviceId,
+) -> Result<HashMap<String, StoredStanding>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        rule: String,
+        circular_id: Option<i64>,
+        state: String,
+        apps: String,
+        warned_at: Option<DateTime<Utc>>,
+        block_at: Option<DateTime<Utc>>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT rule, circular_id, state, apps, warned_at, block_at FROM device_compliance WHERE device_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.rule,
+                StoredStanding {
+                    standing: Stored {
+                        state: ComplianceState::parse(&r.state)
+                            .unwrap_or(ComplianceState::Compliant),
+                        warned_at: r.warned_at,
+                        block_at: r.block_at,
+                    },
+                    circular_id: r.circular_id,
+                    apps: r.apps,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Circulars from which the device is exempt on `today` (Berlin).
+pub async fn exempt_circulars(
+    tx: &mut Tx,
+    id: DeviceId,
+    today: NaiveDate,
+) -> Result<HashSet<i64>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT circular_id FROM exemption WHERE device_id = $1 AND revoked_at IS NULL AND valid_until >= $2",
+    )
+    .bind(id)
+    .bind(today)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Writes the new standing of a device under a rule and records the transition; returns
+/// the transition's id.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_transition(
+    tx: &mut Tx,
+    id: DeviceId,
+    rule: &str,
+    circular_id: Option<i64>,
+    from: ComplianceState,
+    to: &Stored,
+    apps: &str,
+    cause: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (device_id, rule) DO UPDATE SET state = excluded.state, since = excluded.since,
+            apps = excluded.apps, warned_at = excluded.warned_at, block_at = excluded.block_at",
+    )
+    .bind(id)
+    .bind(rule)
+    .bind(circular_id)
+    .bind(to.state.as_str())
+    .bind(now)
+    .bind(apps)
+    .bind(to.warned_at)
+    .bind(to.block_at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar(
+        "INSERT INTO compliance_transition (device_id, rule, from_state, to_state, at, cause, apps)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(id)
+    .bind(rule)
+    .bind(from.as_str())
+    .bind(to.state.as_str())
+    .bind(now)
+    .bind(cause)
+    .bind(apps)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Updates only the matched apps of an unchanged standing (e.g. a second app appeared).
+pub async fn update_apps(
+    tx: &mut Tx,
+    id: DeviceId,
+    rule: &str,
+    apps: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE device_compliance SET apps = $1 WHERE device_id = $2 AND rule = $3")
+        .bind(apps)
+        .bind(id)
+        .bind(rule)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// What the access decision reads: the device and the standings that (may) deny.
+#[derive(Debug, Clone, FromRow)]
+pub struct DecisionRow {
+    pub retired: bool,
+    pub rule: Option<String>,
+    pub state: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub apps: Option<String>,
+    pub block_at: Option<DateTime<Utc>>,
+    pub number: Option<String>,
+    pub title: Option<String>,
+}
+
+/// One index lookup by MDM id plus the device's warned/blocked standings. `None`: unknown.
+pub async fn decision_rows(db: &Db, mdm_id: &str) -> Result<Option<Vec<DecisionRow>>, sqlx::Error> {
+    let rows: Vec<DecisionRow> = sqlx::query_as(
+        "SELECT d.retired_at IS NOT NULL AS retired, s.rule, s.state, s.since, s.apps, s.block_at, c.number,
+                (SELECT v.title FROM circular_version v WHERE v.circular_id = s.circular_id AND v.status = 'published') AS title
+           FROM device d
+           LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state IN ('warned', 'blocked')
+           LEFT JOIN circular c ON c.id = s.circular_id
+          WHERE d.mdm_id = $1",
+    )
+    .bind(mdm_id)
+    .fetch_all(db)
+    .await?;
+    Ok((!rows.is_empty()).then_some(rows))
+}
+
+/// Non-compliant standings, optionally limited to units under `scopes` (materialised
+/// paths), a state, a circular, or one owner.
+pub struct StandingFilter<'a> {
+    pub scopes: Option<&'a [String]>,
+    pub state: Option<ComplianceState>,
+    pub circular_id: Option<i64>,
+    pub owner: Option<crate::org::UserId>,
+    pub limit: i64,
+}
+
+pub async fn standings(
+    db: &Db,
+    f: &StandingFilter<'_>,
+) -> Result<Vec<super::Standing>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        device_id: DeviceId,
+        label: String,
+        owner: String,
+        unit: String,
+        unit_path: String,
+        mdm_id: Option<String>,
+        rule: String,
+        number: Option<String>,
+        title: Option<String>,
+        version_id: Option<i64>,
+        effective_on: Option<String>,
+        state: String,
+        apps: String,
+        since: DateTime<Utc>,
+        block_at: Option<DateTime<Utc>>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT d.id AS device_id, d.label, u.display_name AS owner, o.name AS unit, o.path AS unit_path, d.mdm_id,
+                s.rule, c.number, v.title, v.id AS version_id, v.effective_on, s.state, s.apps, s.since, s.block_at
+           FROM device_compliance s JOIN device d ON d.id = s.device_id
+           JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
+           LEFT JOIN circular c ON c.id = s.circular_id
+           LEFT JOIN circular_version v ON v.circular_id = s.circular_id AND v.status = 'published'
+          WHERE s.state <> 'compliant' AND d.retired_at IS NULL
+            AND ($1 IS NULL OR s.state = $1) AND ($2 IS NULL OR s.circular_id = $2) AND ($3 IS NULL OR d.owner_id = $3)
+          ORDER BY CASE s.state WHEN 'blocked' THEN 0 WHEN 'warned' THEN 1 WHEN 'violating' THEN 2 ELSE 3 END, s.since, d.id
+          LIMIT $4",
+    )
+    .bind(f.state.map(|s| s.as_str()))
+    .bind(f.circular_id)
+    .bind(f.owner)
+    // Scoped lists are filtered below, so the limit applies after the scope filter.
+    .bind(if f.scopes.is_some() { i64::MAX } else { f.limit })
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            f.scopes
+                .is_none_or(|s| crate::tracking::rules::in_scope(&r.unit_path, s))
+        })
+        .take(f.limit.max(0) as usize)
+        .map(|r| super::Standing {
+            device_id: r.device_id,
+            device: r.label,
+            owner: r.owner,
+            unit: r.unit,
+            mdm_id: r.mdm_id,
+            rule: r.rule,
+            circular: match (r.number, r.title) {
+                (Some(n), Some(t)) => format!("{n} – {t}"),
+                (Some(n), None) => n,
+                _ => String::new(),
+            },
+            circular_version: r.version_id,
+            state: ComplianceState::parse(&r.state).unwrap_or(ComplianceState::Compliant),
+            apps: split_apps(&r.apps),
+            since: crate::time::format_berlin(r.since),
+            block_on: r.block_at.map(|b| crate::time::today_berlin(b).to_string()),
+            effective_on: r.effective_on,
+        })
+        .collect())
+}
+
+pub fn split_apps(apps: &str) -> Vec<String> {
+    apps.split(',')
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Device and state counts per unit below `scopes` (all units when `None`), grouped by
+/// the unit the owner belongs to.
+pub async fn unit_counts(
+    db: &Db,
+    scopes: Option<&[String]>,
+) -> Result<Vec<super::UnitCounts>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        unit: String,
+        path: String,
+        devices: i64,
+        violating: i64,
+        warned: i64,
+        blocked: i64,
+        exempt: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT o.name AS unit, o.path, COUNT(DISTINCT d.id) AS devices,
+                COUNT(DISTINCT CASE WHEN s.state = 'violating' THEN d.id END) AS violating,
+                COUNT(DISTINCT CASE WHEN s.state IN ('warned', 'stale') THEN d.id END) AS warned,
+                COUNT(DISTINCT CASE WHEN s.state = 'blocked' THEN d.id END) AS blocked,
+                COUNT(DISTINCT CASE WHEN s.state = 'exempt' THEN d.id END) AS exempt
+           FROM device d JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
+           LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state <> 'compliant'
+          WHERE d.retired_at IS NULL AND d.ownership = 'service'
+          GROUP BY o.id ORDER BY o.path",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| scopes.is_none_or(|s| crate::tracking::rules::in_scope(&r.path, s)))
+        .map(|r| super::UnitCounts {
+            unit: r.unit,
+            devices: r.devices,
+            violating: r.violating,
+            warned: r.warned,
+            blocked: r.blocked,
+            exempt: r.exempt,
+        })
+        .collect())
+}
+
+pub async fn insert_exemption(
+    tx: &mut Tx,
+    device: DeviceId,
+    circular_id: i64,
+    reason: &str,
+    valid_until: NaiveDate,
+    by: crate::org::UserId,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO exemption (device_id, circular_id, reason, valid_until, granted_by, granted_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(device)
+    .bind(circular_id)
+    .bind(reason)
+    .bind(valid_until)
+    .bind(by)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Revokes an active exemption; returns its device, or `None` if there is no such active one.
+pub async fn revoke_exemption(
+    tx: &mut Tx,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<DeviceId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE exemption SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING device_id",
+    )
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn exemptions(db: &Db, today: NaiveDate) -> Result<Vec<super::Exemption>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        id: i64,
+        label: String,
+        owner: String,
+        number: String,
+        reason: String,
+        valid_until: String,
+        granted_by: Option<String>,
+        active: bool,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT e.id, d.label, u.display_name AS owner, c.number, e.reason, e.valid_until, g.display_name AS granted_by,
+                e.revoked_at IS NULL AND e.valid_until >= $1 AS active
+           FROM exemption e JOIN device d ON d.id = e.device_id JOIN users u ON u.id = d.owner_id
+           JOIN circular c ON c.id = e.circular_id LEFT JOIN users g ON g.id = e.granted_by
+          ORDER BY e.id DESC LIMIT 200",
+    )
+    .bind(today)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::Exemption {
+            id: r.id,
+            device: format!("{} ({})", r.label, r.owner),
+            circular: r.number,
+            reason: r.reason,
+            valid_until: r.valid_until,
+            granted_by: r.granted_by.unwrap_or_default(),
+            active: r.active,
+        })
+        .collect())
+}
+
+/// Devices (with owners) that currently have matches for a circular's apps on their
+/// platform, for the dry run.
+pub async fn devices_matching(
+    db: &Db,
+    circular: &InForce,
+) -> Result<Vec<(DeviceId, String, String, String, String, Vec<String>)>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        id: DeviceId,
+        label: String,
+        owner: String,
+        unit: String,
+        platform: String,
+        apps: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT d.id, d.label, u.display_name AS owner, o.name AS unit, d.platform, group_concat(m.app_identifier) AS apps
+           FROM device_app_match m JOIN device d ON d.id = m.device_id
+           JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
+          WHERE d.retired_at IS NULL GROUP BY d.id ORDER BY o.path, u.display_name",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let platform = Platform::parse(&r.platform)?;
+            let banned = circular.apps_on(platform);
+            let apps: Vec<String> = split_apps(&r.apps)
+                .into_iter()
+                .filter(|a| banned.contains(a))
+                .collect();
+            (!apps.is_empty()).then_some((r.id, r.label, r.owner, r.unit, r.platform, apps))
+        })
+        .collect())
+}

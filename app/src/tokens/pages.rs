@@ -1,0 +1,1 @@
+//! Admin page for API tokens.

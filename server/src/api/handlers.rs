@@ -1,0 +1,201 @@
+//! API handlers: token and scope check, body decoding, then one call into the domain.
+use super::error::{ApiError, ErrorBody};
+use app::compliance::engine::{self, AccessDecision, InventoryReport, ReportOutcome};
+use app::devices::import::{self, DeviceImport, ImportSummary};
+use app::i18n::Locale;
+use app::state::AppState;
+use app::tokens::{cache::TokenCache, rules::bearer, Scope};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+
+/// The token of the request, if it is active and has `scope`.
+pub async fn authorize(
+    tokens: &TokenCache,
+    db: &app::db::Db,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<(), ApiError> {
+    let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(unauthorized("missing Authorization: Bearer <token> header"));
+    };
+    let Some(secret) = value.to_str().ok().and_then(bearer) else {
+        return Err(unauthorized("malformed bearer token"));
+    };
+    let Some(token) = tokens.lookup(db, secret).await? else {
+        return Err(unauthorized("unknown or revoked token"));
+    };
+    if !token.scopes.contains(&scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this token lacks the scope {}", scope.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+/// A JSON body or a clear error about why it is not one.
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    match body {
+        Ok(Json(v)) => Ok(v),
+        Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send Content-Type: application/json",
+        )),
+        Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
+        Err(rej) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            rej.body_text(),
+        )),
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "request body is too large",
+    )
+}
+
+/// Report a device's inventory.
+#[utoipa::path(
+    post, path = "/api/v1/inventory", tag = "compliance",
+    request_body = InventoryReport,
+    responses(
+        (status = 200, description = "Report applied; the device's standings and access decision", body = ReportOutcome),
+        (status = 400, description = "Body is not valid JSON of this shape", body = ErrorBody),
+        (status = 401, description = "Missing, malformed, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Token lacks `inventory:write`", body = ErrorBody),
+        (status = 413, description = "Body larger than 1 MB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "Unknown device without owner, bad platform, too many apps", body = ErrorBody),
+        (status = 503, description = "Database unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = ["inventory:write"]))
+)]
+pub async fn report_inventory(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<InventoryReport>, JsonRejection>,
+) -> Result<Json<ReportOutcome>, ApiError> {
+    authorize(&state.tokens, &state.db, &headers, Scope::InventoryWrite).await?;
+    let report = json_body(body)?;
+    let outcome = engine::report_inventory(
+        &state.db,
+        &state.settings.compliance,
+        &state.links(),
+        &report,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(Json(outcome))
+}
+
+/// Import or update devices (upsert by `mdm_id`), all or nothing.
+#[utoipa::path(
+    post, path = "/api/v1/devices/import", tag = "devices",
+    request_body(content(
+        (DeviceImport = "application/json"),
+        (String = "text/csv", example = "mdm_id,owner,platform,kind,label\nMDM-1,max.mustermann@musterstadt.de,android,phone,Diensthandy")
+    )),
+    responses(
+        (status = 200, description = "All rows imported", body = ImportSummary),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or bad token", body = ErrorBody),
+        (status = 403, description = "Token lacks `devices:write`", body = ErrorBody),
+        (status = 413, description = "Body larger than 32 MB", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor CSV", body = ErrorBody),
+        (status = 422, description = "Rows with errors (nothing was written); `fields` names each", body = ErrorBody),
+        (status = 503, description = "Database unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = ["devices:write"]))
+)]
+pub async fn import_devices(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<ImportSummary>, ApiError> {
+    authorize(&state.tokens, &state.db, &headers, Scope::DevicesWrite).await?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let (rows, prefix) = if content_type.starts_with("application/json") {
+        let parsed: DeviceImport = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.to_string()))?;
+        // JSON rows are numbered from 1 as `devices[n]`-style positions.
+        let rows = parsed
+            .devices
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| (i + 1, d))
+            .collect();
+        (rows, "device")
+    } else if content_type.starts_with("text/csv") {
+        (import::parse_csv(&body, Locale::En)?, "line")
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json or text/csv",
+        ));
+    };
+    let summary = import::import(
+        &state.db,
+        rows,
+        prefix,
+        None,
+        Locale::En,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(Json(summary))
+}
+
+/// May this device sync mail, contacts and calendar now?
+#[utoipa::path(
+    get, path = "/api/v1/devices/{mdm_id}/access", tag = "compliance",
+    params(("mdm_id" = String, Path, description = "The device's MDM id")),
+    responses(
+        (status = 200, description = "`allow` or `deny` with the reasons", body = AccessDecision),
+        (status = 401, description = "Missing or bad token", body = ErrorBody),
+        (status = 403, description = "Token lacks `access:read`", body = ErrorBody),
+        (status = 404, description = "No device with this MDM id (`unknown_device`)", body = ErrorBody),
+        (status = 503, description = "The portal cannot decide now; never an `allow`", body = ErrorBody),
+    ),
+    security(("bearer" = ["access:read"]))
+)]
+pub async fn access_decision(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(mdm_id): Path<String>,
+) -> Result<Json<AccessDecision>, ApiError> {
+    authorize(&state.tokens, &state.db, &headers, Scope::AccessRead).await?;
+    match engine::decide(&state.db, &mdm_id, chrono::Utc::now()).await? {
+        Some(decision) => Ok(Json(decision)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_device",
+            "no device with this mdm_id is registered",
+        )),
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not support the method",
+    )
+}
