@@ -76,6 +76,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/tokens") view=crate::tokens::pages::TokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/compliance") view=crate::compliance::pages::CompliancePage ssr=SsrMode::Async/>
                     <Route path=path!("/read/:id") view=ReadPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("/circulars") view=CircularsPage ssr=SsrMode::Async/>
@@ -97,7 +99,8 @@ fn Header() -> impl IntoView {
     let is_admin = user.as_ref().is_some_and(|u| u.has_role(Role::Admin));
     let is_publisher = user.as_ref().is_some_and(|u| u.has_role(Role::Publisher));
     let is_auditor = user.as_ref().is_some_and(|u| u.has_role(Role::Auditor));
-    let tracks = is_admin || is_publisher || user.as_ref().is_some_and(|u| u.has_role(Role::Head));
+    let is_head = user.as_ref().is_some_and(|u| u.has_role(Role::Head));
+    let tracks = is_admin || is_publisher || is_head;
     let other = ctx.locale.other();
     view! {
         <header class="site-header">
@@ -109,6 +112,7 @@ fn Header() -> impl IntoView {
                         <li><A href="/devices">{t.nav_devices}</A></li>
                         {is_publisher.then(|| view! { <li><A href="/circulars">{t.nav_circulars}</A></li> })}
                         {tracks.then(|| view! { <li><A href="/dashboard">{t.nav_dashboard}</A></li> })}
+                        {(is_admin || is_head).then(|| view! { <li><A href="/compliance">{t.nav_compliance}</A></li> })}
                         {is_auditor.then(|| view! {
                             <li><A href="/audit/evidence">{t.nav_evidence}</A></li>
                             <li><A href="/audit/log">{t.nav_audit}</A></li>
@@ -120,6 +124,7 @@ fn Header() -> impl IntoView {
                             <li><A href="/admin/import">{t.nav_import}</A></li>
                             <li><A href="/admin/devices">{t.nav_all_devices}</A></li>
                             <li><A href="/admin/mail">{t.nav_mail}</A></li>
+                            <li><A href="/admin/tokens">{t.nav_tokens}</A></li>
                         })}
                     </ul>
                 </nav>

@@ -435,6 +435,38 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         .context("committing the demo city failed")?;
     seed_devices(db).await?;
     seed_messenger_ban(db).await?;
+    seed_inventory(db).await?;
+    Ok(())
+}
+
+/// The MDM's first reports for the demo phones (the same inventories `server simulate-mdm`
+/// posts over HTTP): every 6th phone has WhatsApp, every 11th Snapchat. The ban takes effect
+/// in about three weeks, so these phones show up as "prohibited app found", with the day by
+/// which the owner must remove it.
+async fn seed_inventory(db: &Db) -> anyhow::Result<()> {
+    let phones: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT d.mdm_id, d.platform, u.email FROM device d JOIN users u ON u.id = d.owner_id
+          WHERE d.mdm_id IS NOT NULL AND d.platform IN ('android', 'ios') ORDER BY d.id",
+    )
+    .fetch_all(db)
+    .await?;
+    let links = app::compliance::engine::Links {
+        base_url: "http://127.0.0.1:3000".into(),
+    };
+    let settings = app::compliance::ComplianceSettings::default();
+    for (n, (mdm_id, platform, email)) in phones.into_iter().enumerate() {
+        // Max Mustermann, the demo employee, has both apps on his phone.
+        let n = if email == "max.mustermann@musterstadt.de" {
+            0
+        } else {
+            n
+        };
+        let report: app::compliance::engine::InventoryReport =
+            serde_json::from_value(crate::cli::simulated_report(n, &mdm_id, &platform))?;
+        app::compliance::engine::report_inventory(db, &settings, &links, &report, Utc::now())
+            .await
+            .map_err(|e| anyhow::anyhow!("demo inventory for {mdm_id}: {e:?}"))?;
+    }
     Ok(())
 }
 
@@ -631,6 +663,7 @@ pub fn accounts_table() -> String {
         ));
     }
     out.push_str(&format!("  Circular {} (messenger ban) is published to the whole city; about 40 % have acknowledged.\n", MESSENGER_BAN_NUMBER));
+    out.push_str("  The MDM reported WhatsApp or Snapchat on some phones (see /compliance as admin); `server simulate-mdm` posts such reports through the API.\n");
     out.push_str(&format!("  …and {GENERATED_EMPLOYEES} more employees (firstname.lastname@{DOMAIN}), password {EMPLOYEE_PASSWORD}\n"));
     out
 }

@@ -7,6 +7,9 @@ use chrono::{Duration, Utc};
 pub struct LargeCity {
     pub employees: usize,
     pub circulars: usize,
+    /// Devices in all (at least one per employee; the rest are second devices). Every
+    /// 20th device is blocked under the first circular, which bans WhatsApp.
+    pub devices: usize,
 }
 
 /// Seeds into an empty database; returns (units, employees, circulars, acknowledgments).
@@ -143,8 +146,56 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
         }
         tx.commit().await?;
     }
+    seed_compliance(db, size).await?;
     sqlx::query("ANALYZE").execute(db).await?;
     Ok((1 + leaves.len() + 70, size.employees, size.circulars, acks))
+}
+
+/// Second devices up to `size.devices`, a WhatsApp ban on the first circular, and blocked
+/// standings for every 20th device (the access-decision benchmark reads both kinds).
+async fn seed_compliance(db: &Db, size: &LargeCity) -> anyhow::Result<()> {
+    let mut tx = begin_write(db).await?;
+    let ids: Vec<usize> = (size.employees + 1..=size.devices).collect();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("({i}, {}, 'tablet', 'service', 'android', 'Tablet', 'L-MDM-{i}', '2020-01-01T00:00:00+00:00')", (i % size.employees) + 1))
+            .collect();
+        sqlx::query(&format!("INSERT INTO device (id, owner_id, kind, ownership, platform, label, mdm_id, registered_at) VALUES {}", rows.join(",")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let first: Option<(i64, i64)> =
+        sqlx::query_as("SELECT circular_id, id FROM circular_version ORDER BY id LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((circular, version)) = first {
+        for (platform, app) in [
+            ("android", "com.whatsapp"),
+            ("ios", "net.whatsapp.whatsapp"),
+            ("android", "com.snapchat.android"),
+        ] {
+            sqlx::query("INSERT INTO prohibited_app (version_id, platform, app_identifier, display_name) VALUES ($1, $2, $3, $3)")
+                .bind(version)
+                .bind(platform)
+                .bind(app)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let since = (Utc::now() - Duration::days(3)).to_rfc3339();
+        sqlx::query(&format!(
+            "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)
+             SELECT id, 'circular:{circular}', {circular}, 'blocked', '{since}', 'com.whatsapp', '{since}', '{since}' FROM device WHERE id % 20 = 0"
+        ))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO device_app_match (device_id, app_identifier, first_seen_at) SELECT id, 'com.whatsapp', $1 FROM device WHERE id % 20 = 0")
+            .bind(&since)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -59,6 +59,9 @@ enum Command {
         employees: usize,
         #[arg(long, default_value_t = 200)]
         circulars: usize,
+        /// Devices in all (default: one per employee).
+        #[arg(long)]
+        devices: Option<usize>,
     },
     /// Time the acknowledgment roll-up for the root unit and for one Amt (p50/p95/p99).
     BenchRollup {
@@ -173,6 +176,7 @@ async fn main() -> anyhow::Result<()> {
         Command::SeedLarge {
             employees,
             circulars,
+            devices,
         } => {
             let db = open_database(&config).await?;
             let start = std::time::Instant::now();
@@ -181,6 +185,7 @@ async fn main() -> anyhow::Result<()> {
                 &server::large::LargeCity {
                     employees,
                     circulars,
+                    devices: devices.unwrap_or(employees).max(employees),
                 },
             )
             .await?;

@@ -72,6 +72,17 @@ async fn effective_at(app: &TestApp) -> chrono::DateTime<Utc> {
     app::time::start_of_day_berlin(day)
 }
 
+/// A demo phone (Android) whose seeded inventory was clean.
+async fn clean_phone(app: &TestApp) -> String {
+    sqlx::query_scalar(
+        "SELECT mdm_id FROM device WHERE platform = 'android' AND kind = 'phone' AND mdm_id IS NOT NULL
+            AND id NOT IN (SELECT device_id FROM device_app_match) ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
 async fn state_of(app: &TestApp, mdm_id: &str, rule_like: &str) -> Option<String> {
     sqlx::query_scalar(
         "SELECT s.state FROM device_compliance s JOIN device d ON d.id = s.device_id WHERE d.mdm_id = $1 AND s.rule LIKE $2",
@@ -86,7 +97,8 @@ async fn state_of(app: &TestApp, mdm_id: &str, rule_like: &str) -> Option<String
 #[tokio::test]
 async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
     let app = TestApp::spawn().await;
-    let body = Some(report("MDM-00001", &[]));
+    let mdm = clean_phone(&app).await;
+    let body = Some(report(&mdm, &[]));
     let post = reqwest::Method::POST;
     let (status, err) = api(&app, post.clone(), "/api/v1/inventory", None, body.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -129,7 +141,7 @@ async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
     let (status, _) = api(
         &app,
         reqwest::Method::GET,
-        "/api/v1/devices/MDM-00001/access",
+        &format!("/api/v1/devices/{mdm}/access"),
         Some(&reader),
         None,
     )
@@ -221,11 +233,11 @@ async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
 #[tokio::test]
 async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
     let app = TestApp::spawn().await;
-    let mdm: String = sqlx::query_scalar("SELECT d.mdm_id FROM device d JOIN users u ON u.id = d.owner_id WHERE u.email = $1 AND d.kind = 'phone'")
-        .bind(EMPLOYEE.0)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let mdm = clean_phone(&app).await;
+    let transitions = app
+        .count("SELECT COUNT(*) FROM compliance_transition")
+        .await;
+    let matches = app.count("SELECT COUNT(*) FROM device_app_match").await;
     let token = api_token(&app.db, &[Scope::InventoryWrite, Scope::AccessRead]).await;
     let post = reqwest::Method::POST;
     let body = report(
@@ -258,7 +270,14 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
         vec![WHATSAPP.to_owned()],
         "the full app list is not stored"
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM device WHERE mdm_id IS NOT NULL AND last_inventory_at IS NOT NULL").await, 1);
+    let reported: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM device WHERE mdm_id = $1 AND last_inventory_at IS NOT NULL",
+    )
+    .bind(&mdm)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(reported, 1);
 
     // The same report again changes nothing.
     let (status, _) = api(
@@ -273,14 +292,15 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
     assert_eq!(
         app.count("SELECT COUNT(*) FROM compliance_transition")
             .await,
-        1
+        transitions + 1
     );
 
-    // The owner sees it on "My devices" with what to do.
+    // The demo MDM reported WhatsApp and Snapchat on Max's phone: he sees it with what to do.
     let client = app.logged_in(EMPLOYEE).await;
     let (_, mine) = app.call(&client, "compliance/mine", &[]).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
     assert_eq!(mine[0]["state"], "violating");
-    assert_eq!(mine[0]["apps"], json!([WHATSAPP]));
+    assert_eq!(mine[0]["apps"], json!(["com.snapchat.android", WHATSAPP]));
 
     // Removed: compliant again, matches gone.
     let (_, out) = api(
@@ -292,17 +312,21 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
     )
     .await;
     assert_eq!(out["standings"], json!([]));
-    assert_eq!(app.count("SELECT COUNT(*) FROM device_app_match").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device_app_match").await,
+        matches
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM compliance_transition")
             .await,
-        2
+        transitions + 2
     );
 }
 
 #[tokio::test]
 async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
     // Other demo devices never reported; keep them out of this test.
     let settings = quiet();
     let start = effective_at(&app).await + Duration::hours(9);
@@ -310,7 +334,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
         &app.db,
         &settings,
         &links(&app),
-        &typed("MDM-00001", &[WHATSAPP]),
+        &typed(&mdm, &[WHATSAPP]),
         start,
     )
     .await
@@ -318,7 +342,8 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     assert_eq!(out.standings[0].state.as_str(), "warned");
     let block_at = out.standings[0].block_at.unwrap();
     assert_eq!(block_at, start + Duration::days(7));
-    let warn_mail: String = sqlx::query_scalar("SELECT subject FROM mail_outbox WHERE dedupe_key LIKE 'compliance:%' ORDER BY id DESC LIMIT 1")
+    let warn_mail: String = sqlx::query_scalar("SELECT subject FROM mail_outbox WHERE dedupe_key IN (SELECT 'compliance:' || id FROM compliance_transition WHERE device_id = (SELECT id FROM device WHERE mdm_id = $1)) ORDER BY id DESC LIMIT 1")
+        .bind(&mdm)
         .fetch_one(&app.db)
         .await
         .unwrap();
@@ -330,23 +355,26 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
         "{warn_mail}"
     );
 
-    // The job does nothing within the grace period, then blocks.
-    let run = engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(6))
+    // The job leaves the device alone within the grace period (other demo phones with
+    // apps are warned by it now), then blocks it.
+    engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(6))
         .await
         .unwrap();
-    assert_eq!(run.transitions, 0);
-    let decision = engine::decide(&app.db, "MDM-00001", start + Duration::days(6))
+    assert_eq!(
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
+        Some("warned")
+    );
+    let decision = engine::decide(&app.db, &mdm, start + Duration::days(6))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(decision.decision, engine::Decision::Allow);
     assert_eq!(decision.pending.len(), 1);
-    let run = engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(7))
+    engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(7))
         .await
         .unwrap();
-    assert_eq!(run.transitions, 1);
     assert_eq!(
-        state_of(&app, "MDM-00001", "circular:%").await.as_deref(),
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("blocked")
     );
 
@@ -355,7 +383,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     let (status, d) = api(
         &app,
         reqwest::Method::GET,
-        "/api/v1/devices/MDM-00001/access",
+        &format!("/api/v1/devices/{mdm}/access"),
         Some(&token),
         None,
     )
@@ -365,10 +393,17 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     assert_eq!(d["reasons"][0]["circular"], "RS 2026/17");
     assert_eq!(d["reasons"][0]["apps"], json!([WHATSAPP]));
     // A clean device is allowed; an unknown one is a 404, not an allow.
+    let other: String = sqlx::query_scalar(
+        "SELECT mdm_id FROM device WHERE mdm_id IS NOT NULL AND mdm_id <> $1 AND id NOT IN (SELECT device_id FROM device_app_match) LIMIT 1",
+    )
+    .bind(&mdm)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     let (_, clean) = api(
         &app,
         reqwest::Method::GET,
-        "/api/v1/devices/MDM-00002/access",
+        &format!("/api/v1/devices/{other}/access"),
         Some(&token),
         None,
     )
@@ -392,7 +427,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
         &app.db,
         &settings,
         &links(&app),
-        &typed("MDM-00001", &[]),
+        &typed(&mdm, &[]),
         start + Duration::days(8),
     )
     .await
@@ -400,8 +435,9 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     assert!(out.standings.is_empty());
     assert_eq!(out.decision, engine::Decision::Allow);
     let subjects: Vec<String> = sqlx::query_scalar(
-        "SELECT subject FROM mail_outbox WHERE dedupe_key LIKE 'compliance:%' ORDER BY id",
+        "SELECT subject FROM mail_outbox WHERE dedupe_key IN (SELECT 'compliance:' || id FROM compliance_transition WHERE device_id = (SELECT id FROM device WHERE mdm_id = $1)) ORDER BY id",
     )
+    .bind(&mdm)
     .fetch_all(&app.db)
     .await
     .unwrap();
@@ -411,7 +447,8 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
         "{subjects:?}"
     );
     let path: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT from_state, to_state, cause FROM compliance_transition ORDER BY id")
+        sqlx::query_as("SELECT from_state, to_state, cause FROM compliance_transition WHERE device_id = (SELECT id FROM device WHERE mdm_id = $1) ORDER BY id")
+            .bind(&mdm)
             .fetch_all(&app.db)
             .await
             .unwrap();
@@ -428,7 +465,11 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     app::evidence::repo::seal_pending(&app.db).await.unwrap();
     let report = app::evidence::repo::verify(&app.db).await.unwrap();
     assert!(report.broken.is_none());
-    assert_eq!(report.compliance_transitions, 3);
+    assert_eq!(
+        report.compliance_transitions,
+        app.count("SELECT COUNT(*) FROM compliance_transition")
+            .await
+    );
     sqlx::query(
         "UPDATE compliance_transition SET to_state = 'compliant' WHERE to_state = 'blocked'",
     )
@@ -448,17 +489,18 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
 #[tokio::test]
 async fn exemptions_hold_until_revoked_and_are_audited() {
     let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
     let token = api_token(&app.db, &[Scope::InventoryWrite]).await;
     api(
         &app,
         reqwest::Method::POST,
         "/api/v1/inventory",
         Some(&token),
-        Some(report("MDM-00001", &[WHATSAPP])),
+        Some(report(&mdm, &[WHATSAPP])),
     )
     .await;
     assert_eq!(
-        state_of(&app, "MDM-00001", "circular:%").await.as_deref(),
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("violating")
     );
     let circular: i64 = sqlx::query_scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
@@ -479,7 +521,7 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
         v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
     };
     // Bad input: a date in the past, an unknown device.
-    let past = as_refs(&good(&day_in(-1), "MDM-00001"));
+    let past = as_refs(&good(&day_in(-1), &mdm));
     let (status, err) = app
         .call(
             &admin,
@@ -506,7 +548,7 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
     assert!(field_message(&err, "mdm_id").is_some());
     assert_eq!(app.count("SELECT COUNT(*) FROM exemption").await, 0);
 
-    let ok = as_refs(&good(&day_in(60), "MDM-00001"));
+    let ok = as_refs(&good(&day_in(60), &mdm));
     let (status, id) = app
         .call(
             &admin,
@@ -516,7 +558,7 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
         .await;
     assert_eq!(status, StatusCode::OK, "{id}");
     assert_eq!(
-        state_of(&app, "MDM-00001", "circular:%").await.as_deref(),
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("exempt")
     );
     // Exempt devices stay allowed past the effective date and the grace period.
@@ -526,7 +568,7 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
         .await
         .unwrap();
     assert_eq!(
-        state_of(&app, "MDM-00001", "circular:%").await.as_deref(),
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("exempt")
     );
 
@@ -548,7 +590,7 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        state_of(&app, "MDM-00001", "circular:%").await.as_deref(),
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("violating")
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('exemption.grant', 'exemption.revoke')").await, 2);
@@ -674,6 +716,11 @@ async fn unknown_devices_are_rejected_unless_an_owner_is_named() {
 #[tokio::test]
 async fn bad_requests_get_clear_json_errors_and_write_nothing() {
     let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
+    let matches = app.count("SELECT COUNT(*) FROM device_app_match").await;
+    let reported = app
+        .count("SELECT COUNT(*) FROM device WHERE last_inventory_at IS NOT NULL")
+        .await;
     let token = api_token(&app.db, &[Scope::InventoryWrite]).await;
     let url = app.url("/api/v1/inventory");
     let client = reqwest::Client::new();
@@ -716,7 +763,7 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
         .collect();
     let refs: Vec<&str> = many.iter().map(String::as_str).collect();
     let res = send(
-        serde_json::to_vec(&report("MDM-00001", &refs)).unwrap(),
+        serde_json::to_vec(&report(&mdm, &refs)).unwrap(),
         "application/json",
     )
     .await
@@ -726,7 +773,7 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
     let many: Vec<String> = (0..6_000).map(|i| format!("a{i}")).collect();
     let refs: Vec<&str> = many.iter().map(String::as_str).collect();
     let res = send(
-        serde_json::to_vec(&report("MDM-00001", &refs)).unwrap(),
+        serde_json::to_vec(&report(&mdm, &refs)).unwrap(),
         "application/json",
     )
     .await
@@ -736,7 +783,7 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
         res.json::<Value>().await.unwrap()["fields"][0]["field"],
         "apps"
     );
-    let mut bad = report("MDM-00001", &[WHATSAPP]);
+    let mut bad = report(&mdm, &[WHATSAPP]);
     bad["platform"] = json!("palmos");
     let res = send(serde_json::to_vec(&bad).unwrap(), "application/json")
         .await
@@ -754,24 +801,28 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
     let res = client.get(app.url("/api/v1/nothing")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "not_found");
-    assert_eq!(app.count("SELECT COUNT(*) FROM device_app_match").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device_app_match").await,
+        matches
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM device WHERE last_inventory_at IS NOT NULL")
             .await,
-        0
+        reported
     );
 }
 
 #[tokio::test]
 async fn bulk_import_upserts_all_or_nothing() {
     let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
     let token = api_token(&app.db, &[Scope::DevicesWrite]).await;
     let before = app.count("SELECT COUNT(*) FROM device").await;
     let post = reqwest::Method::POST;
     let body = json!({"devices": [
         {"mdm_id": "IMP-1", "owner": EMPLOYEE.0, "platform": "ios", "label": "iPad Bürgerbüro", "kind": "tablet"},
         {"mdm_id": "IMP-2", "owner": EMPLOYEE.0, "platform": "windows"},
-        {"mdm_id": "MDM-00001", "owner": EMPLOYEE.0, "platform": "android", "label": "Diensthandy (neu)"},
+        {"mdm_id": &mdm, "owner": EMPLOYEE.0, "platform": "android", "label": "Diensthandy (neu)"},
     ]});
     let (status, out) = api(
         &app,
@@ -869,13 +920,14 @@ async fn bulk_import_upserts_all_or_nothing() {
 #[tokio::test]
 async fn concurrent_reports_for_one_device_leave_a_consistent_history() {
     let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
     let token = api_token(&app.db, &[Scope::InventoryWrite]).await;
     let mut tasks = vec![];
     for i in 0..24 {
         let url = app.url("/api/v1/inventory");
         let token = token.clone();
         let apps: &[&str] = if i % 2 == 0 { &[WHATSAPP] } else { &[] };
-        let body = report("MDM-00001", apps);
+        let body = report(&mdm, apps);
         tasks.push(tokio::spawn(async move {
             reqwest::Client::new()
                 .post(url)
@@ -891,7 +943,8 @@ async fn concurrent_reports_for_one_device_leave_a_consistent_history() {
         assert_eq!(t.await.unwrap(), StatusCode::OK);
     }
     let path: Vec<(String, String)> =
-        sqlx::query_as("SELECT from_state, to_state FROM compliance_transition ORDER BY id")
+        sqlx::query_as("SELECT from_state, to_state FROM compliance_transition WHERE device_id = (SELECT id FROM device WHERE mdm_id = $1) ORDER BY id")
+            .bind(&mdm)
             .fetch_all(&app.db)
             .await
             .unwrap();
@@ -910,7 +963,7 @@ async fn concurrent_reports_for_one_device_leave_a_consistent_history() {
         "compliant"
     };
     assert_eq!(
-        state_of(&app, "MDM-00001", "circular:%")
+        state_of(&app, &mdm, "circular:%")
             .await
             .unwrap_or("compliant".into()),
         expected
@@ -986,6 +1039,7 @@ fn schema_errors(
 #[tokio::test]
 async fn the_openapi_document_describes_the_real_answers() {
     let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
     let (status, doc) = api(
         &app,
         reqwest::Method::GET,
@@ -1017,7 +1071,7 @@ async fn the_openapi_document_describes_the_real_answers() {
         post.clone(),
         inv,
         Some(&token),
-        Some(report("MDM-00001", &[WHATSAPP])),
+        Some(report(&mdm, &[WHATSAPP])),
     )
     .await;
     assert_documented(&doc, inv, "post", s, &b);
@@ -1030,27 +1084,20 @@ async fn the_openapi_document_describes_the_real_answers() {
     )
     .await;
     assert_documented(&doc, inv, "post", s, &b);
-    let (s, b) = api(
-        &app,
-        post.clone(),
-        inv,
-        None,
-        Some(report("MDM-00001", &[])),
-    )
-    .await;
+    let (s, b) = api(&app, post.clone(), inv, None, Some(report(&mdm, &[]))).await;
     assert_documented(&doc, inv, "post", s, &b);
     let access = "/api/v1/devices/{mdm_id}/access";
     let (s, b) = api(
         &app,
         get.clone(),
-        "/api/v1/devices/MDM-00001/access",
+        &format!("/api/v1/devices/{mdm}/access"),
         Some(&token),
         None,
     )
     .await;
     assert_documented(&doc, access, "get", s, &b);
     // The check has teeth: a wrong shape is reported.
-    let wrong = json!({"mdm_id": "MDM-00001", "decision": "maybe", "reasons": []});
+    let wrong = json!({"mdm_id": &mdm, "decision": "maybe", "reasons": []});
     assert!(!schema_errors(&doc, access, "get", StatusCode::OK, &wrong).is_empty());
     // Blocked, with reasons.
     engine::run_job(
@@ -1072,7 +1119,7 @@ async fn the_openapi_document_describes_the_real_answers() {
     let (s, b) = api(
         &app,
         get.clone(),
-        "/api/v1/devices/MDM-00001/access",
+        &format!("/api/v1/devices/{mdm}/access"),
         Some(&token),
         None,
     )

@@ -94,6 +94,7 @@ fn Read() -> impl IntoView {
                             <div class="body" inner_html=v.body_html.clone()></div>
                             <crate::circulars::pages::AttachmentList attachments=v.attachments.clone()/>
                             {(!v.apps.is_empty()).then(|| view! {
+                                <crate::compliance::pages::MyComplianceNotice/>
                                 <h2>{t.prohibited_apps}</h2>
                                 <div class="table-wrap"><table>
                                     <thead><tr><th scope="col">{t.app_name_col}</th><th scope="col">{t.device_platform}</th><th scope="col">{t.app_id_col}</th></tr></thead>

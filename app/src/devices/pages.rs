@@ -98,6 +98,7 @@ fn MyDevices() -> impl IntoView {
         <Title text=t.devices_title/>
         <h1>{t.devices_title}</h1>
         <p>{t.devices_intro}</p>
+        <crate::compliance::pages::MyComplianceNotice/>
         <Transition fallback=move || view! { <p>{t.loading}</p> }>
             {move || devices.get().map(|res| match res {
                 Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
