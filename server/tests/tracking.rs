@@ -246,3 +246,97 @@ async fn the_xlsx_export_is_a_real_workbook() {
         1
     );
 }
+
+/// City-wide totals of the dashboard for `version` (admins see the root).
+async fn totals(app: &TestApp, admin: &reqwest::Client, v: &str) -> (i64, i64, i64) {
+    let (status, d) = app
+        .call(admin, "tracking/dashboard", &[("version", v)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let t = &d["total"];
+    (
+        t["audience"].as_i64().unwrap(),
+        t["acknowledged"].as_i64().unwrap(),
+        t["devices_unclean"].as_i64().unwrap(),
+    )
+}
+
+/// The same numbers counted directly from the base tables (the demo ban goes to the whole city).
+async fn counted(app: &TestApp, v: &str) -> (i64, i64, i64) {
+    let audience = app.count("SELECT COUNT(*) FROM users WHERE active").await;
+    let acknowledged = app
+        .count(&format!("SELECT COUNT(DISTINCT k.user_id) FROM acknowledgment k JOIN users u ON u.id = k.user_id WHERE u.active AND k.version_id = {v}"))
+        .await;
+    let unclean = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM device d JOIN users u ON u.id = d.owner_id WHERE u.active AND d.retired_at IS NULL
+               AND d.id NOT IN (SELECT ad.device_id FROM acknowledgment_device ad JOIN acknowledgment k ON k.id = ad.ack_id
+                                 WHERE k.version_id = {v} AND ad.attestation IN ('none_installed', 'not_used_for_work'))"
+        ))
+        .await;
+    (audience, acknowledged, unclean)
+}
+
+#[tokio::test]
+async fn the_pre_aggregated_counts_follow_every_change_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let v = version(&app).await;
+    let before = totals(&app, &admin, &v).await;
+    assert_eq!(before, counted(&app, &v).await);
+
+    // An acknowledgment with clean statements for both of Max's devices.
+    let max = app.logged_in(EMPLOYEE).await;
+    let form = app
+        .ack_form(&max, v.parse().unwrap(), "none_installed")
+        .await;
+    let (status, body) = app.call_owned(&max, "ack/acknowledge", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after_ack = totals(&app, &admin, &v).await;
+    assert_eq!(after_ack, counted(&app, &v).await);
+    assert_eq!(after_ack.1, before.1 + 1);
+    assert_eq!(after_ack.2, before.2 - 2);
+
+    // A person leaves (deactivated): out of the audience at once.
+    let leaver: i64 = sqlx::query_scalar(
+        "SELECT id FROM users WHERE email LIKE '%.%@musterstadt.de' AND email <> $1 AND active ORDER BY id DESC LIMIT 1",
+    )
+    .bind(EMPLOYEE.0)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let (status, body) = app
+        .call(
+            &admin,
+            "org/set_user_active",
+            &[("id", &leaver.to_string()), ("active", "false")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after_leave = totals(&app, &admin, &v).await;
+    assert_eq!(after_leave, counted(&app, &v).await);
+    assert_eq!(after_leave.0, before.0 - 1);
+
+    // A device retired by its owner no longer counts as unclean.
+    let (device, owner): (i64, String) = sqlx::query_as(
+        "SELECT d.id, u.email FROM device d JOIN users u ON u.id = d.owner_id
+          WHERE u.active AND d.retired_at IS NULL AND u.email LIKE '%.%@musterstadt.de' AND u.email <> $1
+            AND u.id NOT IN (SELECT user_id FROM acknowledgment) ORDER BY d.id LIMIT 1",
+    )
+    .bind(EMPLOYEE.0)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let owner_client = app.logged_in((&owner, "Mitarbeiter#2026")).await;
+    let (status, body) = app
+        .call(
+            &owner_client,
+            "devices/retire",
+            &[("id", &device.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after_retire = totals(&app, &admin, &v).await;
+    assert_eq!(after_retire, counted(&app, &v).await);
+    assert_eq!(after_retire.2, after_leave.2 - 1);
+}

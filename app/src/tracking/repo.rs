@@ -1,18 +1,12 @@
-//! SQL of tracking. The roll-up is one grouped query over the children of the selected unit
-//! (each child's subtree is an index range on the materialised path) plus one for the people
-//! directly in the unit — never a per-person loop in Rust.
+//! SQL of tracking. The roll-up sums pre-aggregated counts (per version, unit and personal
+//! deadline; recomputed by one grouped query whenever their inputs changed) over the children
+//! of the selected unit — never a per-person loop in Rust.
 use super::RollupRow;
 use crate::circulars::repo::{HAS_VALID_ACK, IN_AUDIENCE, PERSONAL_DEADLINE};
 use crate::db::Db;
 use crate::org::OrgUnitId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
-
-/// Active devices of user `u` without a clean statement in an acknowledgment that counts.
-const UNCLEAN_DEVICES: &str = "(SELECT COUNT(*) FROM device d WHERE d.owner_id = u.id AND d.retired_at IS NULL AND NOT EXISTS (
-    SELECT 1 FROM acknowledgment k2 JOIN circular_version kv2 ON kv2.id = k2.version_id JOIN acknowledgment_device ad ON ad.ack_id = k2.id
-     WHERE k2.user_id = u.id AND kv2.circular_id = v.circular_id AND kv2.version_no >= v.ack_basis_no AND ad.device_id = d.id
-       AND ad.attestation IN ('none_installed', 'not_used_for_work')))";
 
 #[derive(FromRow)]
 struct CountRow {
@@ -23,33 +17,44 @@ struct CountRow {
     devices_unclean: i64,
 }
 
-fn counts_select() -> String {
-    format!(
-        "COUNT(u.id) AS audience,
-         COALESCE(SUM(CASE WHEN {HAS_VALID_ACK} THEN 1 ELSE 0 END), 0) AS acknowledged,
-         COALESCE(SUM(CASE WHEN NOT {HAS_VALID_ACK} AND {PERSONAL_DEADLINE} < $2 THEN 1 ELSE 0 END), 0) AS overdue,
-         COALESCE(SUM({UNCLEAN_DEVICES}), 0) AS devices_unclean"
-    )
-}
+/// Sums of the pre-aggregated counts (`r`) grouped by `unit_id`; `$2` is today.
+const SUMS: &str = "COALESCE(SUM(r.audience), 0) AS audience, COALESCE(SUM(r.acknowledged), 0) AS acknowledged,
+        COALESCE(SUM(CASE WHEN r.deadline < $2 THEN r.audience - r.acknowledged ELSE 0 END), 0) AS overdue,
+        COALESCE(SUM(r.unclean), 0) AS devices_unclean";
 
-/// Roll-up rows for the children of `unit` and for the people directly in it.
-pub async fn rollup(
-    db: &Db,
-    version: i64,
-    unit: OrgUnitId,
-    today: NaiveDate,
-    late_days: i64,
-) -> Result<Vec<RollupRow>, sqlx::Error> {
-    let children: Vec<(i64, String, bool)> = sqlx::query_as(
-        "SELECT c.id, c.name, EXISTS (SELECT 1 FROM org_unit g WHERE g.parent_id = c.id) FROM org_unit c WHERE c.parent_id = $1 ORDER BY c.code",
-    )
-    .bind(unit)
-    .fetch_all(db)
-    .await?;
-    // Acknowledgments that count and clean device statements are computed once per query (CTEs)
-    // and joined, instead of looked up per person.
-    let grouped: Vec<CountRow> = sqlx::query_as(&format!(
-        "WITH v AS (SELECT * FROM circular_version WHERE id = $1),
+/// Makes sure `rollup_count` holds current counts for `version` (see migration
+/// `rollup_counts`): if any relevant row changed since they were computed (the trigger-kept
+/// epoch moved) or the late-joiner setting differs, they are recomputed in one grouped query
+/// over the audience. Concurrent callers take turns on the write lock and recompute once.
+pub async fn ensure_counts(db: &Db, version: i64, late_days: i64) -> Result<(), sqlx::Error> {
+    const FRESH: &str = "SELECT EXISTS (SELECT 1 FROM rollup_state s, tracking_epoch e
+                           WHERE s.version_id = $1 AND s.epoch = e.n AND s.late_days = $2)";
+    let fresh: bool = sqlx::query_scalar(FRESH)
+        .bind(version)
+        .bind(late_days)
+        .fetch_one(db)
+        .await?;
+    if fresh {
+        return Ok(());
+    }
+    let mut tx = crate::db::begin_write(db).await?;
+    let fresh: bool = sqlx::query_scalar(FRESH)
+        .bind(version)
+        .bind(late_days)
+        .fetch_one(&mut *tx)
+        .await?;
+    if fresh {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM rollup_count WHERE version_id = $1")
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+    // Valid acknowledgments and clean device statements are computed once (CTEs) and joined;
+    // people are grouped by their unit and personal deadline.
+    sqlx::query(&format!(
+        "INSERT INTO rollup_count (version_id, unit_id, deadline, audience, acknowledged, unclean)
+         WITH v AS (SELECT * FROM circular_version WHERE id = $1),
               valid AS (SELECT k.id, k.user_id FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id
                           JOIN v ON kv.circular_id = v.circular_id AND kv.version_no >= v.ack_basis_no),
               acked AS (SELECT DISTINCT user_id FROM valid),
@@ -57,34 +62,65 @@ pub async fn rollup(
                          WHERE ad.attestation IN ('none_installed', 'not_used_for_work')),
               unclean AS (SELECT d.owner_id, COUNT(*) AS n FROM device d
                            WHERE d.retired_at IS NULL AND d.id NOT IN (SELECT device_id FROM clean) GROUP BY d.owner_id)
-         SELECT ch.id AS unit_id, COUNT(u.id) AS audience,
-                COALESCE(SUM(CASE WHEN a.user_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS acknowledged,
-                COALESCE(SUM(CASE WHEN a.user_id IS NULL AND {PERSONAL_DEADLINE} < $2 THEN 1 ELSE 0 END), 0) AS overdue,
-                COALESCE(SUM(COALESCE(un.n, 0)), 0) AS devices_unclean
-           FROM org_unit ch
-           JOIN org_unit uo ON uo.path >= ch.path AND uo.path < substr(ch.path, 1, length(ch.path) - 1) || '0'
-           JOIN users u ON u.org_unit_id = uo.id AND u.active
+         SELECT $1, u.org_unit_id, {deadline} AS deadline, COUNT(*),
+                SUM(CASE WHEN a.user_id IS NOT NULL THEN 1 ELSE 0 END), SUM(COALESCE(un.n, 0))
+           FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id
            CROSS JOIN v
            LEFT JOIN acked a ON a.user_id = u.id
            LEFT JOIN unclean un ON un.owner_id = u.id
-          WHERE ch.parent_id = $4 AND {IN_AUDIENCE}
+          WHERE u.active AND {IN_AUDIENCE}
+          GROUP BY u.org_unit_id, deadline",
+        deadline = PERSONAL_DEADLINE.replace("$3", "$2"),
+    ))
+    .bind(version)
+    .bind(late_days)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO rollup_state (version_id, epoch, late_days) SELECT $1, n, $2 FROM tracking_epoch WHERE true
+         ON CONFLICT (version_id) DO UPDATE SET epoch = excluded.epoch, late_days = excluded.late_days",
+    )
+    .bind(version)
+    .bind(late_days)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Roll-up rows for the children of `unit` and for the people directly in it: sums of the
+/// pre-aggregated counts over each child's subtree (an index range on the materialised path).
+pub async fn rollup(
+    db: &Db,
+    version: i64,
+    unit: OrgUnitId,
+    today: NaiveDate,
+    late_days: i64,
+) -> Result<Vec<RollupRow>, sqlx::Error> {
+    ensure_counts(db, version, late_days).await?;
+    let children: Vec<(i64, String, bool)> = sqlx::query_as(
+        "SELECT c.id, c.name, EXISTS (SELECT 1 FROM org_unit g WHERE g.parent_id = c.id) FROM org_unit c WHERE c.parent_id = $1 ORDER BY c.code",
+    )
+    .bind(unit)
+    .fetch_all(db)
+    .await?;
+    let grouped: Vec<CountRow> = sqlx::query_as(&format!(
+        "SELECT ch.id AS unit_id, {SUMS}
+           FROM org_unit ch
+           JOIN org_unit uo ON uo.path >= ch.path AND uo.path < substr(ch.path, 1, length(ch.path) - 1) || '0'
+           JOIN rollup_count r ON r.version_id = $1 AND r.unit_id = uo.id
+          WHERE ch.parent_id = $3
           GROUP BY ch.id"
     ))
     .bind(version)
     .bind(today)
-    .bind(late_days)
     .bind(unit)
     .fetch_all(db)
     .await?;
     let direct: CountRow = sqlx::query_as(&format!(
-        "SELECT $4 AS unit_id, {}
-           FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id, circular_version v
-          WHERE v.id = $1 AND u.active AND u.org_unit_id = $4 AND {IN_AUDIENCE}",
-        counts_select()
+        "SELECT $3 AS unit_id, {SUMS} FROM rollup_count r WHERE r.version_id = $1 AND r.unit_id = $3"
     ))
     .bind(version)
     .bind(today)
-    .bind(late_days)
     .bind(unit)
     .fetch_one(db)
     .await?;
