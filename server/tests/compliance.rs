@@ -956,7 +956,11 @@ async fn concurrent_reports_for_one_device_leave_a_consistent_history() {
         );
         state = to.clone();
     }
-    let matches = app.count("SELECT COUNT(*) FROM device_app_match").await;
+    let matches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM device_app_match m JOIN device d ON d.id = m.device_id WHERE d.mdm_id = $1")
+        .bind(&mdm)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     let expected = if matches == 1 {
         "violating"
     } else {

@@ -251,13 +251,7 @@ async fn auto_register(
             "unknown mdm_id; register the device first (POST /api/v1/devices/import) or send `owner` (e-mail or personnel number) to register it with this report",
         )]));
     };
-    let owner_id: Option<crate::org::UserId> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE active AND (email = lower($1) OR personnel_no = $1)",
-    )
-    .bind(owner)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(owner_id) = owner_id else {
+    let Some(owner_id) = crate::org::repo::find_active_by_identity(tx, owner).await? else {
         return Err(AppError::Validation(vec![field(
             "owner",
             "no active user has this e-mail address or personnel number",
@@ -270,13 +264,9 @@ async fn auto_register(
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("MDM {mdm_id}"));
     let label: String = label.chars().take(80).collect();
-    let kind = match platform {
-        Platform::Windows | Platform::Macos | Platform::Linux => DeviceKind::Laptop,
-        _ => DeviceKind::Phone,
-    };
     let device = crate::devices::rules::ValidDevice {
         id: None,
-        kind,
+        kind: DeviceKind::default_for(platform),
         ownership: Ownership::Service,
         platform,
         label,
@@ -359,20 +349,18 @@ pub async fn evaluate(
             now,
         };
         let label = format!("{} „{}“", circular.number, circular.title);
-        changes += apply(
-            tx,
-            device,
-            &rule,
-            Some(circular.circular_id),
-            current,
-            facts_next(&facts),
-            &apps,
-            &label,
-            links,
-            now,
-            cause,
-        )
-        .await? as usize;
+        let before = standing_of(current.as_ref());
+        let after = rules::next_standing(&before, &facts);
+        let change = Change {
+            rule: &rule,
+            circular_id: Some(circular.circular_id),
+            stored_apps: current.as_ref().map(|c| c.apps.as_str()),
+            before: &before,
+            after: &after,
+            apps: &apps,
+            circular_label: &label,
+        };
+        changes += apply(tx, device, change, links, now, cause).await? as usize;
     }
     // Stale rule: only devices an MDM manages are expected to report.
     let stale = match device.mdm_id {
@@ -386,82 +374,75 @@ pub async fn evaluate(
         None => ComplianceState::Compliant,
     };
     let current = stored.remove(STALE_RULE);
-    let standing = Standing {
+    let after = Standing {
         state: stale,
         warned_at: None,
         block_at: None,
     };
-    changes += apply(
-        tx,
-        device,
-        STALE_RULE,
-        None,
-        current,
-        Box::new(move |_| standing.clone()),
-        "",
-        "",
-        links,
-        now,
-        cause,
-    )
-    .await? as usize;
+    let change = Change {
+        rule: STALE_RULE,
+        circular_id: None,
+        stored_apps: current.as_ref().map(|c| c.apps.as_str()),
+        before: &standing_of(current.as_ref()),
+        after: &after,
+        apps: "",
+        circular_label: "",
+    };
+    changes += apply(tx, device, change, links, now, cause).await? as usize;
     // Rules left over belong to circulars no longer in force (withdrawn or superseded by
     // a version without the ban): the device is compliant with them.
+    let cause = if cause == "report" {
+        cause
+    } else {
+        "withdrawn"
+    };
     for (rule, current) in stored {
-        changes += apply(
-            tx,
-            device,
-            &rule,
-            current.circular_id,
-            Some(current),
-            Box::new(|_| Standing::compliant()),
-            "",
-            "",
-            links,
-            now,
-            if cause == "report" {
-                cause
-            } else {
-                "withdrawn"
-            },
-        )
-        .await? as usize;
+        let change = Change {
+            rule: &rule,
+            circular_id: current.circular_id,
+            stored_apps: Some(&current.apps),
+            before: &current.standing,
+            after: &Standing::compliant(),
+            apps: "",
+            circular_label: "",
+        };
+        changes += apply(tx, device, change, links, now, cause).await? as usize;
     }
     Ok(changes)
 }
 
-type NextFn = Box<dyn Fn(&Standing) -> Standing + Send>;
-
-fn facts_next(facts: &Facts) -> NextFn {
-    let facts = facts.clone();
-    Box::new(move |current| rules::next_standing(current, &facts))
+fn standing_of(stored: Option<&StoredStanding>) -> Standing {
+    stored
+        .map(|c| c.standing.clone())
+        .unwrap_or_else(Standing::compliant)
 }
 
-/// Moves one rule of one device to its next standing; records and mails a real change.
-#[allow(clippy::too_many_arguments)]
+/// One rule of one device: where it stands and where the rules move it.
+struct Change<'a> {
+    rule: &'a str,
+    circular_id: Option<i64>,
+    /// Apps stored with the current standing (`None`: no row yet).
+    stored_apps: Option<&'a str>,
+    before: &'a Standing,
+    after: &'a Standing,
+    /// Matched apps now, comma-separated.
+    apps: &'a str,
+    circular_label: &'a str,
+}
+
+/// Records a real change of one rule (with its mail); otherwise only refreshes the apps.
 async fn apply(
     tx: &mut Tx,
     device: &DeviceRow,
-    rule: &str,
-    circular_id: Option<i64>,
-    current: Option<StoredStanding>,
-    next: NextFn,
-    apps: &str,
-    circular_label: &str,
+    c: Change<'_>,
     links: &Links,
     now: DateTime<Utc>,
     cause: &str,
 ) -> Result<bool, sqlx::Error> {
-    let before = current
-        .as_ref()
-        .map(|c| c.standing.clone())
-        .unwrap_or_else(Standing::compliant);
-    let after = next(&before);
+    let (rule, apps, before, after) = (c.rule, c.apps, c.before, c.after);
     if after.state == before.state {
-        if let Some(c) = &current {
-            if c.apps != apps && after.state != ComplianceState::Compliant {
-                repo::update_apps(tx, device.id, rule, apps).await?;
-            }
+        if c.stored_apps.is_some_and(|a| a != apps) && after.state != ComplianceState::Compliant {
+            repo::update_apps(tx, device.id, rule, apps).await?;
         }
         return Ok(false);
     }
@@ -469,9 +450,9 @@ async fn apply(
         tx,
         device.id,
         rule,
-        circular_id,
+        c.circular_id,
         before.state,
-        &after,
+        after,
         apps,
         cause,
         now,
@@ -501,7 +482,7 @@ async fn apply(
                 name: &device.owner_name,
                 device: &device.label,
                 apps: &apps.replace(',', ", "),
-                circular: circular_label,
+                circular: c.circular_label,
                 block_on: &block_on,
                 link: &links.devices(),
             },

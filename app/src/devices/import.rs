@@ -1,7 +1,7 @@
 //! Bulk import of devices from an MDM or asset register (REST API, admin upload, JSON or
 //! CSV): upsert by `mdm_id`, all or nothing, every bad row reported.
 use super::rules::parse_device;
-use super::{DeviceForm, DeviceId, DeviceKind, Platform};
+use super::{DeviceForm, DeviceKind, Platform};
 use crate::db::{begin_write, Db};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Locale, Problem};
@@ -132,12 +132,10 @@ pub fn parse_csv(bytes: &[u8], locale: Locale) -> Result<Vec<(usize, DeviceRecor
 
 /// The form the device rules check, with the import's defaults filled in.
 fn as_form(r: &DeviceRecord) -> DeviceForm {
-    let platform = Platform::parse(&r.platform);
-    let kind = match (r.kind.trim(), platform) {
-        ("", Some(Platform::Windows | Platform::Macos | Platform::Linux)) => {
-            DeviceKind::Laptop.as_str().to_owned()
-        }
-        ("", _) => DeviceKind::Phone.as_str().to_owned(),
+    let kind = match (r.kind.trim(), Platform::parse(&r.platform)) {
+        ("", platform) => DeviceKind::default_for(platform.unwrap_or(Platform::Other))
+            .as_str()
+            .to_owned(),
         (k, _) => k.to_owned(),
     };
     DeviceForm {
@@ -219,22 +217,12 @@ pub async fn import(
                 }
             }
         }
-        let owner: Option<UserId> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE active AND (email = lower($1) OR personnel_no = $1)",
-        )
-        .bind(record.owner.trim())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(owner) = owner else {
+        let Some(owner) = crate::org::repo::find_active_by_identity(&mut tx, &record.owner).await?
+        else {
             push(*n, "owner", Problem::UnknownOwner);
             continue;
         };
-        let existing: Option<DeviceId> =
-            sqlx::query_scalar("SELECT id FROM device WHERE mdm_id = $1")
-                .bind(&mdm_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        device.id = existing;
+        device.id = super::repo::id_by_mdm(&mut tx, &mdm_id).await?;
         for field in super::repo::taken_identifiers(&mut tx, &device).await? {
             push(*n, field, Problem::DuplicateDeviceId);
             duplicate = true;

@@ -29,6 +29,14 @@ crate::str_enum! {
 }
 
 impl DeviceKind {
+    /// What an MDM-managed device of this platform most likely is, when nobody said.
+    pub fn default_for(platform: Platform) -> DeviceKind {
+        match platform {
+            Platform::Windows | Platform::Macos | Platform::Linux => DeviceKind::Laptop,
+            _ => DeviceKind::Phone,
+        }
+    }
+
     pub fn label(self, locale: Locale) -> &'static str {
         match (self, locale) {
             (DeviceKind::Phone, Locale::De) => "Smartphone",

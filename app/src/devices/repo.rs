@@ -189,3 +189,10 @@ pub async fn set_owner(tx: &mut Tx, id: DeviceId, owner: UserId) -> Result<(), s
         .await?;
     Ok(())
 }
+
+pub async fn id_by_mdm(tx: &mut Tx, mdm_id: &str) -> Result<Option<DeviceId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM device WHERE mdm_id = $1")
+        .bind(mdm_id)
+        .fetch_optional(&mut **tx)
+        .await
+}

@@ -554,3 +554,17 @@ pub async fn find_login_in(tx: &mut Tx, email: &str) -> Result<Option<UserId>, s
         .await?;
     Ok(id.map(UserId))
 }
+
+/// The active user with this e-mail address or personnel number (how other systems name
+/// people: MDM reports and device imports).
+pub async fn find_active_by_identity(
+    tx: &mut Tx,
+    key: &str,
+) -> Result<Option<UserId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM users WHERE active AND (email = lower($1) OR personnel_no = $1)",
+    )
+    .bind(key.trim())
+    .fetch_optional(&mut **tx)
+    .await
+}
