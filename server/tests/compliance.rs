@@ -1152,3 +1152,82 @@ async fn the_openapi_document_describes_the_real_answers() {
     .await;
     assert_documented(&doc, imp, "post", s, &b);
 }
+
+#[tokio::test]
+async fn heads_see_counts_and_warned_devices_of_their_units_only() {
+    let app = TestApp::spawn().await;
+    // After the effective date the job warns every phone the demo MDM reported with an app.
+    engine::run_job(
+        &app.db,
+        &quiet(),
+        &links(&app),
+        effective_at(&app).await + Duration::hours(10),
+    )
+    .await
+    .unwrap();
+    let head = app.logged_in(HEAD).await; // head of the Bürgeramt
+    let (status, o) = app.call(&head, "compliance/overview", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["is_admin"], false);
+    assert_eq!(o["exemptions"], json!([]));
+    let units: Vec<&str> = o["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["unit"].as_str().unwrap())
+        .collect();
+    assert!(!units.is_empty());
+    let path: String = sqlx::query_scalar(
+        "SELECT o.path FROM users u JOIN user_role r ON r.user_id = u.id AND r.role = 'head' JOIN org_unit o ON o.id = r.scope_unit_id WHERE u.email = $1",
+    )
+    .bind(HEAD.0)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let inside: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM org_unit WHERE path LIKE $1 || '%'")
+            .bind(&path)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert!(
+        units.iter().all(|u| inside.iter().any(|i| i == u)),
+        "{units:?} outside {inside:?}"
+    );
+    let expected: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id JOIN users u ON u.id = d.owner_id
+           JOIN org_unit o ON o.id = u.org_unit_id WHERE s.state = 'warned' AND o.path LIKE $1 || '%'",
+    )
+    .bind(&path)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let standings = o["standings"].as_array().unwrap();
+    assert!(expected > 0, "the demo Bürgeramt has warned phones");
+    assert_eq!(standings.len() as i64, expected);
+    assert!(standings.iter().all(|s| s["state"] == "warned"));
+    let city_wide = app
+        .count("SELECT COUNT(*) FROM device_compliance WHERE state = 'warned'")
+        .await;
+    assert!(
+        city_wide > expected,
+        "the city has more warned devices than the Bürgeramt"
+    );
+
+    // Filters cannot widen a head's view; employees and auditors get nothing.
+    let (_, filtered) = app
+        .call(&head, "compliance/overview", &[("state", "violating")])
+        .await;
+    assert_eq!(filtered["standings"], json!([]));
+    let employee = app.logged_in(EMPLOYEE).await;
+    let (status, _) = app.call(&employee, "compliance/overview", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .call(
+            &employee,
+            "compliance/dry_run",
+            &[("circular", "1"), ("date", "2030-01-01")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
