@@ -1231,3 +1231,66 @@ async fn heads_see_counts_and_warned_devices_of_their_units_only() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_dry_run_shows_who_would_be_warned_or_blocked_on_a_day() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let circular: i64 = sqlx::query_scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let c = circular.to_string();
+    let carrying = app
+        .count("SELECT COUNT(DISTINCT device_id) FROM device_app_match")
+        .await;
+    assert!(carrying > 0);
+    let effective = app::time::today_berlin(effective_at(&app).await);
+    let outcomes = |rows: &Value| -> Vec<String> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (day, expected) in [
+        (effective - Duration::days(1), "violating"),
+        (effective + Duration::days(2), "warned"),
+        (effective + Duration::days(8), "blocked"),
+    ] {
+        let (status, rows) = app
+            .call(
+                &admin,
+                "compliance/dry_run",
+                &[("circular", &c), ("date", &day.to_string())],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{rows}");
+        let got = outcomes(&rows);
+        assert_eq!(got.len() as i64, carrying);
+        assert!(got.iter().all(|o| o == expected), "{day}: {got:?}");
+    }
+    // Nothing was changed by the dry runs.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device_compliance WHERE state IN ('warned', 'blocked')")
+            .await,
+        0
+    );
+    let (status, err) = app
+        .call(
+            &admin,
+            "compliance/dry_run",
+            &[("circular", &c), ("date", "31.12.2026")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&err, "date").is_some());
+    let (status, _) = app
+        .call(
+            &admin,
+            "compliance/dry_run",
+            &[("circular", "999"), ("date", "2030-01-01")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
