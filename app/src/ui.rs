@@ -206,3 +206,24 @@ fn described_by(
         (!ids.is_empty()).then(|| ids.join(" "))
     }
 }
+
+/// A CSV upload form posting to the multipart server function at `action_url`; with
+/// JavaScript it is sent through `upload`, without it the form posts itself.
+#[component]
+pub fn CsvUploadForm<O: Send + Sync + 'static>(
+    action_url: &'static str,
+    upload: Action<web_sys::FormData, O>,
+    /// Id of the file input (unique on the page).
+    input_id: &'static str,
+) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <form method="post" action=action_url enctype="multipart/form-data" on:submit=multipart_submit(upload) class="stack">
+            <div class="field">
+                <label for=input_id>{t.import_file}</label>
+                <input id=input_id name="file" type="file" accept=".csv,text/csv" required/>
+            </div>
+            <button type="submit" disabled=move || upload.pending().get()>{t.import_submit}</button>
+        </form>
+    }
+}

@@ -279,18 +279,11 @@ fn DryRun(circulars: Vec<(i64, String)>) -> impl IntoView {
 fn DeviceImport() -> impl IntoView {
     let t = use_ctx().locale.texts();
     let upload = Action::new_local(|data: &web_sys::FormData| import_devices(data.clone().into()));
-    let on_submit = crate::ui::multipart_submit(upload);
     view! {
         <section class="card" aria-labelledby="dimp-h">
             <h2 id="dimp-h">{t.device_import_title}</h2>
             <p>{t.device_import_intro}</p>
-            <form method="post" action="/fn/compliance/import_devices" enctype="multipart/form-data" on:submit=on_submit class="stack">
-                <div class="field">
-                    <label for="f-dfile">{t.import_file}</label>
-                    <input id="f-dfile" name="file" type="file" accept=".csv,text/csv" required/>
-                </div>
-                <button type="submit" disabled=move || upload.pending().get()>{t.import_submit}</button>
-            </form>
+            <crate::ui::CsvUploadForm action_url="/fn/compliance/import_devices" upload=upload input_id="f-dfile"/>
             <div aria-live="polite">
                 {move || upload.value().get().map(|r| match r {
                     Ok(c) => view! {

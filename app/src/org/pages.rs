@@ -428,7 +428,6 @@ pub fn ImportPage() -> impl IntoView {
 fn Import() -> impl IntoView {
     let t = use_ctx().locale.texts();
     let upload = Action::new_local(|data: &web_sys::FormData| import_org(data.clone().into()));
-    let on_submit = crate::ui::multipart_submit(upload);
     let result = move || upload.value().get();
     view! {
         <Title text=t.import_title/>
@@ -438,13 +437,7 @@ fn Import() -> impl IntoView {
             <li><code>{t.import_units_format}</code></li>
             <li><code>{t.import_users_format}</code></li>
         </ul>
-        <form method="post" action="/fn/org/import" enctype="multipart/form-data" on:submit=on_submit class="stack card">
-            <div class="field">
-                <label for="f-file">{t.import_file}</label>
-                <input id="f-file" name="file" type="file" accept=".csv,text/csv" required/>
-            </div>
-            <button type="submit" disabled=move || upload.pending().get()>{t.import_submit}</button>
-        </form>
+        <div class="card"><crate::ui::CsvUploadForm action_url="/fn/org/import" upload=upload input_id="f-file"/></div>
         <div aria-live="polite">
             {move || result().map(|r| match r {
                 Ok(ImportOutcome::Imported { created, updated }) => view! {
