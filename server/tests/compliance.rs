@@ -1294,3 +1294,103 @@ async fn the_dry_run_shows_who_would_be_warned_or_blocked_on_a_day() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_job_on_several_nodes_at_once_makes_each_transition_once() {
+    let app = TestApp::spawn().await;
+    let later = effective_at(&app).await + Duration::days(1);
+    let before = app
+        .count("SELECT COUNT(*) FROM compliance_transition")
+        .await;
+    let carrying = app
+        .count("SELECT COUNT(DISTINCT device_id) FROM device_app_match")
+        .await;
+    // Four "nodes" run the job at the same moment.
+    let runs = futures_util::future::join_all((0..4).map(|_| {
+        let db = app.db.clone();
+        let links = links(&app);
+        async move { engine::run_job(&db, &quiet(), &links, later).await.unwrap() }
+    }))
+    .await;
+    let made: usize = runs.iter().map(|r| r.transitions).sum();
+    assert_eq!(made as i64, carrying, "each device warned once in all");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM compliance_transition")
+            .await,
+        before + carrying
+    );
+    // One warning mail per device, not one per node.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM mail_outbox WHERE subject LIKE '%Sperre ab%' OR subject LIKE '%access ends%'")
+            .await,
+        carrying
+    );
+}
+
+#[tokio::test]
+async fn the_mdm_simulator_reports_through_the_real_api() {
+    let app = TestApp::spawn().await;
+    let token = api_token(&app.db, &[Scope::InventoryWrite]).await;
+    let before = app
+        .count("SELECT COUNT(*) FROM device WHERE last_inventory_at IS NOT NULL")
+        .await;
+    sqlx::query("UPDATE device SET last_inventory_at = NULL")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert!(before > 0);
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", app.db_path.display()),
+        )
+        .env("RUST_LOG", "error")
+        .args([
+            "simulate-mdm",
+            "--url",
+            &app.base,
+            "--token",
+            &token,
+            "--limit",
+            "12",
+        ])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Reported 12 devices; 3 carry prohibited apps."),
+        "{stdout}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device WHERE last_inventory_at IS NOT NULL")
+            .await,
+        12
+    );
+    // A wrong token: a clear failure, not a crash.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", app.db_path.display()),
+        )
+        .env("RUST_LOG", "error")
+        .args([
+            "simulate-mdm",
+            "--url",
+            &app.base,
+            "--token",
+            "rsp_wrong",
+            "--limit",
+            "1",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+}
