@@ -10,7 +10,36 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub type Db = sqlx::SqlitePool;
-pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+
+/// A transaction. Write transactions also hold this process's turn to write (see
+/// [`begin_write`]); queries run on it through `&mut *tx` like on a connection.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
 
 /// Default location of the embedded database, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/rundschreiben.db";
@@ -40,8 +69,40 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
 }
 
 /// Starts a write transaction that takes the write lock up front.
+///
+/// Writers of this process first queue on an async mutex per database file, so that they
+/// take turns in arrival order instead of all polling SQLite's lock (whose busy handler
+/// sleeps with back-off and lets waiters starve under load). Other processes (nodes) still
+/// meet at SQLite's lock and wait up to the busy timeout.
 pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    db.begin_with("BEGIN IMMEDIATE").await
+    let turn = writer_queue(db).lock_owned().await;
+    Ok(Tx {
+        inner: db.begin_with("BEGIN IMMEDIATE").await?,
+        _turn: Some(turn),
+    })
+}
+
+/// Starts a read transaction (one consistent snapshot for several queries).
+pub async fn begin_read(db: &Db) -> Result<Tx, sqlx::Error> {
+    Ok(Tx {
+        inner: db.begin().await?,
+        _turn: None,
+    })
+}
+
+fn writer_queue(db: &Db) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static QUEUES: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+        OnceLock::new();
+    let file = db.connect_options().get_filename().to_path_buf();
+    QUEUES
+        .get_or_init(Default::default)
+        .lock()
+        .expect("writer queue map")
+        .entry(file)
+        .or_default()
+        .clone()
 }
 
 /// `%query%` for a case-insensitive `LIKE … ESCAPE '\'` search, with the user's `%`, `_` and

@@ -71,6 +71,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Recently used API tokens (see `tokens::cache`).
     pub tokens: crate::tokens::cache::TokenCache,
+    /// This node's snapshot of access decisions (see `compliance::access`).
+    pub access: crate::compliance::access::AccessCache,
 }
 
 impl AppState {

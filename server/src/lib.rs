@@ -74,7 +74,16 @@ impl Application {
             passwords: PasswordService::new(config.hash_concurrency),
             settings: Arc::new(config.settings.clone()),
             tokens: Default::default(),
+            access: Default::default(),
         };
+        // Every node answers access decisions from memory, kept current from the change log;
+        // loaded before the first request is served.
+        state
+            .access
+            .refresh(&db)
+            .await
+            .context("loading the access decisions failed")?;
+        state.access.spawn_refresher(db.clone());
         let router = router(state, &config);
         Ok(Application {
             public_url: config

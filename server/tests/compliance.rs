@@ -72,6 +72,12 @@ async fn effective_at(app: &TestApp) -> chrono::DateTime<Utc> {
     app::time::start_of_day_berlin(day)
 }
 
+/// Waits until every node's access snapshot has seen the changes made so far (it polls the
+/// change log every 100 ms).
+async fn settle() {
+    tokio::time::sleep(app::compliance::access::POLL_EVERY * 4).await;
+}
+
 /// A demo phone (Android) whose seeded inventory was clean.
 async fn clean_phone(app: &TestApp) -> String {
     sqlx::query_scalar(
@@ -380,6 +386,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
 
     // The gateway, asking over HTTP now, is denied with the reason.
     let token = api_token(&app.db, &[Scope::AccessRead]).await;
+    settle().await;
     let (status, d) = api(
         &app,
         reqwest::Method::GET,
@@ -987,8 +994,11 @@ async fn the_access_decision_never_allows_when_the_database_is_down() {
     )
     .await;
     assert_eq!(d["decision"], "allow");
-    // The token is now cached; the database goes away.
+    // The token is now cached; the database goes away. Once the snapshot is older than
+    // its limit, the node answers 503 — never an allow from old data.
     app.db.close().await;
+    tokio::time::sleep(app::compliance::access::MAX_AGE + app::compliance::access::POLL_EVERY * 3)
+        .await;
     for path in [
         "/api/v1/devices/MDM-00002/access",
         "/api/v1/devices/MDM-00001/access",
@@ -1120,6 +1130,7 @@ async fn the_openapi_document_describes_the_real_answers() {
     )
     .await
     .unwrap();
+    settle().await;
     let (s, b) = api(
         &app,
         get.clone(),

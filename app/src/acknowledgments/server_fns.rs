@@ -49,7 +49,7 @@ pub async fn read_circular(id: i64) -> Result<ReadView, AppError> {
     crate::error::respond(async move {
         let user = crate::auth::guard::require_user()?;
         let state = crate::state::app_state();
-        let mut tx = state.db.begin().await?;
+        let mut tx = crate::db::begin_read(&state.db).await?;
         let row = super::repo::addressed(&mut tx, user.id, VersionId(id))
             .await?
             .ok_or(AppError::NotFound)?;

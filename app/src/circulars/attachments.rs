@@ -103,7 +103,7 @@ async fn may_read(db: &Db, ctx: &RequestCtx, version: VersionId) -> Result<bool,
     if user.has_role(Role::Publisher) || user.has_role(Role::Auditor) || user.is_admin() {
         return Ok(true);
     }
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin_read(db).await?;
     let addressed = crate::acknowledgments::repo::addressed(&mut tx, user.id, version)
         .await?
         .is_some();

@@ -554,16 +554,26 @@ pub async fn reevaluate(
     Ok(())
 }
 
-/// The access decision for the mail gateway. `Ok(None)`: unknown device. Any database
-/// error is returned as an error — never as `allow`.
+/// The access decision for the mail gateway, read from the database. `Ok(None)`: unknown
+/// device. Any database error is returned as an error — never as `allow`. (The API answers
+/// from each node's in-memory snapshot, see `access`, built from the same rows.)
 pub async fn decide(
     db: &Db,
     mdm_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<AccessDecision>, sqlx::Error> {
-    let Some(rows) = repo::decision_rows(db, mdm_id).await? else {
-        return Ok(None);
-    };
+    Ok(repo::decision_rows(db, mdm_id)
+        .await?
+        .map(|rows| decision_from(mdm_id, &rows, now)))
+}
+
+/// The decision at `now` from a device's decision rows: denied when retired or when a
+/// standing denies at `now` (blocked, or warned with its block date passed).
+pub fn decision_from(
+    mdm_id: &str,
+    rows: &[repo::DecisionRow],
+    now: DateTime<Utc>,
+) -> AccessDecision {
     let mut reasons = vec![];
     let mut pending = vec![];
     if rows.first().is_some_and(|r| r.retired) {
@@ -578,14 +588,14 @@ pub async fn decide(
     }
     for r in rows {
         let (Some(rule), Some(state)) =
-            (r.rule, r.state.as_deref().and_then(ComplianceState::parse))
+            (&r.rule, r.state.as_deref().and_then(ComplianceState::parse))
         else {
             continue;
         };
         let reason = Reason {
-            rule,
-            circular: r.number,
-            title: r.title,
+            rule: rule.clone(),
+            circular: r.number.clone(),
+            title: r.title.clone(),
             apps: repo::split_apps(r.apps.as_deref().unwrap_or_default()),
             since: r.since,
             block_at: r.block_at,
@@ -596,7 +606,7 @@ pub async fn decide(
             pending.push(reason);
         }
     }
-    Ok(Some(AccessDecision {
+    AccessDecision {
         mdm_id: mdm_id.to_owned(),
         decision: if reasons.is_empty() {
             Decision::Allow
@@ -605,7 +615,7 @@ pub async fn decide(
         },
         reasons,
         pending,
-    }))
+    }
 }
 
 /// Dry run: what the engine would make of each device that currently carries one of the
@@ -626,7 +636,7 @@ pub async fn dry_run(
     let rule = circular.rule();
     let mut out = vec![];
     for (id, label, owner, unit, _, apps) in repo::devices_matching(db, &circular).await? {
-        let mut tx = db.begin().await?;
+        let mut tx = crate::db::begin_read(db).await?;
         let current = repo::standings_of(&mut tx, id)
             .await?
             .remove(&rule)

@@ -16,6 +16,8 @@ mod server_fns;
 pub use server_fns::*;
 
 #[cfg(feature = "ssr")]
+pub mod access;
+#[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]
 pub mod repo;

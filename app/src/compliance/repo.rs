@@ -330,9 +330,12 @@ pub async fn update_apps(
     Ok(())
 }
 
-/// What the access decision reads: the device and the standings that (may) deny.
+/// What the access decision reads: a device and one of its standings that (may) deny
+/// (`rule` is `None` for a device without such standings).
 #[derive(Debug, Clone, FromRow)]
 pub struct DecisionRow {
+    pub device_id: i64,
+    pub mdm_id: String,
     pub retired: bool,
     pub rule: Option<String>,
     pub state: Option<String>,
@@ -343,20 +346,67 @@ pub struct DecisionRow {
     pub title: Option<String>,
 }
 
+const DECISION_SELECT: &str = "SELECT d.id AS device_id, d.mdm_id, d.retired_at IS NOT NULL AS retired, s.rule, s.state, s.since, s.apps, s.block_at, c.number,
+        (SELECT v.title FROM circular_version v WHERE v.circular_id = s.circular_id AND v.status = 'published') AS title
+   FROM device d
+   LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state IN ('warned', 'blocked')
+   LEFT JOIN circular c ON c.id = s.circular_id";
+
 /// One index lookup by MDM id plus the device's warned/blocked standings. `None`: unknown.
 pub async fn decision_rows(db: &Db, mdm_id: &str) -> Result<Option<Vec<DecisionRow>>, sqlx::Error> {
-    let rows: Vec<DecisionRow> = sqlx::query_as(
-        "SELECT d.retired_at IS NOT NULL AS retired, s.rule, s.state, s.since, s.apps, s.block_at, c.number,
-                (SELECT v.title FROM circular_version v WHERE v.circular_id = s.circular_id AND v.status = 'published') AS title
-           FROM device d
-           LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state IN ('warned', 'blocked')
-           LEFT JOIN circular c ON c.id = s.circular_id
-          WHERE d.mdm_id = $1",
-    )
-    .bind(mdm_id)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<DecisionRow> = sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.mdm_id = $1"))
+        .bind(mdm_id)
+        .fetch_all(db)
+        .await?;
     Ok((!rows.is_empty()).then_some(rows))
+}
+
+/// Decision rows of every device with an MDM id (`ids: None`) or of the given devices.
+pub async fn decision_rows_of(
+    db: &Db,
+    ids: Option<&[i64]>,
+) -> Result<Vec<DecisionRow>, sqlx::Error> {
+    match ids {
+        None => {
+            sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.mdm_id IS NOT NULL"))
+                .fetch_all(db)
+                .await
+        }
+        Some(ids) => {
+            // The ids come from the database (integers), never from a request.
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            sqlx::query_as(&format!(
+                "{DECISION_SELECT} WHERE d.mdm_id IS NOT NULL AND d.id IN ({list})"
+            ))
+            .fetch_all(db)
+            .await
+        }
+    }
+}
+
+/// (lowest, highest) sequence number in the access change log; (0, 0) when empty.
+pub async fn access_change_range(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM access_change")
+        .fetch_one(db)
+        .await
+}
+
+/// Devices changed after `after` up to `upto` (inclusive).
+pub async fn access_changes(db: &Db, after: i64, upto: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT device_id FROM access_change WHERE seq > $1 AND seq <= $2")
+        .bind(after)
+        .bind(upto)
+        .fetch_all(db)
+        .await
+}
+
+/// Forgets change-log entries older than `before` (nodes behind that reload everything).
+pub async fn prune_access_changes(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let res = sqlx::query("DELETE FROM access_change WHERE at < $1")
+        .bind(before.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .execute(db)
+        .await?;
+    Ok(res.rows_affected())
 }
 
 /// Non-compliant standings, optionally limited to units under `scopes` (materialised

@@ -178,13 +178,15 @@ pub async fn access_decision(
     Path(mdm_id): Path<String>,
 ) -> Result<Json<AccessDecision>, ApiError> {
     authorize(&state.tokens, &state.db, &headers, Scope::AccessRead).await?;
-    match engine::decide(&state.db, &mdm_id, chrono::Utc::now()).await? {
-        Some(decision) => Ok(Json(decision)),
-        None => Err(ApiError::new(
+    match state.access.decide(&mdm_id, chrono::Utc::now()) {
+        Ok(Some(decision)) => Ok(Json(decision)),
+        Ok(None) => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_device",
             "no device with this mdm_id is registered",
         )),
+        // The snapshot could not be refreshed recently: no answer rather than an old one.
+        Err(_) => Err(ApiError::unavailable()),
     }
 }
 

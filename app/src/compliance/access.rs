@@ -1,0 +1,130 @@
+//! Each node's in-memory snapshot of the access decisions, so that the mail gateway's
+//! question ("may this device sync?") is answered without a database round trip.
+//!
+//! The snapshot holds, per MDM id, the decision rows of `repo::decision_rows_of` (device,
+//! retirement, warned/blocked standings with their block dates); the decision itself is
+//! computed per request at the request's time, so a warned device is denied the moment its
+//! block date passes. A refresher polls the `access_change` log every [`POLL_EVERY`] and
+//! reloads the devices changed since — changes reach every node within a fraction of a
+//! second. If the snapshot could not be refreshed for [`MAX_AGE`] (database unavailable),
+//! the node stops answering (the API says 503) instead of answering from old data.
+use super::engine::{decision_from, AccessDecision};
+use super::repo::{self, DecisionRow};
+use crate::db::Db;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+pub const POLL_EVERY: Duration = Duration::from_millis(100);
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// The snapshot is not current enough to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale;
+
+#[derive(Clone, Default)]
+pub struct AccessCache {
+    inner: Arc<RwLock<Snapshot>>,
+}
+
+#[derive(Default)]
+struct Snapshot {
+    by_mdm: HashMap<String, Vec<DecisionRow>>,
+    mdm_of: HashMap<i64, String>,
+    last_seq: i64,
+    fresh_at: Option<Instant>,
+}
+
+impl AccessCache {
+    /// The decision for `mdm_id` at `now`; `Ok(None)` for an unknown device.
+    pub fn decide(
+        &self,
+        mdm_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AccessDecision>, Stale> {
+        let snap = self.inner.read().expect("access snapshot lock");
+        if snap.fresh_at.is_none_or(|t| t.elapsed() > MAX_AGE) {
+            return Err(Stale);
+        }
+        Ok(snap
+            .by_mdm
+            .get(mdm_id)
+            .map(|rows| decision_from(mdm_id, rows, now)))
+    }
+
+    /// Brings the snapshot up to date: everything on the first call (or after falling
+    /// behind the pruned log), else the devices changed since the last call.
+    pub async fn refresh(&self, db: &Db) -> Result<(), sqlx::Error> {
+        let (last, loaded) = {
+            let snap = self.inner.read().expect("access snapshot lock");
+            (snap.last_seq, snap.fresh_at.is_some())
+        };
+        // Read the log's end before the rows: a change committed in between is loaded now
+        // and again on the next poll, which is harmless.
+        let (min_seq, max_seq) = repo::access_change_range(db).await?;
+        if !loaded || (min_seq > last + 1 && max_seq > last) {
+            let rows = repo::decision_rows_of(db, None).await?;
+            let mut snap = Snapshot {
+                last_seq: max_seq,
+                fresh_at: Some(Instant::now()),
+                ..Default::default()
+            };
+            for row in rows {
+                snap.insert(row);
+            }
+            *self.inner.write().expect("access snapshot lock") = snap;
+            return Ok(());
+        }
+        let mut changed_rows = vec![];
+        let changed = if max_seq > last {
+            repo::access_changes(db, last, max_seq).await?
+        } else {
+            vec![]
+        };
+        for chunk in changed.chunks(500) {
+            changed_rows.extend(repo::decision_rows_of(db, Some(chunk)).await?);
+        }
+        let mut snap = self.inner.write().expect("access snapshot lock");
+        for id in &changed {
+            if let Some(mdm) = snap.mdm_of.remove(id) {
+                snap.by_mdm.remove(&mdm);
+            }
+        }
+        for row in changed_rows {
+            snap.insert(row);
+        }
+        snap.last_seq = snap.last_seq.max(max_seq);
+        snap.fresh_at = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Refreshes every [`POLL_EVERY`] for as long as the process runs.
+    pub fn spawn_refresher(&self, db: Db) {
+        let cache = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(POLL_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut failing = false;
+            loop {
+                tick.tick().await;
+                match cache.refresh(&db).await {
+                    Ok(()) => failing = false,
+                    // Logged once per outage, not ten times a second.
+                    Err(err) if !failing => {
+                        failing = true;
+                        tracing::error!(error = %err, "refreshing the access snapshot failed");
+                    }
+                    Err(_) => {}
+                }
+            }
+        });
+    }
+}
+
+impl Snapshot {
+    fn insert(&mut self, row: DecisionRow) {
+        self.mdm_of.insert(row.device_id, row.mdm_id.clone());
+        self.by_mdm.entry(row.mdm_id.clone()).or_default().push(row);
+    }
+}
