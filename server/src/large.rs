@@ -182,6 +182,12 @@ async fn seed_compliance(db: &Db, size: &LargeCity) -> anyhow::Result<()> {
                 .execute(&mut *tx)
                 .await?;
         }
+        // The ban took effect a month ago, so the blocked devices stay blocked.
+        sqlx::query("UPDATE circular_version SET effective_on = $1 WHERE id = $2")
+            .bind((Utc::now() - Duration::days(30)).date_naive().to_string())
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
         let since = (Utc::now() - Duration::days(3)).to_rfc3339();
         sqlx::query(&format!(
             "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)

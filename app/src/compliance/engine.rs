@@ -12,6 +12,7 @@ use crate::i18n::Locale;
 use crate::notifications::templates::{self, ComplianceMail};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// An MDM's inventory report for one device.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -180,8 +181,10 @@ pub async fn report_inventory(
     now: DateTime<Utc>,
 ) -> Result<ReportOutcome, AppError> {
     let (mdm_id, platform) = validate(report)?;
+    // The rules in force change only when a circular is published or withdrawn; reading them
+    // before taking the write lock keeps the lock short (the job catches up with changes).
+    let in_force = repo::in_force(db).await?;
     let mut tx = begin_write(db).await?;
-    let in_force = repo::in_force(&mut *tx).await?;
     let (device, registered) = match repo::device_by_mdm(&mut tx, &mdm_id).await? {
         Some(d) if d.retired_at.is_some() => {
             return Err(AppError::Validation(vec![field(
@@ -212,8 +215,19 @@ pub async fn report_inventory(
         last_inventory_at: Some(now),
         ..device
     };
-    evaluate(&mut tx, &device, &in_force, settings, links, now, "report").await?;
-    let standings = current_standings(&mut tx, device.id, &in_force).await?;
+    let matched = found.iter().map(|m| m.0.clone()).collect();
+    let standings = evaluate(
+        &mut tx,
+        &device,
+        &in_force,
+        settings,
+        links,
+        now,
+        "report",
+        Some(matched),
+    )
+    .await?
+    .standings;
     tx.commit().await?;
     let decision = if standings
         .iter()
@@ -288,35 +302,10 @@ async fn auto_register(
     repo::device_row(tx, id).await?.ok_or(AppError::Internal)
 }
 
-/// The device's non-compliant standings, for API answers.
-async fn current_standings(
-    tx: &mut Tx,
-    id: DeviceId,
-    in_force: &[InForce],
-) -> Result<Vec<RuleStanding>, sqlx::Error> {
-    let mut out: Vec<RuleStanding> = repo::standings_of(tx, id)
-        .await?
-        .into_iter()
-        .filter(|(_, s)| s.standing.state != ComplianceState::Compliant)
-        .map(|(rule, s)| RuleStanding {
-            circular: s.circular_id.and_then(|c| {
-                in_force
-                    .iter()
-                    .find(|f| f.circular_id == c)
-                    .map(|f| f.number.clone())
-            }),
-            rule,
-            state: s.standing.state,
-            apps: repo::split_apps(&s.apps),
-            block_at: s.standing.block_at,
-        })
-        .collect();
-    out.sort_by(|a, b| a.rule.cmp(&b.rule));
-    Ok(out)
-}
-
 /// Re-evaluates one device under every rule and records the changes. `cause` says why
-/// ('report', 'job', 'exemption').
+/// ('report', 'job', 'exemption'); `matched` are the device's prohibited apps when the caller
+/// has them at hand (else they are read).
+#[allow(clippy::too_many_arguments)]
 pub async fn evaluate(
     tx: &mut Tx,
     device: &DeviceRow,
@@ -325,20 +314,36 @@ pub async fn evaluate(
     links: &Links,
     now: DateTime<Utc>,
     cause: &str,
-) -> Result<usize, sqlx::Error> {
+    matched: Option<HashSet<String>>,
+) -> Result<Evaluation, sqlx::Error> {
+    let mut out = Evaluation::default();
     if device.retired_at.is_some() {
-        return Ok(0);
+        return Ok(out);
     }
     let platform = Platform::parse(&device.platform).unwrap_or(Platform::Other);
-    let matched = repo::matched_apps(tx, device.id).await?;
+    let matched = match matched {
+        Some(m) => m,
+        None => repo::matched_apps(tx, device.id).await?,
+    };
     let mut stored = repo::standings_of(tx, device.id).await?;
-    let exempt = repo::exempt_circulars(tx, device.id, crate::time::today_berlin(now)).await?;
-    let mut changes = 0;
-    for circular in in_force {
-        let banned = circular.apps_on(platform);
-        let mut apps: Vec<&String> = matched.iter().filter(|a| banned.contains(*a)).collect();
-        apps.sort();
-        let apps = apps.into_iter().cloned().collect::<Vec<_>>().join(",");
+    // Apps of each circular found on the device (comma-separated, sorted).
+    let found: Vec<String> = in_force
+        .iter()
+        .map(|c| {
+            let banned = c.apps_on(platform);
+            let mut apps: Vec<&String> = matched.iter().filter(|a| banned.contains(*a)).collect();
+            apps.sort();
+            apps.into_iter().cloned().collect::<Vec<_>>().join(",")
+        })
+        .collect();
+    // Exemptions matter only where an app was found (most reports are clean).
+    let exempt = if found.iter().any(|a| !a.is_empty()) {
+        repo::exempt_circulars(tx, device.id, crate::time::today_berlin(now)).await?
+    } else {
+        HashSet::new()
+    };
+    let changes = &mut out.changes;
+    for (circular, apps) in in_force.iter().zip(found) {
         let rule = circular.rule();
         let current = stored.remove(&rule);
         let facts = Facts {
@@ -360,7 +365,16 @@ pub async fn evaluate(
             apps: &apps,
             circular_label: &label,
         };
-        changes += apply(tx, device, change, links, now, cause).await? as usize;
+        *changes += apply(tx, device, change, links, now, cause).await? as usize;
+        if after.state != ComplianceState::Compliant {
+            out.standings.push(RuleStanding {
+                rule: rule.clone(),
+                circular: Some(circular.number.clone()),
+                state: after.state,
+                apps: repo::split_apps(&apps),
+                block_at: after.block_at,
+            });
+        }
     }
     // Stale rule: only devices an MDM manages are expected to report.
     let stale = match device.mdm_id {
@@ -388,7 +402,16 @@ pub async fn evaluate(
         apps: "",
         circular_label: "",
     };
-    changes += apply(tx, device, change, links, now, cause).await? as usize;
+    *changes += apply(tx, device, change, links, now, cause).await? as usize;
+    if stale != ComplianceState::Compliant {
+        out.standings.push(RuleStanding {
+            rule: STALE_RULE.to_owned(),
+            circular: None,
+            state: stale,
+            apps: vec![],
+            block_at: None,
+        });
+    }
     // Rules left over belong to circulars no longer in force (withdrawn or superseded by
     // a version without the ban): the device is compliant with them.
     let cause = if cause == "report" {
@@ -406,9 +429,18 @@ pub async fn evaluate(
             apps: "",
             circular_label: "",
         };
-        changes += apply(tx, device, change, links, now, cause).await? as usize;
+        *changes += apply(tx, device, change, links, now, cause).await? as usize;
     }
-    Ok(changes)
+    out.standings.sort_by(|a, b| a.rule.cmp(&b.rule));
+    Ok(out)
+}
+
+/// What `evaluate` did: the number of transitions and the device's standings that are not
+/// compliant afterwards.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub changes: usize,
+    pub standings: Vec<RuleStanding>,
 }
 
 fn standing_of(stored: Option<&StoredStanding>) -> Standing {
@@ -529,8 +561,11 @@ pub async fn run_job(
         for id in batch {
             if let Some(device) = repo::device_row(&mut tx, id).await? {
                 run.devices += 1;
-                run.transitions +=
-                    evaluate(&mut tx, &device, &in_force, settings, links, now, "job").await?;
+                run.transitions += evaluate(
+                    &mut tx, &device, &in_force, settings, links, now, "job", None,
+                )
+                .await?
+                .changes;
             }
         }
         tx.commit().await?;
@@ -549,7 +584,7 @@ pub async fn reevaluate(
 ) -> Result<(), sqlx::Error> {
     let in_force = repo::in_force(&mut **tx).await?;
     if let Some(device) = repo::device_row(tx, id).await? {
-        evaluate(tx, &device, &in_force, settings, links, now, cause).await?;
+        evaluate(tx, &device, &in_force, settings, links, now, cause, None).await?;
     }
     Ok(())
 }
