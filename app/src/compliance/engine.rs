@@ -208,7 +208,7 @@ pub async fn report_inventory(
         }
     }
     found.sort();
-    repo::replace_matches(&mut tx, device.id, &found, now).await?;
+    repo::replace_matches(&mut tx, device.id, &device.matched_apps(), &found, now).await?;
     repo::set_platform_and_report_time(&mut tx, device.id, platform, now).await?;
     let device = DeviceRow {
         platform: platform.as_str().to_owned(),
@@ -323,9 +323,13 @@ pub async fn evaluate(
     let platform = Platform::parse(&device.platform).unwrap_or(Platform::Other);
     let matched = match matched {
         Some(m) => m,
-        None => repo::matched_apps(tx, device.id).await?,
+        None => device.matched_apps(),
     };
-    let mut stored = repo::standings_of(tx, device.id).await?;
+    let mut stored = if device.has_standings {
+        repo::standings_of(tx, device.id).await?
+    } else {
+        Default::default()
+    };
     // Apps of each circular found on the device (comma-separated, sorted).
     let found: Vec<String> = in_force
         .iter()

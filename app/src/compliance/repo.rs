@@ -96,10 +96,25 @@ pub struct DeviceRow {
     pub owner_email: String,
     pub owner_name: String,
     pub owner_locale: String,
+    /// Stored prohibited matches, comma-separated (read along to save round trips on the
+    /// report path, which runs under the write lock).
+    pub matches: Option<String>,
+    /// Whether any standing is stored for the device (most devices have none).
+    pub has_standings: bool,
+}
+
+impl DeviceRow {
+    pub fn matched_apps(&self) -> HashSet<String> {
+        split_apps(self.matches.as_deref().unwrap_or_default())
+            .into_iter()
+            .collect()
+    }
 }
 
 const DEVICE_SELECT: &str = "SELECT d.id, d.platform, d.label, d.mdm_id, d.registered_at, d.last_inventory_at, d.retired_at,
-        u.email AS owner_email, u.display_name AS owner_name, u.locale AS owner_locale
+        u.email AS owner_email, u.display_name AS owner_name, u.locale AS owner_locale,
+        (SELECT group_concat(m.app_identifier) FROM device_app_match m WHERE m.device_id = d.id) AS matches,
+        EXISTS (SELECT 1 FROM device_compliance s WHERE s.device_id = d.id) AS has_standings
    FROM device d JOIN users u ON u.id = d.owner_id";
 
 pub async fn device_by_mdm(tx: &mut Tx, mdm_id: &str) -> Result<Option<DeviceRow>, sqlx::Error> {
@@ -159,21 +174,19 @@ pub async fn set_platform_and_report_time(
 /// A prohibited app as reported: identifier, display name, version.
 pub type Match = (String, Option<String>, Option<String>);
 
-/// Replaces the device's stored matches with those of the latest report, keeping the time
-/// each app was first seen.
+/// Replaces the device's stored matches (`existing`) with those of the latest report,
+/// keeping the time each app was first seen.
 pub async fn replace_matches(
     tx: &mut Tx,
     id: DeviceId,
+    existing: &HashSet<String>,
     matches: &[Match],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let keep: Vec<&str> = matches.iter().map(|m| m.0.as_str()).collect();
-    let existing: Vec<String> =
-        sqlx::query_scalar("SELECT app_identifier FROM device_app_match WHERE device_id = $1")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?;
-    for gone in existing.iter().filter(|e| !keep.contains(&e.as_str())) {
+    for gone in existing
+        .iter()
+        .filter(|e| !matches.iter().any(|m| &m.0 == *e))
+    {
         sqlx::query("DELETE FROM device_app_match WHERE device_id = $1 AND app_identifier = $2")
             .bind(id)
             .bind(gone)
@@ -195,15 +208,6 @@ pub async fn replace_matches(
         .await?;
     }
     Ok(())
-}
-
-pub async fn matched_apps(tx: &mut Tx, id: DeviceId) -> Result<HashSet<String>, sqlx::Error> {
-    let apps: Vec<String> =
-        sqlx::query_scalar("SELECT app_identifier FROM device_app_match WHERE device_id = $1")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?;
-    Ok(apps.into_iter().collect())
 }
 
 /// Stored standing per rule, with its matched apps.
