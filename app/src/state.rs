@@ -73,6 +73,8 @@ pub struct AppState {
     pub tokens: crate::tokens::cache::TokenCache,
     /// This node's snapshot of access decisions (see `compliance::access`).
     pub access: crate::compliance::access::AccessCache,
+    /// This node's group-commit queue for inventory reports.
+    pub reports: crate::compliance::engine::ReportQueue,
 }
 
 impl AppState {

@@ -68,6 +68,18 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let public_url = config
+            .settings
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let reports = app::compliance::engine::ReportQueue::start(
+            db.clone(),
+            config.settings.compliance.clone(),
+            app::compliance::engine::Links {
+                base_url: public_url.clone(),
+            },
+        );
         let state = AppState {
             leptos_options,
             db: db.clone(),
@@ -75,6 +87,7 @@ impl Application {
             settings: Arc::new(config.settings.clone()),
             tokens: Default::default(),
             access: Default::default(),
+            reports,
         };
         // Every node answers access decisions from memory, kept current from the change log;
         // loaded before the first request is served.
@@ -86,11 +99,7 @@ impl Application {
         state.access.spawn_refresher(db.clone());
         let router = router(state, &config);
         Ok(Application {
-            public_url: config
-                .settings
-                .public_origin
-                .clone()
-                .unwrap_or_else(|| format!("http://{addr}")),
+            public_url,
             addr,
             listener,
             router,

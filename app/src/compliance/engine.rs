@@ -180,12 +180,29 @@ pub async fn report_inventory(
     report: &InventoryReport,
     now: DateTime<Utc>,
 ) -> Result<ReportOutcome, AppError> {
-    let (mdm_id, platform) = validate(report)?;
+    let checked = validate(report)?;
     // The rules in force change only when a circular is published or withdrawn; reading them
     // before taking the write lock keeps the lock short (the job catches up with changes).
     let in_force = repo::in_force(db).await?;
     let mut tx = begin_write(db).await?;
-    let (device, registered) = match repo::device_by_mdm(&mut tx, &mdm_id).await? {
+    let outcome = apply_report(&mut tx, &in_force, settings, links, report, checked, now).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Applies one checked report inside the caller's write transaction. A validation error is
+/// returned before anything is written for this report, so the caller may go on with
+/// others in the same transaction; any other error means the transaction must be dropped.
+async fn apply_report(
+    tx: &mut Tx,
+    in_force: &[InForce],
+    settings: &ComplianceSettings,
+    links: &Links,
+    report: &InventoryReport,
+    (mdm_id, platform): (String, Platform),
+    now: DateTime<Utc>,
+) -> Result<ReportOutcome, AppError> {
+    let (device, registered) = match repo::device_by_mdm(tx, &mdm_id).await? {
         Some(d) if d.retired_at.is_some() => {
             return Err(AppError::Validation(vec![field(
                 "mdm_id",
@@ -194,12 +211,11 @@ pub async fn report_inventory(
         }
         Some(d) => (d, false),
         None => (
-            auto_register(&mut tx, report, &mdm_id, platform, now).await?,
+            auto_register(tx, report, &mdm_id, platform, now).await?,
             true,
         ),
     };
-    let banned: std::collections::HashSet<String> =
-        in_force.iter().flat_map(|c| c.apps_on(platform)).collect();
+    let banned: HashSet<String> = in_force.iter().flat_map(|c| c.apps_on(platform)).collect();
     let mut found: Vec<repo::Match> = vec![];
     for app in &report.apps {
         let id = rules::normalise_app_id(&app.id);
@@ -208,8 +224,8 @@ pub async fn report_inventory(
         }
     }
     found.sort();
-    repo::replace_matches(&mut tx, device.id, &device.matched_apps(), &found, now).await?;
-    repo::set_platform_and_report_time(&mut tx, device.id, platform, now).await?;
+    repo::replace_matches(tx, device.id, &device.matched_apps(), &found, now).await?;
+    repo::set_platform_and_report_time(tx, device.id, platform, now).await?;
     let device = DeviceRow {
         platform: platform.as_str().to_owned(),
         last_inventory_at: Some(now),
@@ -217,9 +233,9 @@ pub async fn report_inventory(
     };
     let matched = found.iter().map(|m| m.0.clone()).collect();
     let standings = evaluate(
-        &mut tx,
+        tx,
         &device,
-        &in_force,
+        in_force,
         settings,
         links,
         now,
@@ -228,7 +244,6 @@ pub async fn report_inventory(
     )
     .await?
     .standings;
-    tx.commit().await?;
     let decision = if standings
         .iter()
         .any(|s| rules::denies(s.state, s.block_at, now))
@@ -244,6 +259,90 @@ pub async fn report_inventory(
         standings,
         decision,
     })
+}
+
+/// Reports waiting to be applied, with where their answers go.
+type ReportJob = (
+    InventoryReport,
+    tokio::sync::oneshot::Sender<Result<ReportOutcome, AppError>>,
+);
+
+/// Group commit for inventory reports: requests hand their report to one writer task per
+/// process, which applies whatever has queued up (up to [`ReportQueue::BATCH`]) in one write
+/// transaction. Under load this shares one lock acquisition and one commit among many
+/// reports instead of queueing each for the lock; a lone report is applied at once.
+/// Each request still gets its own answer: a report with bad content is answered with its
+/// validation error and does not affect the others (it wrote nothing); if the transaction
+/// fails, every report of the batch gets the error and none of them is stored.
+#[derive(Clone)]
+pub struct ReportQueue {
+    tx: tokio::sync::mpsc::Sender<ReportJob>,
+}
+
+impl ReportQueue {
+    pub const BATCH: usize = 64;
+
+    pub fn start(db: Db, settings: ComplianceSettings, links: Links) -> ReportQueue {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<ReportJob>(4 * Self::BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(Self::BATCH);
+            while rx.recv_many(&mut batch, Self::BATCH).await > 0 {
+                let jobs = std::mem::take(&mut batch);
+                let results = Self::apply_batch(&db, &settings, &links, &jobs).await;
+                for ((_, answer), result) in jobs.into_iter().zip(results) {
+                    let _ = answer.send(result);
+                }
+            }
+        });
+        ReportQueue { tx }
+    }
+
+    /// Validates the report, queues it and waits for its outcome.
+    pub async fn report(&self, report: InventoryReport) -> Result<ReportOutcome, AppError> {
+        validate(&report)?;
+        let (answer, outcome) = tokio::sync::oneshot::channel();
+        self.tx
+            .send((report, answer))
+            .await
+            .map_err(|_| AppError::Internal)?;
+        outcome.await.map_err(|_| AppError::Internal)?
+    }
+
+    async fn apply_batch(
+        db: &Db,
+        settings: &ComplianceSettings,
+        links: &Links,
+        jobs: &[ReportJob],
+    ) -> Vec<Result<ReportOutcome, AppError>> {
+        let all_failed = |err: AppError| jobs.iter().map(|_| Err(err.clone())).collect();
+        let in_force = match repo::in_force(db).await {
+            Ok(f) => f,
+            Err(err) => return all_failed(err.into()),
+        };
+        let mut tx = match begin_write(db).await {
+            Ok(tx) => tx,
+            Err(err) => return all_failed(err.into()),
+        };
+        let now = Utc::now();
+        let mut results = Vec::with_capacity(jobs.len());
+        for (report, _) in jobs {
+            let result = match validate(report) {
+                Ok(checked) => {
+                    apply_report(&mut tx, &in_force, settings, links, report, checked, now).await
+                }
+                Err(err) => Err(err),
+            };
+            match result {
+                Err(AppError::Validation(_)) | Ok(_) => results.push(result),
+                // A database error leaves the transaction unusable: nothing of the batch is kept.
+                Err(err) => return all_failed(err),
+            }
+        }
+        match tx.commit().await {
+            Ok(()) => results,
+            Err(err) => all_failed(err.into()),
+        }
+    }
 }
 
 async fn auto_register(

@@ -380,7 +380,8 @@ pub async fn decision_rows_of(
             // The ids come from the database (integers), never from a request.
             let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             sqlx::query_as(&format!(
-                "{DECISION_SELECT} WHERE d.mdm_id IS NOT NULL AND d.id IN ({list})"
+                // `+d.mdm_id` keeps SQLite from walking the MDM-id index instead of the ids.
+                "{DECISION_SELECT} WHERE d.id IN ({list}) AND +d.mdm_id IS NOT NULL"
             ))
             .fetch_all(db)
             .await
@@ -390,7 +391,11 @@ pub async fn decision_rows_of(
 
 /// (lowest, highest) sequence number in the access change log; (0, 0) when empty.
 pub async fn access_change_range(db: &Db) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as("SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM access_change")
+    // Two sub-queries: SQLite answers a lone MIN or MAX from the primary key at once, but
+    // both in one SELECT make it scan the table.
+    sqlx::query_as(
+        "SELECT COALESCE((SELECT MIN(seq) FROM access_change), 0), COALESCE((SELECT MAX(seq) FROM access_change), 0)",
+    )
         .fetch_one(db)
         .await
 }

@@ -1,6 +1,6 @@
 //! API handlers: token and scope check, body decoding, then one call into the domain.
 use super::error::{ApiError, ErrorBody};
-use app::compliance::engine::{self, AccessDecision, InventoryReport, ReportOutcome};
+use app::compliance::engine::{AccessDecision, InventoryReport, ReportOutcome};
 use app::devices::import::{self, DeviceImport, ImportSummary};
 use app::i18n::Locale;
 use app::state::AppState;
@@ -86,15 +86,7 @@ pub async fn report_inventory(
 ) -> Result<Json<ReportOutcome>, ApiError> {
     authorize(&state.tokens, &state.db, &headers, Scope::InventoryWrite).await?;
     let report = json_body(body)?;
-    let outcome = engine::report_inventory(
-        &state.db,
-        &state.settings.compliance,
-        &state.links(),
-        &report,
-        chrono::Utc::now(),
-    )
-    .await?;
-    Ok(Json(outcome))
+    Ok(Json(state.reports.report(report).await?))
 }
 
 /// Import or update devices (upsert by `mdm_id`), all or nothing.
