@@ -160,7 +160,7 @@ pub fn simulated_report(n: usize, mdm_id: &str, platform: &str) -> serde_json::V
         .iter()
         .map(|(id, name)| serde_json::json!({ "id": id, "name": name }))
         .collect();
-    if n % 6 == 0 {
+    if n.is_multiple_of(6) {
         let id = if ios {
             "net.whatsapp.WhatsApp"
         } else {
@@ -168,7 +168,7 @@ pub fn simulated_report(n: usize, mdm_id: &str, platform: &str) -> serde_json::V
         };
         apps.push(serde_json::json!({ "id": id, "name": "WhatsApp", "version": "2.26.21" }));
     }
-    if n % 11 == 0 {
+    if n.is_multiple_of(11) {
         let id = if ios {
             "com.toyopagroup.picaboo"
         } else {
