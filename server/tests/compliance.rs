@@ -1405,3 +1405,48 @@ async fn the_mdm_simulator_reports_through_the_real_api() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
 }
+
+#[tokio::test]
+async fn admins_import_devices_by_upload_with_german_row_errors() {
+    let app = TestApp::spawn().await;
+    let upload = |client: reqwest::Client, csv: &'static str| {
+        let url = app.url("/fn/compliance/import_devices");
+        async move {
+            let part =
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("geraete.csv");
+            let res = client
+                .post(url)
+                .multipart(reqwest::multipart::Form::new().part("file", part))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let admin = app.logged_in(ADMIN).await;
+    let (status, body) = upload(
+        admin.clone(),
+        "mdm_id,owner,platform,label\nUP-1,max.mustermann@musterstadt.de,ios,iPad\nUP-2,kein.mensch@musterstadt.de,ios,iPad\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_message(&body, "Zeile 3: owner").as_deref(),
+        Some("Keine aktive Person hat diese E-Mail-Adresse oder Personalnummer.")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device WHERE mdm_id LIKE 'UP-%'")
+            .await,
+        0
+    );
+    let (status, body) = upload(
+        admin.clone(),
+        "mdm_id,owner,platform,label\nUP-1,max.mustermann@musterstadt.de,ios,iPad\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"created": 1, "updated": 0}));
+    let (status, _) = upload(app.logged_in(EMPLOYEE).await, "mdm_id,owner,platform\n").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
