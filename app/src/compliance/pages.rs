@@ -96,7 +96,7 @@ fn Compliance() -> impl IntoView {
                         <p>{if is_admin { t.compliance_intro_admin } else { t.compliance_intro_head }}</p>
                         <section aria-labelledby="units-h">
                             <h2 id="units-h">{t.compliance_units}</h2>
-                            <div class="table-wrap"><table>
+                            <div class="table-wrap" tabindex="0" role="region" aria-label={t.compliance_units}><table>
                                 <caption class="sr-only">{t.compliance_units}</caption>
                                 <thead><tr><th scope="col">{t.org_unit}</th><th scope="col">{t.compliance_devices}</th>
                                     <th scope="col">{ComplianceState::Violating.label(locale)}</th><th scope="col">{ComplianceState::Warned.label(locale)}</th>
@@ -170,7 +170,7 @@ fn StandingTable(list: Vec<Standing>) -> impl IntoView {
         return view! { <p class="empty">{t.compliance_none}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap"><table data-testid="standings">
+        <div class="table-wrap" tabindex="0" role="region" aria-label={t.compliance_list}><table data-testid="standings">
             <caption class="sr-only">{t.compliance_list}</caption>
             <thead><tr><th scope="col">{t.device_label}</th><th scope="col">{t.device_mdm_id}</th><th scope="col">{t.compliance_owner}</th><th scope="col">{t.org_unit}</th>
                 <th scope="col">{t.circular}</th><th scope="col">{t.compliance_apps}</th><th scope="col">{t.compliance_state}</th>
@@ -217,7 +217,7 @@ fn Exemptions(
             </ActionForm>
             {(!list.is_empty()).then(|| view! {
                 <h3>{t.exemption_list}</h3>
-                <div class="table-wrap"><table>
+                <div class="table-wrap" tabindex="0" role="region" aria-label={t.exemption_list}><table>
                     <caption class="sr-only">{t.exemption_list}</caption>
                     <thead><tr><th scope="col">{t.device_label}</th><th scope="col">{t.circular}</th><th scope="col">{t.exemption_reason}</th>
                         <th scope="col">{t.exemption_until}</th><th scope="col">{t.exemption_granted_by}</th><th scope="col">{t.actions}</th></tr></thead>
@@ -261,7 +261,7 @@ fn DryRun(circulars: Vec<(i64, String)>) -> impl IntoView {
                 {move || run.value().get().and_then(|r| r.ok()).map(|rows| if rows.is_empty() {
                     view! { <p class="empty">{t.dryrun_none}</p> }.into_any()
                 } else { view! {
-                    <div class="table-wrap"><table data-testid="dry-run">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label={t.dryrun_title}><table data-testid="dry-run">
                         <caption class="sr-only">{t.dryrun_title}</caption>
                         <thead><tr><th scope="col">{t.device_label}</th><th scope="col">{t.compliance_owner}</th><th scope="col">{t.org_unit}</th>
                             <th scope="col">{t.compliance_apps}</th><th scope="col">{t.compliance_state}</th></tr></thead>

@@ -62,7 +62,7 @@ fn Tokens() -> impl IntoView {
                 Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
                 Ok(list) if list.is_empty() => view! { <p class="empty">{t.tokens_none}</p> }.into_any(),
                 Ok(list) => view! {
-                    <div class="table-wrap"><table>
+                    <div class="table-wrap" tabindex="0" role="region" aria-label={t.tokens_title}><table>
                         <caption class="sr-only">{t.tokens_title}</caption>
                         <thead><tr><th scope="col">{t.token_name}</th><th scope="col">"Token"</th><th scope="col">{t.token_scopes}</th>
                             <th scope="col">{t.token_last_used}</th><th scope="col">{t.status}</th><th scope="col">{t.actions}</th></tr></thead>
