@@ -186,9 +186,18 @@ impl Application {
             let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
-                match app::compliance::engine::run_job(&db, &settings, &links, chrono::Utc::now())
-                    .await
+                let now = chrono::Utc::now();
+                // The access change log only needs to cover the nodes' polling delay; a node
+                // that fell further behind reloads its whole snapshot.
+                if let Err(err) = app::compliance::repo::prune_access_changes(
+                    &db,
+                    now - chrono::Duration::hours(1),
+                )
+                .await
                 {
+                    tracing::error!(error = %err, "pruning the access change log failed");
+                }
+                match app::compliance::engine::run_job(&db, &settings, &links, now).await {
                     Ok(run) if run.transitions > 0 => {
                         tracing::info!(
                             devices = run.devices,

@@ -1450,3 +1450,46 @@ async fn admins_import_devices_by_upload_with_german_row_errors() {
     let (status, _) = upload(app.logged_in(EMPLOYEE).await, "mdm_id,owner,platform\n").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_pruned_change_log_makes_the_snapshot_reload_and_stay_right() {
+    let app = TestApp::spawn().await;
+    let token = api_token(&app.db, &[Scope::AccessRead]).await;
+    let mdm = clean_phone(&app).await;
+    // Old log entries are pruned (the demo seed wrote thousands); nothing is lost.
+    let later = Utc::now() + Duration::hours(2);
+    let pruned = app::compliance::repo::prune_access_changes(&app.db, later)
+        .await
+        .unwrap();
+    assert!(pruned > 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM access_change").await, 0);
+    // A change after the pruning still reaches the gateway.
+    engine::report_inventory(
+        &app.db,
+        &quiet(),
+        &links(&app),
+        &typed(&mdm, &[WHATSAPP]),
+        effective_at(&app).await + Duration::days(8),
+    )
+    .await
+    .unwrap();
+    engine::run_job(
+        &app.db,
+        &quiet(),
+        &links(&app),
+        effective_at(&app).await + Duration::days(16),
+    )
+    .await
+    .unwrap();
+    settle().await;
+    let (status, d) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/devices/{mdm}/access"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(d["decision"], "deny");
+}
