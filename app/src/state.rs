@@ -32,16 +32,21 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings of the reminder job; `base_url` is where links in mails point.
+    /// Where links in mails point: `PUBLIC_URL`, else the address the server listens on.
+    pub fn base_url(&self, listening_on: impl std::fmt::Display) -> String {
+        self.public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{listening_on}"))
+    }
+
+    /// Settings of the reminder job; `base_url` (see [`Settings::base_url`]) is where links
+    /// in mails point.
     pub fn reminders(&self, base_url: &str) -> crate::notifications::reminders::ReminderSettings {
         crate::notifications::reminders::ReminderSettings {
             plan: self.reminder_plan.clone(),
             escalate_after_days: self.escalate_after_days,
             late_joiner_days: self.late_joiner_days,
-            base_url: self
-                .public_origin
-                .clone()
-                .unwrap_or_else(|| base_url.to_owned()),
+            base_url: base_url.to_owned(),
         }
     }
 }
@@ -78,14 +83,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Where links in mails point: `PUBLIC_URL`, else the address the server listens on.
+    /// Where links in mails point (see [`Settings::base_url`]).
+    pub fn base_url(&self) -> String {
+        self.settings.base_url(self.leptos_options.site_addr)
+    }
+
     pub fn links(&self) -> crate::compliance::engine::Links {
         crate::compliance::engine::Links {
-            base_url: self
-                .settings
-                .public_origin
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", self.leptos_options.site_addr)),
+            base_url: self.base_url(),
         }
     }
 }

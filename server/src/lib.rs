@@ -68,11 +68,7 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let public_url = config
-            .settings
-            .public_origin
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = config.settings.base_url(addr);
         let reports = app::compliance::engine::ReportQueue::start(
             db.clone(),
             config.settings.compliance.clone(),

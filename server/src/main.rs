@@ -148,11 +148,7 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(config, db.clone()).await?;
             app.spawn_evidence_sealer(db.clone(), seal_every);
             app.spawn_compliance_job(db.clone(), settings.compliance.clone(), compliance_every);
-            app.spawn_mail_jobs(
-                db,
-                mailer,
-                settings.reminders(&format!("http://{}", app.addr)),
-            );
+            app.spawn_mail_jobs(db, mailer, settings.reminders(&app.public_url));
             println!(
                 "\nRundschreiben-Portal is running at http://{}/\n",
                 app.addr
@@ -227,11 +223,7 @@ async fn main() -> anyhow::Result<()> {
         Command::ComplianceRun => {
             let db = open_database(&config).await?;
             let links = app::compliance::engine::Links {
-                base_url: config
-                    .settings
-                    .public_origin
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{}", config.bind_addr)),
+                base_url: config.settings.base_url(config.bind_addr),
             };
             let run = app::compliance::engine::run_job(
                 &db,

@@ -261,9 +261,11 @@ async fn apply_report(
     })
 }
 
-/// Reports waiting to be applied, with where their answers go.
+/// A checked report waiting to be applied (with its MDM id and platform), and where its
+/// answer goes.
 type ReportJob = (
     InventoryReport,
+    (String, Platform),
     tokio::sync::oneshot::Sender<Result<ReportOutcome, AppError>>,
 );
 
@@ -289,7 +291,7 @@ impl ReportQueue {
             while rx.recv_many(&mut batch, Self::BATCH).await > 0 {
                 let jobs = std::mem::take(&mut batch);
                 let results = Self::apply_batch(&db, &settings, &links, &jobs).await;
-                for ((_, answer), result) in jobs.into_iter().zip(results) {
+                for ((_, _, answer), result) in jobs.into_iter().zip(results) {
                     let _ = answer.send(result);
                 }
             }
@@ -299,10 +301,10 @@ impl ReportQueue {
 
     /// Validates the report, queues it and waits for its outcome.
     pub async fn report(&self, report: InventoryReport) -> Result<ReportOutcome, AppError> {
-        validate(&report)?;
+        let checked = validate(&report)?;
         let (answer, outcome) = tokio::sync::oneshot::channel();
         self.tx
-            .send((report, answer))
+            .send((report, checked, answer))
             .await
             .map_err(|_| AppError::Internal)?;
         outcome.await.map_err(|_| AppError::Internal)?
@@ -325,13 +327,17 @@ impl ReportQueue {
         };
         let now = Utc::now();
         let mut results = Vec::with_capacity(jobs.len());
-        for (report, _) in jobs {
-            let result = match validate(report) {
-                Ok(checked) => {
-                    apply_report(&mut tx, &in_force, settings, links, report, checked, now).await
-                }
-                Err(err) => Err(err),
-            };
+        for (report, checked, _) in jobs {
+            let result = apply_report(
+                &mut tx,
+                &in_force,
+                settings,
+                links,
+                report,
+                checked.clone(),
+                now,
+            )
+            .await;
             match result {
                 Err(AppError::Validation(_)) | Ok(_) => results.push(result),
                 // A database error leaves the transaction unusable: nothing of the batch is kept.

@@ -134,6 +134,13 @@ pub fn denies(state: ComplianceState, block_at: Option<DateTime<Utc>>, now: Date
     }
 }
 
+/// Heads see the devices of their units that are warned or blocked: those need action now;
+/// earlier states (an app found before the effective date, exemptions) are between the owner
+/// and the admins.
+pub fn shown_to_heads(state: ComplianceState) -> bool {
+    matches!(state, ComplianceState::Warned | ComplianceState::Blocked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,13 +64,7 @@ pub async fn compliance_overview(
         )
         .await?;
         if !is_admin {
-            // Heads act on warned and blocked devices; earlier states are the owner's business.
-            standings.retain(|s| {
-                matches!(
-                    s.state,
-                    super::ComplianceState::Warned | super::ComplianceState::Blocked
-                )
-            });
+            standings.retain(|s| super::rules::shown_to_heads(s.state));
         }
         let now = chrono::Utc::now();
         Ok(Overview {

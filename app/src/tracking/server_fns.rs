@@ -241,10 +241,9 @@ pub async fn remind_unit(version_id: i64, unit_id: i64) -> Result<usize, AppErro
         let unit = crate::org::repo::get_unit(&state.db, d.unit_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let base = state.settings.public_origin.clone().unwrap_or_default();
         let n = crate::notifications::reminders::remind_subtree(
             &state.db,
-            &state.settings.reminders(&base),
+            &state.settings.reminders(&state.base_url()),
             version_id,
             &unit.path,
             chrono::Utc::now(),
