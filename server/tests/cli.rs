@@ -157,3 +157,57 @@ fn verify_evidence_reports_ok_and_names_the_first_broken_entry() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn api_tokens_are_issued_once_listed_without_secrets_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    assert!(server(&db)
+        .arg("migrate")
+        .output()
+        .unwrap()
+        .status
+        .success());
+    // Bad input: an unknown scope, an empty name.
+    let out = server(&db)
+        .args(["token", "create", "--name", "MDM", "--scope", "root"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Unknown scope"));
+    let out = server(&db)
+        .args(["token", "create", "--name", " ", "--scope", "access:read"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--name"));
+
+    let out = server(&db)
+        .args([
+            "token",
+            "create",
+            "--name",
+            "Mail-Gateway",
+            "--scope",
+            "access:read,inventory:write",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let secret = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(secret.starts_with("rsp_") && secret.len() == 52, "{stdout}");
+    assert!(stdout.contains("access:read inventory:write"));
+    let list = server(&db).args(["token", "list"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains("Mail-Gateway") && listed.contains("never"));
+    assert!(!listed.contains(&secret), "the list never shows secrets");
+    let out = server(&db).args(["token", "revoke", "1"]).output().unwrap();
+    assert!(out.status.success());
+    let out = server(&db).args(["token", "revoke", "1"]).output().unwrap();
+    assert!(!out.status.success(), "revoking twice is an error");
+}

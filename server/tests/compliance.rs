@@ -89,6 +89,15 @@ async fn clean_phone(app: &TestApp) -> String {
     .unwrap()
 }
 
+/// A `COUNT(*)` query about one device (`$1` is its MDM id).
+async fn count_for(app: &TestApp, sql: &str, mdm: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(mdm)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
 async fn state_of(app: &TestApp, mdm_id: &str, rule_like: &str) -> Option<String> {
     sqlx::query_scalar(
         "SELECT s.state FROM device_compliance s JOIN device d ON d.id = s.device_id WHERE d.mdm_id = $1 AND s.rule LIKE $2",
@@ -276,13 +285,12 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
         vec![WHATSAPP.to_owned()],
         "the full app list is not stored"
     );
-    let reported: i64 = sqlx::query_scalar(
+    let reported = count_for(
+        &app,
         "SELECT COUNT(*) FROM device WHERE mdm_id = $1 AND last_inventory_at IS NOT NULL",
+        &mdm,
     )
-    .bind(&mdm)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(reported, 1);
 
     // The same report again changes nothing.
@@ -553,6 +561,22 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
         )
         .await;
     assert!(field_message(&err, "mdm_id").is_some());
+    // A reason of a word or two is not a reason; a date that is no date is refused.
+    let (status, err) = app
+        .call(
+            &admin,
+            "compliance/exempt",
+            &[
+                ("form[mdm_id]", mdm.as_str()),
+                ("form[circular]", c.as_str()),
+                ("form[reason]", "ok"),
+                ("form[valid_until]", "morgen"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&err, "reason").is_some());
+    assert!(field_message(&err, "valid_until").is_some());
     assert_eq!(app.count("SELECT COUNT(*) FROM exemption").await, 0);
 
     let ok = as_refs(&good(&day_in(60), &mdm));
@@ -963,11 +987,12 @@ async fn concurrent_reports_for_one_device_leave_a_consistent_history() {
         );
         state = to.clone();
     }
-    let matches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM device_app_match m JOIN device d ON d.id = m.device_id WHERE d.mdm_id = $1")
-        .bind(&mdm)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let matches = count_for(
+        &app,
+        "SELECT COUNT(*) FROM device_app_match m JOIN device d ON d.id = m.device_id WHERE d.mdm_id = $1",
+        &mdm,
+    )
+    .await;
     let expected = if matches == 1 {
         "violating"
     } else {
