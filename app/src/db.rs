@@ -11,11 +11,9 @@ use std::time::Duration;
 
 pub type Db = sqlx::SqlitePool;
 
-/// A transaction. Write transactions also hold this process's turn to write (see
-/// [`begin_write`]); queries run on it through `&mut *tx` like on a connection.
+/// A transaction; queries run on it through `&mut *tx` like on a connection.
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl std::ops::Deref for Tx {
@@ -68,17 +66,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
         .await
 }
 
-/// Starts a write transaction that takes the write lock up front.
-///
-/// Writers of this process first queue on an async mutex per database file, so that they
-/// take turns in arrival order instead of all polling SQLite's lock (whose busy handler
-/// sleeps with back-off and lets waiters starve under load). Other processes (nodes) still
-/// meet at SQLite's lock and wait up to the busy timeout.
+/// Starts a write transaction that takes the write lock up front; writers of all nodes meet
+/// at SQLite's lock and wait up to the busy timeout. (Inventory reports, the one write path
+/// under heavy load, are funnelled through one writer task per node, see
+/// `compliance::engine::ReportQueue`.)
 pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    let turn = writer_queue(db).lock_owned().await;
     Ok(Tx {
         inner: db.begin_with("BEGIN IMMEDIATE").await?,
-        _turn: Some(turn),
     })
 }
 
@@ -86,23 +80,7 @@ pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
 pub async fn begin_read(db: &Db) -> Result<Tx, sqlx::Error> {
     Ok(Tx {
         inner: db.begin().await?,
-        _turn: None,
     })
-}
-
-fn writer_queue(db: &Db) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static QUEUES: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
-        OnceLock::new();
-    let file = db.connect_options().get_filename().to_path_buf();
-    QUEUES
-        .get_or_init(Default::default)
-        .lock()
-        .expect("writer queue map")
-        .entry(file)
-        .or_default()
-        .clone()
 }
 
 /// `%query%` for a case-insensitive `LIKE … ESCAPE '\'` search, with the user's `%`, `_` and
