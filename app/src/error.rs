@@ -121,8 +121,26 @@ pub async fn respond<T>(
         if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             opts.set_status(err.status());
         }
+        if matches!(err, AppError::Forbidden | AppError::Unauthorized) {
+            log_refusal(err);
+        }
     }
     result
+}
+
+/// Every refused authorization is logged with who, what and from where (the time is the
+/// log line's, UTC). Fields are logged with `?`, so control characters a client put into a
+/// path cannot forge log lines.
+#[cfg(feature = "ssr")]
+fn log_refusal(err: &AppError) {
+    let parts = leptos::prelude::use_context::<http::request::Parts>();
+    let path = parts.as_ref().map(|p| p.uri.path().to_owned());
+    let ip = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<crate::auth::client_ip::ClientIp>())
+        .map(|ip| ip.to_string());
+    let user = crate::context::RequestCtx::current().user.map(|u| u.id.0);
+    tracing::warn!(code = err.code(), user_id = ?user, path = ?path, client_ip = ?ip, "authorization refused");
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -85,6 +85,9 @@ pub struct Texts {
     pub email: &'static str,
     pub password: &'static str,
     pub login_failed: &'static str,
+    pub login_throttled: &'static str,
+    pub login_busy: &'static str,
+    pub back_to_login: &'static str,
     pub login_missing: &'static str,
     pub login_throttled: &'static str,
     pub signed_out: &'static str,
@@ -381,6 +384,9 @@ pub static DE: Texts = Texts {
     email: "E-Mail-Adresse",
     password: "Passwort",
     login_failed: "E-Mail-Adresse oder Passwort ist falsch, oder das Konto ist deaktiviert.",
+    login_throttled: "Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in {s} Sekunden erneut.",
+    login_busy: "Gerade melden sich sehr viele Personen an. Bitte versuchen Sie es in {s} Sekunde(n) erneut.",
+    back_to_login: "Zurück zur Anmeldung",
     login_missing: "Bitte E-Mail-Adresse und Passwort eingeben.",
     login_throttled: "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute.",
     signed_out: "Sie wurden abgemeldet.",
@@ -677,6 +683,9 @@ pub static EN: Texts = Texts {
     email: "Email address",
     password: "Password",
     login_failed: "Email address or password is wrong, or the account is deactivated.",
+    login_throttled: "Too many failed sign-in attempts. Please try again in {s} seconds.",
+    login_busy: "Very many people are signing in right now. Please try again in {s} second(s).",
+    back_to_login: "Back to sign-in",
     login_missing: "Please enter email address and password.",
     login_throttled: "Too many sign-in attempts. Please wait a minute.",
     signed_out: "You have been signed out.",
@@ -1010,6 +1019,13 @@ pub enum Problem {
     UnknownOwner,
     UnknownScope,
     UnknownDevice,
+    EditedByApprover,
+    ManagedIdentifier,
+    RetireWhileRestricted,
+    IdentifierClaimed,
+    LastAdmin,
+    PasswordTooGuessable,
+    ExternalImage,
 }
 
 impl Problem {
@@ -1388,6 +1404,55 @@ impl Problem {
                     "Sie können Ihr eigenes Konto nicht deaktivieren.".into()
                 } else {
                     "You cannot deactivate your own account.".into()
+                }
+            }
+            EditedByApprover => {
+                if de {
+                    "Sie haben diese Fassung geändert und können sie deshalb nicht freigeben (Vier-Augen-Prinzip). Die Freigabe muss eine Person erteilen, die sie nicht bearbeitet hat.".into()
+                } else {
+                    "You changed this version, so you cannot approve it (four-eyes principle). It must be approved by someone who did not edit it.".into()
+                }
+            }
+            ManagedIdentifier => {
+                if de {
+                    "Dieses Gerät wird von der Geräteverwaltung (MDM) geführt; Kennungen und Plattform ändert nur die Administration.".into()
+                } else {
+                    "This device is managed by the MDM; only administrators change its identifiers and platform.".into()
+                }
+            }
+            RetireWhileRestricted => {
+                if de {
+                    "Ein verwarntes oder gesperrtes Gerät kann nicht außer Betrieb gemeldet werden. Entfernen Sie die verbotenen Apps oder wenden Sie sich an die Administration.".into()
+                } else {
+                    "A warned or blocked device cannot be retired. Remove the prohibited apps or contact the administrators.".into()
+                }
+            }
+            IdentifierClaimed => {
+                if de {
+                    "Diese Kennung ist bereits einer anderen Person zugeordnet. Bitte wenden Sie sich an die Administration.".into()
+                } else {
+                    "This identifier already belongs to another person. Please contact the administrators.".into()
+                }
+            }
+            LastAdmin => {
+                if de {
+                    "Das ist das letzte aktive Administrationskonto; ohne es könnte niemand mehr administrieren.".into()
+                } else {
+                    "This is the last active administrator account; without it nobody could administer the portal.".into()
+                }
+            }
+            PasswordTooGuessable => {
+                if de {
+                    "Dieses Passwort ist zu leicht zu erraten (z. B. ein bekanntes oder häufiges Passwort). Wählen Sie eine längere Wortfolge.".into()
+                } else {
+                    "This password is too easy to guess (e.g. a known or common password). Choose a longer phrase.".into()
+                }
+            }
+            ExternalImage => {
+                if de {
+                    "Bilder dürfen nur aus dem Portal selbst stammen (Adresse beginnt mit /), nicht von anderen Servern.".into()
+                } else {
+                    "Images may only come from the portal itself (address starting with /), not from other servers.".into()
                 }
             }
             UnitHasActiveMembers => {

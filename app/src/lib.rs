@@ -27,7 +27,7 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
-mod upload;
+pub mod upload;
 
 pub use shell::{shell, App};
 

@@ -23,8 +23,29 @@ use leptos_router::{path, SsrMode};
 /// Name of the cargo-leptos output (`pkg/<name>.js|.wasm|.css`).
 pub const OUTPUT_NAME: &str = "rundschreiben";
 
+/// The Content-Security-Policy of a page whose scripts carry `nonce`: only those scripts
+/// (and what they load) run, the wasm may compile, styles and images come from the portal
+/// itself, and nobody may frame the page.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         form-action 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let ctx = RequestCtx::current();
+    // The hydration scripts carry this response's nonce; the header names it.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(&nonce.to_string())) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     let lang = ctx.locale.code();
     view! {
         <!DOCTYPE html>

@@ -26,6 +26,8 @@ pub struct Config {
     pub mail_from: String,
     /// `MAIL_DIR` (default `data/mail`).
     pub mail_dir: std::path::PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub settings: Settings,
 }
 
@@ -100,6 +102,17 @@ impl Config {
             mail_from: var("MAIL_FROM")
                 .unwrap_or_else(|| "Rundschreiben-Portal <noreply@localhost>".into()),
             mail_dir: var("MAIL_DIR").unwrap_or_else(|| "data/mail".into()).into(),
+            trusted_proxies: var("TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse().with_context(|| {
+                        format!("TRUSTED_PROXIES: {s:?} is not an IP address (e.g. 10.0.0.5,::1)")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
             seal_every: std::time::Duration::from_secs(
                 parse_var("EVIDENCE_SEAL_SECONDS", 5u64)?.max(1),
             ),

@@ -33,12 +33,16 @@ pub fn allowed(
     headers: &axum::http::HeaderMap,
     policy: &CsrfPolicy,
 ) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-        || path.starts_with("/api/v1/")
-    {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if path.starts_with("/api/v1/") {
         return true;
     }
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        // Exports are reads that write an audit entry in the viewer's name: a link on another
+        // site must not be able to forge such entries, so they only answer our own pages (or
+        // a typed address / bookmark).
+        return !is_export(path) || get("sec-fetch-site").is_none_or(|s| s == "same-origin" || s == "none");
+    }
     if let Some(site) = get("sec-fetch-site") {
         // "none" = typed in the address bar / bookmark; never true for a cross-site form.
         if site != "same-origin" && site != "none" {
@@ -51,6 +55,14 @@ pub fn allowed(
     // No Origin: a non-browser client. Refuse if it carries cookies, since only a browser
     // attaches the session cookie automatically.
     get("sec-fetch-site").is_some() || headers.get(header::COOKIE).is_none()
+}
+
+/// GET endpoints that write an audit entry (evidence and data-subject exports, dashboard
+/// exports).
+fn is_export(path: &str) -> bool {
+    path.starts_with("/audit/export/")
+        || path.starts_with("/privacy/export/")
+        || path.starts_with("/dashboard/export.")
 }
 
 pub async fn csrf_guard(State(policy): State<CsrfPolicy>, req: Request, next: Next) -> Response {
@@ -115,5 +127,23 @@ mod tests {
         assert!(!allowed(&Method::POST, "/auth/logout", &h, &POLICY));
         assert!(allowed(&Method::GET, "/admin/users", &h, &POLICY));
         assert!(allowed(&Method::POST, "/api/v1/inventory", &h, &POLICY));
+    }
+
+    #[test]
+    fn exports_answer_only_our_own_pages() {
+        let cross = headers(&[("sec-fetch-site", "cross-site"), ("cookie", "id=1")]);
+        let same_site = headers(&[("sec-fetch-site", "same-site"), ("cookie", "id=1")]);
+        let own = headers(&[("sec-fetch-site", "same-origin"), ("cookie", "id=1")]);
+        for path in [
+            "/audit/export/version/1",
+            "/privacy/export/2",
+            "/dashboard/export.csv",
+        ] {
+            assert!(!allowed(&Method::GET, path, &cross, &POLICY), "{path}");
+            assert!(!allowed(&Method::GET, path, &same_site, &POLICY), "{path}");
+            assert!(allowed(&Method::GET, path, &own, &POLICY), "{path}");
+        }
+        // Ordinary pages stay reachable from links on other sites.
+        assert!(allowed(&Method::GET, "/circulars", &cross, &POLICY));
     }
 }

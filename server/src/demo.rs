@@ -563,7 +563,7 @@ async fn session_user(db: &Db, email: &str) -> anyhow::Result<app::auth::Session
         .bind(email)
         .fetch_one(db)
         .await?;
-    Ok(repo::load_session_user(db, UserId(id))
+    Ok(repo::load_session_user(db, UserId(id), i64::MAX)
         .await?
         .context("demo user missing")?
         .0)

@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod demo;
 pub mod large;
+pub mod security;
 
 use anyhow::Context;
 use app::auth::{handlers, password::PasswordService, session};
@@ -24,10 +25,6 @@ use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-/// Upper bound for request bodies (CSV upload: 5 MB plus form overhead); raised to fit
-/// `ATTACHMENT_MAX_MB` when that is larger.
-pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "rs_session";
@@ -209,7 +206,13 @@ impl Application {
     }
 
     pub async fn run(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service()).await?;
+        // The peer address feeds the sign-in throttle (see `security`).
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -229,6 +232,10 @@ fn router(state: AppState, config: &Config) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(config.settings.cookie_secure)
         .with_expiry(Expiry::OnInactivity(idle));
+    let security = security::SecurityPolicy {
+        settings: state.settings.clone(),
+        trusted_proxies: config.trusted_proxies.clone().into(),
+    };
     let csrf_policy = csrf::CsrfPolicy {
         public_origin: config.settings.public_origin.clone().map(Into::into),
     };
@@ -278,16 +285,18 @@ fn router(state: AppState, config: &Config) -> Router {
             csrf_policy,
             csrf::csrf_guard,
         ))
-        // No request needs more than this; larger bodies get 413 before any handler runs.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            MAX_BODY_BYTES,
-        ))
         // The wasm bundle is ~1.1 MB; brotli brings it to about a quarter on the wire.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         // The API gets none of the portal's layers (sessions, CSRF, compression, request
         // tracing): it is called by machines with bearer tokens, on the hot path of mail sync.
         .nest("/api/v1", api::router())
+        // Outermost: client address, per-endpoint body limits and security headers for
+        // every response, the API's included.
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            security::guard,
+        ))
         .with_state(state)
 }
 

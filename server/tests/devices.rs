@@ -131,7 +131,7 @@ async fn nobody_edits_or_retires_someone_elses_device_except_admins() {
         StatusCode::OK
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'device.save'")
+        app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'device.update' AND target = 'device:{other}' AND actor_id = {}", app.user_id(ADMIN.0).await))
             .await,
         1
     );

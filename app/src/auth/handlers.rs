@@ -1,6 +1,7 @@
 //! Plain HTTP form handlers for sign-in, sign-out and the language switch. They answer with
 //! full-page redirects (303), so the page reloads with the new session or language and the
 //! same forms work with and without JavaScript.
+use super::client_ip::ClientIp;
 use super::rules::safe_next;
 use super::session::{self, LANG_COOKIE};
 use crate::context::RequestCtx;
@@ -8,8 +9,8 @@ use crate::i18n::Locale;
 use crate::org::repo;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -23,8 +24,10 @@ pub struct LoginForm {
     pub next: Option<String>,
 }
 
-fn back_to_login(error: &str, email: &str, next: Option<&str>) -> Response {
-    let mut query = vec![("error", error), ("email", email)];
+/// Back to the sign-in page with an error code. The email address is never put into the
+/// URL (it would end up in browser history, proxy logs and Referer headers).
+fn back_to_login(error: &str, next: Option<&str>) -> Response {
+    let mut query = vec![("error", error)];
     if let Some(n) = next {
         query.push(("next", n));
     }
@@ -32,44 +35,108 @@ fn back_to_login(error: &str, email: &str, next: Option<&str>) -> Response {
     Redirect::to(&format!("/login?{qs}")).into_response()
 }
 
+/// A refusal that the sign-in form cannot show by redirecting: 429 (throttled) or 503
+/// (too many sign-ins at once), as a small page in the user's language with `Retry-After`.
+fn refusal_page(status: StatusCode, locale: Locale, retry_after: i64) -> Response {
+    let t = locale.texts();
+    let message = if status == StatusCode::TOO_MANY_REQUESTS {
+        t.login_throttled
+    } else {
+        t.login_busy
+    };
+    let message = message.replace("{s}", &retry_after.to_string());
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/{css}.css\"></head><body><main id=\"main\" class=\"card narrow\">\
+         <h1>{title}</h1><p class=\"alert alert-error\" role=\"alert\">{message}</p><p><a href=\"/login\">{back}</a></p></main></body></html>",
+        lang = locale.code(),
+        title = t.login_title,
+        css = crate::shell::OUTPUT_NAME,
+        back = t.back_to_login,
+    );
+    let mut res = (status, Html(html)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Extension(ip): Extension<ClientIp>,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    use super::throttle::{locked_for, retry_seconds, ACCOUNT, CLIENT};
     let email = form.email.trim().to_lowercase();
     let next = form.next.as_deref().filter(|n| !n.is_empty());
     if email.is_empty() || form.password.is_empty() {
-        return back_to_login("missing", &email, next);
+        return back_to_login("missing", next);
+    }
+    // Throttled keys are refused before any password work, whatever the password.
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let account_key = format!("account:{email}");
+    let client_key = format!("ip:{ip}");
+    let mut locked = None;
+    for key in [&account_key, &client_key] {
+        match super::repo::throttle_state(&state.db, key).await {
+            Ok(Some(s)) => locked = locked.max(locked_for(&s, now_ms)),
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(error = %err, "reading sign-in throttle failed");
+                return back_to_login("internal", next);
+            }
+        }
+    }
+    if let Some(ms) = locked {
+        tracing::warn!(email = ?email, client_ip = %ip, retry_after_s = retry_seconds(ms), "sign-in throttled");
+        return refusal_page(StatusCode::TOO_MANY_REQUESTS, ctx.locale, retry_seconds(ms));
     }
     let account = match repo::find_login(&state.db, &email).await {
         Ok(account) => account,
         Err(err) => {
             tracing::error!(error = %err, "login lookup failed");
-            return back_to_login("internal", &email, next);
+            return back_to_login("internal", next);
         }
     };
     // Always verify (against a dummy hash for unknown or password-less accounts) so the
     // answer takes the same time whether or not the email exists.
     let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
-    let password_ok = state.passwords.verify(&form.password, hash).await;
+    let Ok(password_ok) = state.passwords.try_verify(&form.password, hash).await else {
+        tracing::warn!(email = ?email, client_ip = %ip, "sign-in refused: password checks saturated");
+        return refusal_page(StatusCode::SERVICE_UNAVAILABLE, ctx.locale, 1);
+    };
     match account {
         Some(a) if password_ok && a.active => {
             let now = chrono::Utc::now();
             if let Err(err) = session::start(&session, a.id, now).await {
                 tracing::error!(error = %err, "session start failed");
-                return back_to_login("internal", &email, next);
+                return back_to_login("internal", next);
             }
             if let Err(err) = repo::touch_last_login(&state.db, a.id, now).await {
                 tracing::warn!(error = %err, "recording last login failed");
             }
-            tracing::info!(user_id = a.id.0, "signed in");
+            if let Err(err) = super::repo::clear(&state.db, &account_key).await {
+                tracing::warn!(error = %err, "clearing sign-in throttle failed");
+            }
+            tracing::info!(user_id = a.id.0, client_ip = %ip, "signed in");
             Redirect::to(safe_next(next)).into_response()
         }
         _ => {
-            tracing::info!("sign-in refused");
-            back_to_login("invalid", &email, next)
+            let keys = [(account_key.as_str(), ACCOUNT), (client_key.as_str(), CLIENT)];
+            match super::repo::record_failure(&state.db, &keys, now_ms).await {
+                Ok(states) => tracing::warn!(
+                    email = ?email,
+                    client_ip = %ip,
+                    account_failures = states[0].failures,
+                    client_failures = states[1].failures,
+                    "sign-in failed"
+                ),
+                Err(err) => tracing::error!(error = %err, "recording a failed sign-in failed"),
+            }
+            back_to_login("invalid", next)
         }
     }
 }

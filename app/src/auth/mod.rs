@@ -11,13 +11,18 @@ use serde::{Deserialize, Serialize};
 
 pub mod pages;
 pub mod rules;
+pub mod throttle;
 mod server_fns;
 pub use server_fns::*;
 
 #[cfg(feature = "ssr")]
+pub mod client_ip;
+#[cfg(feature = "ssr")]
 pub mod handlers;
 #[cfg(feature = "ssr")]
 pub mod password;
+#[cfg(feature = "ssr")]
+pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod session;
 

@@ -37,7 +37,7 @@ pub fn LoginPage() -> impl IntoView {
                 <div class="field">
                     <label for="login-email">{t.email}</label>
                     <input id="login-email" name="email" type="email" autocomplete="username" required
-                        maxlength="254" value=q("email") aria-describedby=error.map(|_| "login-error")/>
+                        maxlength="254" aria-describedby=error.map(|_| "login-error")/>
                 </div>
                 <div class="field">
                     <label for="login-password">{t.password}</label>

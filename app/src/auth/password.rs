@@ -11,6 +11,10 @@ use tokio::sync::Semaphore;
 #[derive(Clone)]
 pub struct PasswordService {
     permits: Arc<Semaphore>,
+    /// Sign-ins waiting for a permit; past `max_waiting` further ones are refused at once
+    /// instead of queueing behind a flood (see [`PasswordService::try_verify`]).
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    max_waiting: usize,
     /// Hash of a random password: verifying against it makes an unknown user cost the
     /// same time as a wrong password, so response times do not reveal which emails exist.
     dummy_hash: Arc<str>,
@@ -22,6 +26,8 @@ impl PasswordService {
         let dummy = hash_blocking(&format!("{random:?}"));
         Self {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            waiting: Default::default(),
+            max_waiting: 4 * max_concurrent.max(1),
             dummy_hash: dummy.into(),
         }
     }
@@ -38,13 +44,42 @@ impl PasswordService {
             .expect("hash task panicked")
     }
 
+    /// Sign-in verification with bounded work: when more attempts wait than the machine can
+    /// work off within about a second, or a permit does not come within `MAX_WAIT`, the
+    /// attempt is refused at once (`Busy`), so that a flood of sign-ins cannot make real users
+    /// and other requests wait for seconds.
+    pub async fn try_verify(&self, password: &str, hash: Option<&str>) -> Result<bool, Busy> {
+        use std::sync::atomic::Ordering;
+        const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Busy);
+        }
+        let permit = tokio::time::timeout(MAX_WAIT, self.permits.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let Ok(Ok(permit)) = permit else {
+            return Err(Busy);
+        };
+        Ok(self.verify_with_permit(permit, password, hash).await)
+    }
+
     /// Verifies `password` against `hash`, or against the dummy hash when the user has none.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        let _permit = self
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .expect("semaphore never closed");
+        self.verify_with_permit(permit, password, hash).await
+    }
+
+    async fn verify_with_permit(
+        &self,
+        _permit: tokio::sync::OwnedSemaphorePermit,
+        password: &str,
+        hash: Option<&str>,
+    ) -> bool {
         let known = hash.is_some();
         let hash = hash
             .map(str::to_owned)
@@ -56,6 +91,10 @@ impl PasswordService {
         known && ok
     }
 }
+
+/// Too many sign-ins are being verified right now; try again in a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
 
 /// Argon2id with the crate defaults (m = 19 MiB, t = 2, p = 1: the OWASP minimum).
 pub fn hash_blocking(password: &str) -> String {

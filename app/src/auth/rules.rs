@@ -2,20 +2,29 @@
 use super::Role;
 use crate::i18n::Problem;
 
-pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MIN: usize = 12;
 pub const PASSWORD_MAX: usize = 256;
 
-/// Checks a new password against the policy (length only: NIST 800-63B advises against
-/// composition rules; breached-password lists are a deployment option, not built in).
-pub fn check_new_password(password: &str) -> Result<(), Problem> {
+/// Checks a new password against the policy (OWASP ASVS 2.1, NIST 800-63B): at least 12
+/// and at most 256 characters, no composition rules, and on the server not too guessable —
+/// zxcvbn's estimate, whose dictionaries include the most common breached passwords, must
+/// reach score 3 of 4 (about 10^8 guesses). `user_inputs` (name, e-mail) count as known
+/// words, so "Max.Mustermann2026" is refused for Max.
+pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), Problem> {
     let len = password.chars().count();
     if len < PASSWORD_MIN {
-        Err(Problem::TooShort(PASSWORD_MIN))
-    } else if len > PASSWORD_MAX {
-        Err(Problem::TooLong(PASSWORD_MAX))
-    } else {
-        Ok(())
+        return Err(Problem::TooShort(PASSWORD_MIN));
     }
+    if len > PASSWORD_MAX {
+        return Err(Problem::TooLong(PASSWORD_MAX));
+    }
+    #[cfg(feature = "ssr")]
+    if zxcvbn::zxcvbn(password, user_inputs).score() < zxcvbn::Score::Three {
+        return Err(Problem::PasswordTooGuessable);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = user_inputs;
+    Ok(())
 }
 
 /// Head and publisher need a scope unit; the other roles must not have one.
@@ -27,12 +36,47 @@ pub fn check_role_scope(role: Role, has_scope: bool) -> Result<(), Problem> {
     }
 }
 
-/// Only a local path may be the target after sign-in, never another site.
+/// Only a path on this origin may be the target of a redirect, never another site.
+///
+/// Browsers strip tabs and newlines from URLs, trim leading control characters and spaces,
+/// and read `\` like `/`, so `/\t/evil.example` would become `//evil.example` — another
+/// host. Rather than imitate every normalisation, anything that is not a plain path is
+/// refused: it must start with a single `/`, and neither it nor its percent-decoded form may
+/// hold a control character, white space or a backslash, or start with `//`.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n) if is_local_path(n) && is_local_path(&percent_decode(n)) => n,
         _ => "/",
     }
+}
+
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+}
+
+/// One round of `%XX` decoding (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -40,13 +84,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_shorter_than_ten_characters_are_refused() {
-        assert_eq!(check_new_password("kurz"), Err(Problem::TooShort(10)));
-        assert!(check_new_password("lang genug!").is_ok());
+    fn passwords_need_twelve_characters_and_must_not_be_guessable() {
+        assert_eq!(check_new_password("kurz", &[]), Err(Problem::TooShort(12)));
+        assert!(check_new_password("Sonnenblumen-Wiese-1987!", &[]).is_ok());
         assert_eq!(
-            check_new_password(&"x".repeat(300)),
+            check_new_password(&"x".repeat(300), &[]),
             Err(Problem::TooLong(256))
         );
+        #[cfg(feature = "ssr")]
+        {
+            for weak in ["password1234", "123456789012", "qwertzuiopü1", "aaaaaaaaaaaa"] {
+                assert_eq!(
+                    check_new_password(weak, &[]),
+                    Err(Problem::PasswordTooGuessable),
+                    "{weak}"
+                );
+            }
+            assert_eq!(
+                check_new_password("Mustermann2026", &["max.mustermann@musterstadt.de", "Max Mustermann", "mustermann"]),
+                Err(Problem::PasswordTooGuessable)
+            );
+        }
     }
 
     #[test]
@@ -70,5 +128,21 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/circulars?tab=open#x")), "/circulars?tab=open#x");
+        // What browsers strip or rewrite must not open a way to another host.
+        for evil in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            " //evil.example",
+            "\u{0}//evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "%2F%2Fevil.example",
+            "/\u{a0}/evil.example",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
     }
 }

@@ -48,7 +48,15 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
             &form.new_password,
             locale,
         )
-        .await
+        .await?;
+        // Every other session of the account has ended; this one continues under a new id.
+        let session: tower_sessions::Session = leptos_axum::extract().await.map_err(|err| {
+            tracing::error!(error = %err, "no session in a signed-in request");
+            AppError::Internal
+        })?;
+        crate::auth::session::renew_after_password_change(&session, chrono::Utc::now()).await?;
+        tracing::info!(user_id = user.id.0, "password changed; other sessions ended");
+        Ok(())
     })
     .await
 }

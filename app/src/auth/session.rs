@@ -13,6 +13,8 @@ use tower_sessions::Session;
 pub const USER_ID_KEY: &str = "user_id";
 pub const AUTH_AT_KEY: &str = "auth_at";
 pub const AUTH_METHOD_KEY: &str = "auth_method";
+/// Sign-in time in milliseconds, compared with `users.sessions_valid_from`.
+pub const AUTH_AT_MS_KEY: &str = "auth_at_ms";
 pub const LANG_COOKIE: &str = "lang";
 
 /// Binds the session to `user` after a successful sign-in. The id is cycled first so that a
@@ -25,7 +27,20 @@ pub async fn start(
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.0).await?;
     session.insert(AUTH_AT_KEY, now.timestamp()).await?;
+    session.insert(AUTH_AT_MS_KEY, now.timestamp_millis()).await?;
     session.insert(AUTH_METHOD_KEY, "password").await?;
+    Ok(())
+}
+
+/// Keeps the current session after a password change that voided all sessions of the
+/// account: a new id, and a sign-in time after the change. The absolute lifetime still
+/// counts from the original sign-in.
+pub async fn renew_after_password_change(
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(AUTH_AT_MS_KEY, now.timestamp_millis()).await?;
     Ok(())
 }
 
@@ -35,7 +50,7 @@ async fn session_user_id(
     session: &Session,
     state: &AppState,
     now: DateTime<Utc>,
-) -> Option<UserId> {
+) -> Option<(UserId, i64)> {
     let user_id: i64 = session.get(USER_ID_KEY).await.ok().flatten()?;
     let auth_at: i64 = session.get(AUTH_AT_KEY).await.ok().flatten()?;
     let started = DateTime::from_timestamp(auth_at, 0)?;
@@ -43,7 +58,13 @@ async fn session_user_id(
         let _ = session.flush().await;
         return None;
     }
-    Some(UserId(user_id))
+    let signed_in_ms: i64 = session
+        .get(AUTH_AT_MS_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(auth_at * 1000);
+    Some((UserId(user_id), signed_in_ms))
 }
 
 fn cookie_value<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -92,13 +113,14 @@ pub async fn load_request_ctx(
     let now = Utc::now();
     let mut user: Option<SessionUser> = None;
     let mut user_locale = None;
-    if let Some(id) = session_user_id(&session, &state, now).await {
-        match repo::load_session_user(&state.db, id).await {
+    if let Some((id, signed_in_ms)) = session_user_id(&session, &state, now).await {
+        match repo::load_session_user(&state.db, id, signed_in_ms).await {
             Ok(Some((u, locale))) => {
                 user = Some(u);
                 user_locale = Some(locale);
             }
-            // Deactivated or deleted since sign-in: the session ends now.
+            // Deactivated or deleted since sign-in, or all sessions ended by a password
+            // change or an admin: the session ends now.
             Ok(None) => {
                 let _ = session.flush().await;
             }

@@ -14,8 +14,15 @@ pub fn check(source: &str) -> Result<(), Problem> {
     for event in Parser::new_ext(source, options()) {
         match event {
             Event::Html(_) | Event::InlineHtml(_) => return Err(Problem::RawHtml),
-            Event::Start(Tag::Link { dest_url, .. })
-            | Event::Start(Tag::Image { dest_url, .. }) => {
+            // Images only from the portal itself: an external image would tell another
+            // server who read the circular when (and the CSP would block it anyway).
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let url = dest_url.trim();
+                if !url.starts_with('/') || url.starts_with("//") || url.contains('\\') {
+                    return Err(Problem::ExternalImage);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
                 let url = dest_url.trim().to_ascii_lowercase();
                 let scheme_ok = url.starts_with("https://")
                     || url.starts_with("http://")
@@ -53,6 +60,19 @@ mod tests {
         assert!(html.contains("<h1>Titel</h1>"));
         assert!(html.contains("<li>eins</li>"));
         assert!(html.contains(r#"href="https://intranet.stadt.de""#));
+    }
+
+    #[test]
+    fn images_must_come_from_the_portal_itself() {
+        assert_eq!(
+            check("![Logo](https://tracker.example/pixel.png)"),
+            Err(Problem::ExternalImage)
+        );
+        assert_eq!(
+            check("![Logo](//tracker.example/pixel.png)"),
+            Err(Problem::ExternalImage)
+        );
+        assert!(check("![Logo](/attachments/1)").is_ok());
     }
 
     #[test]

@@ -109,7 +109,8 @@ pub async fn update_version(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE circular_version SET title = $1, summary = $2, body_md = $3, effective_on = $4, ack_deadline = $5, whole_city = $6, updated_at = $7
+        "UPDATE circular_version SET title = $1, summary = $2, body_md = $3, effective_on = $4, ack_deadline = $5, whole_city = $6, updated_at = $7,
+                status = 'draft', submitted_at = NULL
           WHERE id = $8",
     )
     .bind(&c.title)
@@ -123,6 +124,72 @@ pub async fn update_version(
     .execute(&mut **tx)
     .await?;
     replace_audience_and_apps(tx, id, c).await
+}
+
+/// Records that `user` changed part of the version's content (four eyes bound to content).
+pub async fn record_editor(
+    tx: &mut Tx,
+    version: VersionId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO circular_version_editor (version_id, user_id, first_edit_at) VALUES ($1, $2, $3)
+         ON CONFLICT (version_id, user_id) DO NOTHING",
+    )
+    .bind(version)
+    .bind(user)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Everyone who changed any part of the version (the author included).
+pub async fn editors(tx: &mut Tx, version: VersionId) -> Result<Vec<UserId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM circular_version_editor WHERE version_id = $1")
+        .bind(version)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// A draft or submitted change goes back to draft: the submission is void.
+pub async fn back_to_draft(
+    tx: &mut Tx,
+    version: VersionId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE circular_version SET status = 'draft', submitted_at = NULL, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The stored audience of every version that is not yet published (draft or in review):
+/// (version, whole city, paths of the audience units).
+pub async fn open_version_audiences(
+    db: &Db,
+) -> Result<Vec<(VersionId, bool, Vec<String>)>, sqlx::Error> {
+    let rows: Vec<(i64, bool, Option<String>)> = sqlx::query_as(
+        "SELECT v.id, v.whole_city, o.path FROM circular_version v
+           LEFT JOIN circular_audience a ON a.version_id = v.id
+           LEFT JOIN org_unit o ON o.id = a.org_unit_id
+          WHERE v.status IN ('draft', 'in_review') ORDER BY v.id",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut out: Vec<(VersionId, bool, Vec<String>)> = vec![];
+    for (id, whole_city, path) in rows {
+        match out.last_mut() {
+            Some((last, _, paths)) if last.0 == id => paths.extend(path),
+            _ => out.push((VersionId(id), whole_city, path.into_iter().collect())),
+        }
+    }
+    Ok(out)
 }
 
 async fn replace_audience_and_apps(

@@ -291,6 +291,9 @@ pub fn next_status(
     use WorkflowAction::*;
     match (status, action) {
         (Draft, Edit) => Ok(Draft),
+        // A change after submission voids the submission: back to draft, submitted again
+        // by someone, approved by someone who did not change it.
+        (InReview, Edit) => Ok(Draft),
         (Draft, Submit) => Ok(InReview),
         (InReview, ReturnToDraft) => Ok(Draft),
         (InReview, Publish) => Ok(Published),
@@ -299,13 +302,52 @@ pub fn next_status(
     }
 }
 
-/// Four eyes: the approver must not be the author.
-pub fn check_four_eyes(author: UserId, approver: UserId) -> Result<(), Problem> {
+/// Four eyes bound to content: the approver must be neither the author nor anyone who
+/// changed any part of the version (`editors` always includes the author).
+pub fn check_four_eyes(
+    author: UserId,
+    editors: &[UserId],
+    approver: UserId,
+) -> Result<(), Problem> {
     if author == approver {
         Err(Problem::OwnApproval)
+    } else if editors.contains(&approver) {
+        Err(Problem::EditedByApprover)
     } else {
         Ok(())
     }
+}
+
+/// The content fields in which `new` differs from `old`, for the audit log of an edit.
+pub fn changed_fields(old: &ValidCircular, new: &ValidCircular) -> Vec<&'static str> {
+    let mut out = vec![];
+    let mut check = |name, differs: bool| {
+        if differs {
+            out.push(name)
+        }
+    };
+    check("number", old.number != new.number);
+    check("title", old.title != new.title);
+    check("summary", old.summary != new.summary);
+    check("body_md", old.body_md != new.body_md);
+    check("effective_on", old.effective_on != new.effective_on);
+    check("ack_deadline", old.ack_deadline != new.ack_deadline);
+    let mut a = old.audience.clone();
+    let mut b = new.audience.clone();
+    a.sort();
+    b.sort();
+    check("audience", old.whole_city != new.whole_city || a != b);
+    let sorted = |apps: &[ProhibitedApp]| {
+        let mut v: Vec<_> = apps
+            .iter()
+            .map(|a| (a.platform.as_str(), a.app_identifier.clone(), a.display_name.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    check("apps", sorted(&old.apps) != sorted(&new.apps));
+    check("retention_years", old.retention_days != new.retention_days);
+    out
 }
 
 /// Does a publisher with these scope paths cover the audience? The whole city needs a
@@ -424,6 +466,7 @@ mod tests {
         assert_eq!(next_status(InReview, Publish), Ok(Published));
         assert_eq!(next_status(Published, Withdraw), Ok(Withdrawn));
         assert_eq!(next_status(Published, Edit), Err(Problem::WrongStatus));
+        assert_eq!(next_status(InReview, Edit), Ok(Draft));
         assert_eq!(next_status(Draft, Publish), Err(Problem::WrongStatus));
         assert_eq!(next_status(Withdrawn, Publish), Err(Problem::WrongStatus));
     }
@@ -453,12 +496,27 @@ mod tests {
     }
 
     #[test]
-    fn nobody_approves_their_own_version() {
+    fn nobody_approves_a_version_they_wrote_or_changed() {
+        let editors = [UserId(1), UserId(3)];
         assert_eq!(
-            check_four_eyes(UserId(1), UserId(1)),
+            check_four_eyes(UserId(1), &editors, UserId(1)),
             Err(Problem::OwnApproval)
         );
-        assert!(check_four_eyes(UserId(1), UserId(2)).is_ok());
+        assert_eq!(
+            check_four_eyes(UserId(1), &editors, UserId(3)),
+            Err(Problem::EditedByApprover)
+        );
+        assert!(check_four_eyes(UserId(1), &editors, UserId(2)).is_ok());
+    }
+
+    #[test]
+    fn the_fields_a_change_touches_are_named() {
+        let a = parse_circular(&form(), day("2026-11-22")).unwrap();
+        let mut b = a.clone();
+        assert!(changed_fields(&a, &b).is_empty());
+        b.body_md.push_str(" mehr");
+        b.ack_deadline = day("2026-12-11");
+        assert_eq!(changed_fields(&a, &b), vec!["body_md", "ack_deadline"]);
     }
 
     #[test]

@@ -13,19 +13,10 @@ fn publisher() -> Result<crate::auth::SessionUser, AppError> {
 #[server(prefix = "/fn", endpoint = "circulars/list")]
 pub async fn list_circulars() -> Result<Vec<CircularSummary>, AppError> {
     crate::error::respond(async move {
-        publisher()?;
+        let user = publisher()?;
         let state = crate::state::app_state();
-        let mut list = super::repo::list_latest(&state.db).await?;
-        for c in &mut list {
-            c.counts = super::service::counts_if_published(
-                &state.db,
-                c.version_id,
-                c.status,
-                state.settings.late_joiner_days,
-            )
-            .await?;
-        }
-        Ok(list)
+        super::service::list_for_publisher(&state.db, &user, state.settings.late_joiner_days)
+            .await
     })
     .await
 }
@@ -34,11 +25,9 @@ pub async fn list_circulars() -> Result<Vec<CircularSummary>, AppError> {
 #[server(prefix = "/fn", endpoint = "circulars/get")]
 pub async fn get_version(id: i64) -> Result<(VersionView, Option<super::AckCounts>), AppError> {
     crate::error::respond(async move {
-        publisher()?;
+        let user = publisher()?;
         let state = crate::state::app_state();
-        let view = super::repo::load_view(&state.db, VersionId(id))
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let view = super::service::view_for_publisher(&state.db, &user, VersionId(id)).await?;
         let counts = super::service::counts_if_published(
             &state.db,
             view.id,

@@ -2,7 +2,8 @@
 //! `BEGIN IMMEDIATE` transaction with its audit entry.
 use super::repo;
 use super::rules::{
-    ack_basis, check_four_eyes, next_status, scope_covers, ValidCircular, WorkflowAction,
+    ack_basis, changed_fields, check_four_eyes, next_status, scope_covers, ValidCircular,
+    WorkflowAction,
 };
 use super::{ChangeKind, ProhibitedApp, VersionId, VersionStatus};
 use crate::auth::{Role, SessionUser};
@@ -40,7 +41,18 @@ fn problem(field: &str, p: Problem, locale: Locale) -> AppError {
     AppError::field(field, p.message(locale))
 }
 
-/// The publisher's scope must cover the audience (and exist).
+/// Scope paths of the user's publisher grants.
+fn publisher_scopes(user: &SessionUser) -> Vec<String> {
+    user.roles
+        .iter()
+        .filter(|g| g.role == Role::Publisher)
+        .filter_map(|g| g.scope_path.clone())
+        .collect()
+}
+
+/// The publisher's scope must cover the audience (and exist). Called with the *stored*
+/// audience before any change, so that a scoped publisher cannot take over a draft of
+/// another scope by submitting an audience of their own, and with the new one.
 async fn check_scope(
     tx: &mut Tx,
     user: &SessionUser,
@@ -51,18 +63,61 @@ async fn check_scope(
     let paths = repo::unit_paths(tx, &units)
         .await?
         .ok_or_else(|| problem("audience", Problem::UnknownUnit, locale))?;
-    let scopes: Vec<String> = user
-        .roles
-        .iter()
-        .filter(|g| g.role == Role::Publisher)
-        .filter_map(|g| g.scope_path.clone())
-        .collect();
     let root = repo::root_path(tx).await?;
-    if scope_covers(&scopes, &root, c.whole_city, &paths) {
+    if scope_covers(&publisher_scopes(user), &root, c.whole_city, &paths) {
         Ok(())
     } else {
         Err(problem("audience", Problem::OutsideScope, locale))
     }
+}
+
+/// Whether a version that is not yet published is visible to this publisher: its stored
+/// audience lies wholly inside one of their scopes.
+fn may_see_open(user: &SessionUser, root: &str, whole_city: bool, paths: &[String]) -> bool {
+    scope_covers(&publisher_scopes(user), root, whole_city, paths)
+}
+
+/// The publisher's list: every circular's newest version, except drafts and submitted
+/// versions outside the publisher's scope; counts once published.
+pub async fn list_for_publisher(
+    db: &Db,
+    user: &SessionUser,
+    late_joiner_days: i64,
+) -> Result<Vec<super::CircularSummary>, AppError> {
+    let open = repo::open_version_audiences(db).await?;
+    let root = repo::root_path(&mut crate::db::begin_read(db).await?).await?;
+    let mut list = repo::list_latest(db).await?;
+    list.retain(|c| {
+        open.iter()
+            .find(|(id, _, _)| *id == c.version_id)
+            .is_none_or(|(_, whole, paths)| may_see_open(user, &root, *whole, paths))
+    });
+    for c in &mut list {
+        c.counts = counts_if_published(db, c.version_id, c.status, late_joiner_days).await?;
+    }
+    Ok(list)
+}
+
+/// One version for the publisher's pages; a draft or submitted version outside the
+/// publisher's scope is not found.
+pub async fn view_for_publisher(
+    db: &Db,
+    user: &SessionUser,
+    id: VersionId,
+) -> Result<super::VersionView, AppError> {
+    let view = repo::load_view(db, id).await?.ok_or(AppError::NotFound)?;
+    if matches!(view.status, VersionStatus::Draft | VersionStatus::InReview) {
+        let mut tx = crate::db::begin_read(db).await?;
+        let (_, stored) = repo::load_valid(&mut tx, id).await?;
+        let units: Vec<_> = stored.audience.iter().map(|(u, _)| *u).collect();
+        let paths = repo::unit_paths(&mut tx, &units).await?.unwrap_or_default();
+        let root = repo::root_path(&mut tx).await?;
+        tx.rollback().await?;
+        if !may_see_open(user, &root, stored.whole_city, &paths) {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(view)
 }
 
 /// Creates a new circular (no version id) or updates a draft.
@@ -70,7 +125,7 @@ pub async fn save_draft(
     db: &Db,
     user: &SessionUser,
     version: Option<VersionId>,
-    c: ValidCircular,
+    mut c: ValidCircular,
     locale: Locale,
 ) -> Result<VersionId, AppError> {
     if let Err(p) = super::markdown::check(&c.body_md) {
@@ -78,9 +133,9 @@ pub async fn save_draft(
     }
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
-    check_scope(&mut tx, user, &c, locale).await?;
     let id = match version {
         None => {
+            check_scope(&mut tx, user, &c, locale).await?;
             if repo::number_taken(&mut tx, &c.number, None).await? {
                 return Err(problem("number", Problem::DuplicateNumber, locale));
             }
@@ -89,6 +144,7 @@ pub async fn save_draft(
             let id =
                 repo::insert_version(&mut tx, circular, 1, &c, ChangeKind::Initial, user.id, now)
                     .await?;
+            repo::record_editor(&mut tx, id, user.id, now).await?;
             audit(
                 &mut tx,
                 Some(user.id),
@@ -104,6 +160,17 @@ pub async fn save_draft(
             let meta = repo::meta(&mut tx, id).await?.ok_or(AppError::NotFound)?;
             next_status(meta.status(), WorkflowAction::Edit)
                 .map_err(|p| problem("status", p, locale))?;
+            // The scope check on the stored audience comes first: whoever may not see the
+            // draft may not learn anything about it or change it.
+            let (_, stored) = repo::load_valid(&mut tx, id).await?;
+            check_scope(&mut tx, user, &stored, locale).await?;
+            check_scope(&mut tx, user, &c, locale).await?;
+            if meta.version_no != 1 {
+                // Number and retention belong to the circular, fixed after its first version.
+                c.number = stored.number.clone();
+                c.retention_days = stored.retention_days;
+            }
+            let changed = changed_fields(&stored, &c);
             if meta.version_no == 1 {
                 if repo::number_taken(&mut tx, &c.number, Some(meta.circular_id)).await? {
                     return Err(problem("number", Problem::DuplicateNumber, locale));
@@ -116,16 +183,19 @@ pub async fn save_draft(
                 )
                 .await?;
             }
-            repo::update_version(&mut tx, id, &c, now).await?;
-            audit(
-                &mut tx,
-                Some(user.id),
-                "circular.edit",
-                &format!("version:{}", id.0),
-                json!({}),
-                now,
-            )
-            .await?;
+            if !changed.is_empty() {
+                repo::update_version(&mut tx, id, &c, now).await?;
+                repo::record_editor(&mut tx, id, user.id, now).await?;
+                audit(
+                    &mut tx,
+                    Some(user.id),
+                    "circular.edit",
+                    &format!("version:{}", id.0),
+                    json!({"fields": changed, "was": meta.status().as_str()}),
+                    now,
+                )
+                .await?;
+            }
             id
         }
     };
@@ -150,7 +220,9 @@ pub async fn transition(
     check_scope(&mut tx, user, &c, locale).await?;
     match action {
         WorkflowAction::Publish => {
-            check_four_eyes(meta.author_id, user.id).map_err(|p| problem("status", p, locale))?;
+            let editors = repo::editors(&mut tx, id).await?;
+            check_four_eyes(meta.author_id, &editors, user.id)
+                .map_err(|p| problem("status", p, locale))?;
             publish(&mut tx, id, &meta, &c, user, now, locale).await?;
         }
         _ => repo::set_status(&mut tx, id, status, now).await?,
@@ -262,6 +334,7 @@ pub async fn new_version(
     c.ack_deadline = c.ack_deadline.max(today);
     let no = repo::max_version_no(&mut tx, meta.circular_id).await? + 1;
     let id = repo::insert_version(&mut tx, meta.circular_id, no, &c, kind, user.id, now).await?;
+    repo::record_editor(&mut tx, id, user.id, now).await?;
     audit(
         &mut tx,
         Some(user.id),
@@ -293,6 +366,10 @@ pub async fn attach(
     let (_, c) = repo::load_valid(&mut tx, version).await?;
     check_scope(&mut tx, user, &c, locale).await?;
     let id = super::attachments::insert(&mut tx, version, filename, data, user.id, now).await?;
+    // An attachment is content: its uploader joins the editors, and a submitted version
+    // goes back to draft.
+    repo::record_editor(&mut tx, version, user.id, now).await?;
+    repo::back_to_draft(&mut tx, version, now).await?;
     audit(
         &mut tx,
         Some(user.id),
@@ -317,6 +394,8 @@ pub async fn detach(db: &Db, user: &SessionUser, id: i64, locale: Locale) -> Res
     let (_, c) = repo::load_valid(&mut tx, version).await?;
     check_scope(&mut tx, user, &c, locale).await?;
     super::attachments::delete(&mut tx, id).await?;
+    repo::record_editor(&mut tx, version, user.id, now).await?;
+    repo::back_to_draft(&mut tx, version, now).await?;
     audit(
         &mut tx,
         Some(user.id),

@@ -203,17 +203,20 @@ async fn apply_report(
     now: DateTime<Utc>,
 ) -> Result<ReportOutcome, AppError> {
     let (device, registered) = match repo::device_by_mdm(tx, &mdm_id).await? {
-        Some(d) if d.retired_at.is_some() => {
+        Some(d) => (correct_owner(tx, report, d, now).await?, false),
+        None => (
+            auto_register(tx, report, &mdm_id, platform, now).await?,
+            true,
+        ),
+    };
+    let device = match device {
+        d if d.retired_at.is_some() => {
             return Err(AppError::Validation(vec![field(
                 "mdm_id",
                 "this device is retired; reactivate or re-register it in the portal",
             )]))
         }
-        Some(d) => (d, false),
-        None => (
-            auto_register(tx, report, &mdm_id, platform, now).await?,
-            true,
-        ),
+        d => d,
     };
     let banned: HashSet<String> = in_force.iter().flat_map(|c| c.apps_on(platform)).collect();
     let mut found: Vec<repo::Match> = vec![];
@@ -351,6 +354,51 @@ impl ReportQueue {
     }
 }
 
+/// The MDM's word on whose device this is. A device that only its registrant vouches for
+/// (never reported, never imported) moves to the owner the MDM names — so nobody can claim a
+/// colleague's MDM id and then retire it to cut the colleague's phone off; the wrong
+/// registration is undone (and audited). A managed device whose owner the MDM contradicts is
+/// refused: moving it is an admin's decision (device import).
+async fn correct_owner(
+    tx: &mut Tx,
+    report: &InventoryReport,
+    device: DeviceRow,
+    now: DateTime<Utc>,
+) -> Result<DeviceRow, AppError> {
+    let Some(owner) = report.owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) else {
+        return Ok(device);
+    };
+    let Some(owner_id) = crate::org::repo::find_active_by_identity(tx, owner).await? else {
+        return Err(AppError::Validation(vec![field(
+            "owner",
+            "no active user has this e-mail address or personnel number",
+        )]));
+    };
+    if owner_id == device.owner_id {
+        return Ok(device);
+    }
+    if device.managed_at.is_some() || device.last_inventory_at.is_some() {
+        return Err(AppError::Validation(vec![field(
+            "owner",
+            "this device is registered to another person; an administrator must move it (POST /api/v1/devices/import)",
+        )]));
+    }
+    crate::devices::repo::reassign_unmanaged(tx, device.id, owner_id, now).await?;
+    crate::devices::repo::record_claims(tx, device.id, owner_id, device.mdm_id.as_deref(), None, now)
+        .await?;
+    crate::org::repo::audit(
+        tx,
+        None,
+        "device.owner_corrected",
+        &format!("device:{}", device.id.0),
+        serde_json::json!({ "mdm_id": device.mdm_id, "from": device.owner_id, "to": owner_id }),
+        now,
+    )
+    .await?;
+    tracing::warn!(device_id = device.id.0, from = device.owner_id.0, to = owner_id.0, "MDM corrected the owner of a self-registered device");
+    repo::device_row(tx, device.id).await?.ok_or(AppError::Internal)
+}
+
 async fn auto_register(
     tx: &mut Tx,
     report: &InventoryReport,
@@ -394,7 +442,21 @@ async fn auto_register(
         imei: None,
         mdm_id: Some(mdm_id.to_owned()),
     };
+    // An MDM id belongs to one person for ever: one that belonged to someone else is moved
+    // only by an admin (device import), never by a report.
+    if !crate::devices::repo::claimed_by_others(tx, owner_id, Some(mdm_id), None)
+        .await?
+        .is_empty()
+    {
+        return Err(AppError::Validation(vec![field(
+            "owner",
+            "this mdm_id belonged to another person; an administrator must assign it (POST /api/v1/devices/import)",
+        )]));
+    }
     let id = crate::devices::repo::insert(tx, owner_id, &device, now).await?;
+    crate::devices::repo::mark_managed(tx, id, now).await?;
+    // Re-registered under an identifier a blocked device carried: the standing carries over.
+    crate::devices::repo::record_claims(tx, id, owner_id, Some(mdm_id), None, now).await?;
     crate::org::repo::audit(
         tx,
         None,

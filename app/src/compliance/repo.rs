@@ -87,6 +87,9 @@ pub async fn in_force<'e, E: sqlx::SqliteExecutor<'e>>(ex: E) -> Result<Vec<InFo
 #[derive(Debug, Clone, FromRow)]
 pub struct DeviceRow {
     pub id: DeviceId,
+    pub owner_id: crate::org::UserId,
+    /// Imported or auto-registered (the owner's own registration is not vouched for).
+    pub managed_at: Option<DateTime<Utc>>,
     pub platform: String,
     pub label: String,
     pub mdm_id: Option<String>,
@@ -111,7 +114,7 @@ impl DeviceRow {
     }
 }
 
-const DEVICE_SELECT: &str = "SELECT d.id, d.platform, d.label, d.mdm_id, d.registered_at, d.last_inventory_at, d.retired_at,
+const DEVICE_SELECT: &str = "SELECT d.id, d.owner_id, d.managed_at, d.platform, d.label, d.mdm_id, d.registered_at, d.last_inventory_at, d.retired_at,
         u.email AS owner_email, u.display_name AS owner_name, u.locale AS owner_locale,
         (SELECT group_concat(m.app_identifier) FROM device_app_match m WHERE m.device_id = d.id) AS matches,
         EXISTS (SELECT 1 FROM device_compliance s WHERE s.device_id = d.id) AS has_standings

@@ -240,17 +240,30 @@ pub async fn import(
         updated: 0,
     };
     for (owner, device) in &valid {
-        match device.id {
+        let id = match device.id {
             Some(id) => {
                 super::repo::update(&mut tx, id, device).await?;
                 super::repo::set_owner(&mut tx, id, *owner).await?;
                 summary.updated += 1;
+                id
             }
             None => {
-                super::repo::insert(&mut tx, *owner, device, now).await?;
                 summary.created += 1;
+                super::repo::insert(&mut tx, *owner, device, now).await?
             }
-        }
+        };
+        // The asset register vouches for the device: from now on its owner cannot rewrite
+        // its identity, and the register's word on who holds an identifier wins.
+        super::repo::mark_managed(&mut tx, id, now).await?;
+        super::repo::record_claims(
+            &mut tx,
+            id,
+            *owner,
+            device.mdm_id.as_deref(),
+            device.imei.as_deref(),
+            now,
+        )
+        .await?;
     }
     crate::org::repo::audit(
         &mut tx,

@@ -196,3 +196,177 @@ pub async fn id_by_mdm(tx: &mut Tx, mdm_id: &str) -> Result<Option<DeviceId>, sq
         .fetch_optional(&mut **tx)
         .await
 }
+
+/// Owner, retirement and identity of a stored device, for the owner-edit rules.
+pub async fn stored_identity(
+    tx: &mut Tx,
+    id: DeviceId,
+) -> Result<Option<(UserId, bool, super::rules::StoredIdentity)>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        owner_id: UserId,
+        retired: bool,
+        managed: bool,
+        platform: String,
+        serial: Option<String>,
+        imei: Option<String>,
+        mdm_id: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT owner_id, retired_at IS NOT NULL AS retired,
+                (managed_at IS NOT NULL OR last_inventory_at IS NOT NULL) AS managed,
+                platform, serial, imei, mdm_id
+           FROM device WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            r.owner_id,
+            r.retired,
+            super::rules::StoredIdentity {
+                managed: r.managed,
+                platform: Platform::parse(&r.platform).unwrap_or(Platform::Other),
+                serial: r.serial,
+                imei: r.imei,
+                mdm_id: r.mdm_id,
+            },
+        )
+    }))
+}
+
+/// Whether the device is warned or blocked under any rule.
+pub async fn is_restricted(tx: &mut Tx, id: DeviceId) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM device_compliance WHERE device_id = $1 AND state IN ('warned', 'blocked'))",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Marks a device as managed (imported by an admin or registered by an MDM).
+pub async fn mark_managed(tx: &mut Tx, id: DeviceId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE device SET managed_at = coalesce(managed_at, $1) WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The identifier fields (`mdm_id`, `imei`) of which a person other than `owner` holds the
+/// claim: an identifier belongs to one person for ever (see `device_identifier`).
+pub async fn claimed_by_others(
+    tx: &mut Tx,
+    owner: UserId,
+    mdm_id: Option<&str>,
+    imei: Option<&str>,
+) -> Result<Vec<&'static str>, sqlx::Error> {
+    let mut out = vec![];
+    for (kind, value) in [("mdm_id", mdm_id), ("imei", imei)] {
+        let Some(value) = value else { continue };
+        let other: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM device_identifier WHERE kind = $1 AND value = $2 AND owner_id <> $3)",
+        )
+        .bind(kind)
+        .bind(value)
+        .bind(owner)
+        .fetch_one(&mut **tx)
+        .await?;
+        if other {
+            out.push(kind);
+        }
+    }
+    Ok(out)
+}
+
+/// Records that `device` (of `owner`) carries these identifiers. When an identifier was
+/// carried by another device before (re-registration after it was cleared or the device
+/// retired), the new device inherits that device's warned and blocked standings, so that
+/// re-registering never buys a fresh grace period. Claims move to `owner`: callers refuse
+/// other people's claims first unless an admin is acting (see [`claimed_by_others`]).
+pub async fn record_claims(
+    tx: &mut Tx,
+    device: DeviceId,
+    owner: UserId,
+    mdm_id: Option<&str>,
+    imei: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for (kind, value) in [("mdm_id", mdm_id), ("imei", imei)] {
+        let Some(value) = value else { continue };
+        let previous: Option<DeviceId> = sqlx::query_scalar(
+            "SELECT device_id FROM device_identifier WHERE kind = $1 AND value = $2",
+        )
+        .bind(kind)
+        .bind(value)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(old) = previous.filter(|old| *old != device) {
+            inherit_standings(tx, old, device, now).await?;
+        }
+        sqlx::query(
+            "INSERT INTO device_identifier (kind, value, owner_id, device_id, claimed_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (kind, value) DO UPDATE SET owner_id = excluded.owner_id, device_id = excluded.device_id",
+        )
+        .bind(kind)
+        .bind(value)
+        .bind(owner)
+        .bind(device)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Copies the warned and blocked standings of `from` to `to` (where `to` has none under
+/// that rule), each recorded as a transition with cause `inherited` for the evidence chain.
+async fn inherit_standings(
+    tx: &mut Tx,
+    from: DeviceId,
+    to: DeviceId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    const FROM_RESTRICTED: &str = "FROM device_compliance s WHERE s.device_id = $1 AND s.state IN ('warned', 'blocked')
+          AND NOT EXISTS (SELECT 1 FROM device_compliance t WHERE t.device_id = $2 AND t.rule = s.rule)";
+    sqlx::query(&format!(
+        "INSERT INTO compliance_transition (device_id, rule, from_state, to_state, at, cause, apps)
+         SELECT $2, s.rule, 'compliant', s.state, $3, 'inherited', s.apps {FROM_RESTRICTED}"
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)
+         SELECT $2, s.rule, s.circular_id, s.state, s.since, s.apps, s.warned_at, s.block_at {FROM_RESTRICTED}"
+    ))
+    .bind(from)
+    .bind(to)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a device nobody vouched for to the owner an MDM names, and undoes a retirement by
+/// the wrong registrant.
+pub async fn reassign_unmanaged(
+    tx: &mut Tx,
+    id: DeviceId,
+    owner: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE device SET owner_id = $1, retired_at = NULL, managed_at = $2 WHERE id = $3",
+    )
+    .bind(owner)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

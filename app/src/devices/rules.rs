@@ -139,9 +139,109 @@ pub fn parse_device(form: &DeviceForm) -> Result<ValidDevice, Problems> {
     }
 }
 
+/// The identity of a stored device: what an MDM or the asset register vouches for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredIdentity {
+    /// Imported or auto-registered by an admin/MDM, or reported by an MDM at least once.
+    pub managed: bool,
+    pub platform: Platform,
+    pub serial: Option<String>,
+    pub imei: Option<String>,
+    pub mdm_id: Option<String>,
+}
+
+/// An owner may change the identifiers and platform of their device only while no MDM or
+/// admin import manages it; otherwise clearing or rewriting them would let the owner shake
+/// off the device's standing. Names every field the owner tried to change.
+pub fn owner_may_change(stored: &StoredIdentity, new: &ValidDevice) -> Result<(), Problems> {
+    if !stored.managed {
+        return Ok(());
+    }
+    let mut problems = Problems::new();
+    if stored.platform != new.platform {
+        problems.push(("platform", Problem::ManagedIdentifier));
+    }
+    for (field, old, new) in [
+        ("serial", &stored.serial, &new.serial),
+        ("imei", &stored.imei, &new.imei),
+        ("mdm_id", &stored.mdm_id, &new.mdm_id),
+    ] {
+        if old != new {
+            problems.push((field, Problem::ManagedIdentifier));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// An owner may not retire a device while it is warned or blocked: retiring would hide it
+/// from the compliance view while its phone may still carry the app.
+pub fn owner_may_retire(restricted: bool) -> Result<(), Problem> {
+    if restricted {
+        Err(Problem::RetireWhileRestricted)
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn valid() -> ValidDevice {
+        ValidDevice {
+            id: Some(DeviceId(1)),
+            kind: DeviceKind::Phone,
+            ownership: Ownership::Service,
+            platform: Platform::Android,
+            label: "Diensthandy".into(),
+            asset_tag: None,
+            serial: Some("SN1".into()),
+            imei: None,
+            mdm_id: Some("MDM-1".into()),
+        }
+    }
+
+    #[test]
+    fn owners_cannot_rewrite_the_identity_of_a_managed_device() {
+        let stored = StoredIdentity {
+            managed: true,
+            platform: Platform::Android,
+            serial: Some("SN1".into()),
+            imei: None,
+            mdm_id: Some("MDM-1".into()),
+        };
+        // The label and kind stay the owner's to change.
+        let relabelled = ValidDevice {
+            label: "Mein Handy".into(),
+            ..valid()
+        };
+        assert!(owner_may_change(&stored, &relabelled).is_ok());
+        let cleared = ValidDevice {
+            mdm_id: None,
+            platform: Platform::Ios,
+            ..valid()
+        };
+        let fields: Vec<_> = owner_may_change(&stored, &cleared)
+            .unwrap_err()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(fields, vec!["platform", "mdm_id"]);
+        let unmanaged = StoredIdentity {
+            managed: false,
+            ..stored
+        };
+        assert!(owner_may_change(&unmanaged, &cleared).is_ok());
+        assert_eq!(
+            owner_may_retire(true),
+            Err(Problem::RetireWhileRestricted)
+        );
+        assert!(owner_may_retire(false).is_ok());
+    }
 
     #[test]
     fn imeis_need_fifteen_digits_and_a_valid_check_digit() {

@@ -19,35 +19,61 @@ pub async fn save_device_as(
     let device = super::rules::parse_device(&form).map_err(|p| into_error(p, locale))?;
     let db = crate::state::app_state().db;
     let now = chrono::Utc::now();
+    let admin = user.is_admin();
     let mut tx = begin_write(&db).await?;
-    let owner = match device.id {
+    let (owner, changed) = match device.id {
         Some(id) => {
-            let (owner, retired) = super::repo::owner_of(&mut tx, id)
+            let (owner, retired, stored) = super::repo::stored_identity(&mut tx, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if owner != user.id && !user.is_admin() {
+            if owner != user.id && !admin {
                 return Err(AppError::Forbidden);
             }
             if retired {
                 return Err(AppError::NotFound);
             }
-            owner
+            if !admin {
+                super::rules::owner_may_change(&stored, &device)
+                    .map_err(|p| into_error(p, locale))?;
+            }
+            let changed: Vec<&str> = [
+                ("platform", stored.platform != device.platform),
+                ("serial", stored.serial != device.serial),
+                ("imei", stored.imei != device.imei),
+                ("mdm_id", stored.mdm_id != device.mdm_id),
+            ]
+            .into_iter()
+            .filter_map(|(f, c)| c.then_some(f))
+            .collect();
+            (owner, changed)
         }
         None => match owner_id {
-            Some(o) if o != user.id && !user.is_admin() => return Err(AppError::Forbidden),
-            Some(o) => o,
-            None => user.id,
+            Some(o) if o != user.id && !admin => return Err(AppError::Forbidden),
+            Some(o) => (o, vec![]),
+            None => (user.id, vec![]),
         },
     };
-    let taken = super::repo::taken_identifiers(&mut tx, &device).await?;
-    if !taken.is_empty() {
-        return Err(into_error(
-            taken
-                .into_iter()
-                .map(|f| (f, Problem::DuplicateDeviceId))
-                .collect(),
-            locale,
-        ));
+    let mut problems: Vec<_> = super::repo::taken_identifiers(&mut tx, &device)
+        .await?
+        .into_iter()
+        .map(|f| (f, Problem::DuplicateDeviceId))
+        .collect();
+    // An identifier belongs to one person for ever; only an admin moves it (audited).
+    let claimed =
+        super::repo::claimed_by_others(&mut tx, owner, device.mdm_id.as_deref(), device.imei.as_deref())
+            .await?;
+    if !admin {
+        problems.extend(
+            claimed
+                .iter()
+                .filter(|f| !problems.iter().any(|(p, _)| p == *f))
+                .map(|f| (*f, Problem::IdentifierClaimed))
+                .collect::<Vec<_>>(),
+        );
+    }
+    if !problems.is_empty() {
+        tracing::warn!(user_id = user.id.0, fields = ?problems.iter().map(|(f, _)| *f).collect::<Vec<_>>(), "device identifiers refused");
+        return Err(into_error(problems, locale));
     }
     let id = match device.id {
         Some(id) => {
@@ -56,17 +82,33 @@ pub async fn save_device_as(
         }
         None => super::repo::insert(&mut tx, owner, &device, now).await?,
     };
-    if owner != user.id {
-        org_repo::audit(
-            &mut tx,
-            Some(user.id),
-            "device.save",
-            &format!("device:{}", id.0),
-            serde_json::json!({"owner_id": owner}),
-            now,
-        )
-        .await?;
-    }
+    super::repo::record_claims(
+        &mut tx,
+        id,
+        owner,
+        device.mdm_id.as_deref(),
+        device.imei.as_deref(),
+        now,
+    )
+    .await?;
+    // Every change of a device is on record, the owner's own included.
+    org_repo::audit(
+        &mut tx,
+        Some(user.id),
+        if device.id.is_some() {
+            "device.update"
+        } else {
+            "device.register"
+        },
+        &format!("device:{}", id.0),
+        serde_json::json!({
+            "owner_id": owner,
+            "identifiers_changed": changed,
+            "claims_moved": if admin { claimed } else { vec![] },
+        }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -94,14 +136,32 @@ pub async fn retire_device(id: i64) -> Result<(), AppError> {
     crate::error::respond(async move {
         let user = crate::auth::guard::require_user()?;
         let db = crate::state::app_state().db;
+        let locale = crate::auth::guard::ctx().locale;
+        let now = chrono::Utc::now();
         let mut tx = crate::db::begin_write(&db).await?;
-        let (owner, _) = super::repo::owner_of(&mut tx, DeviceId(id))
+        let (owner, retired) = super::repo::owner_of(&mut tx, DeviceId(id))
             .await?
             .ok_or(AppError::NotFound)?;
         if owner != user.id && !user.is_admin() {
             return Err(AppError::Forbidden);
         }
-        super::repo::retire(&mut tx, DeviceId(id), chrono::Utc::now()).await?;
+        if retired {
+            return Ok(());
+        }
+        if !user.is_admin() {
+            super::rules::owner_may_retire(super::repo::is_restricted(&mut tx, DeviceId(id)).await?)
+                .map_err(|p| AppError::field("device", p.message(locale)))?;
+        }
+        super::repo::retire(&mut tx, DeviceId(id), now).await?;
+        crate::org::repo::audit(
+            &mut tx,
+            Some(user.id),
+            "device.retire",
+            &format!("device:{id}"),
+            serde_json::json!({"owner_id": owner}),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     })

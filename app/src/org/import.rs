@@ -399,6 +399,17 @@ pub async fn import(
             }
         }
     }
+    // Replaced roles must leave the portal with an administrator (a deployment's first
+    // import, before any admin exists, is the CLI's and creates none to lose).
+    if errors.is_empty()
+        && super::repo::active_admin_count(&mut tx).await? == 0
+        && actor.is_some()
+    {
+        errors.push(RowError {
+            line: 1,
+            message: format!("roles: {}", Problem::LastAdmin.message(locale)),
+        });
+    }
     if !errors.is_empty() {
         tx.rollback().await?;
         errors.sort_by_key(|e| e.line);

@@ -64,7 +64,7 @@ fn Units() -> impl IntoView {
                         let depth = u.depth();
                         view! {
                             <tr class:inactive=!u.active>
-                                <td><span class="indent" style=format!("padding-left: {depth}em")>
+                                <td><span class=format!("indent indent-{}", depth.min(8))>
                                     <a href=format!("/admin/units/{}", u.id.0)>{u.name.clone()}</a></span></td>
                                 <td>{u.code.clone()}</td>
                                 <td>{u.kind.label(locale)}</td>

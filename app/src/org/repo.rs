@@ -277,15 +277,20 @@ async fn role_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(
 }
 
 /// The active user with their roles and saved language, for the session middleware.
+/// The signed-in user of a session that began at `signed_in_ms`; `None` when the account is
+/// inactive, gone, or its sessions were ended after that instant.
 pub async fn load_session_user(
     db: &Db,
     id: UserId,
+    signed_in_ms: i64,
 ) -> Result<Option<(SessionUser, Locale)>, sqlx::Error> {
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT display_name, email, locale FROM users WHERE id = $1 AND active")
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT display_name, email, locale FROM users WHERE id = $1 AND active AND sessions_valid_from <= $2",
+    )
+    .bind(id)
+    .bind(signed_in_ms)
+    .fetch_optional(db)
+    .await?;
     let Some((display_name, email, locale)) = row else {
         return Ok(None);
     };
@@ -508,6 +513,27 @@ pub async fn remove_role(
         .execute(&mut **tx)
         .await?;
     Ok(res.rows_affected() > 0)
+}
+
+/// Ends every session of the user signed in before `now` (checked on each request against
+/// the session's sign-in time, see `auth::session`).
+pub async fn void_sessions(tx: &mut Tx, id: UserId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET sessions_valid_from = $1 WHERE id = $2")
+        .bind(now.timestamp_millis())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Active users holding the admin role.
+pub async fn active_admin_count(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT u.id) FROM users u JOIN user_role r ON r.user_id = u.id
+          WHERE r.role = 'admin' AND u.active",
+    )
+    .fetch_one(&mut **tx)
+    .await
 }
 
 pub async fn clear_roles(tx: &mut Tx, id: UserId) -> Result<(), sqlx::Error> {

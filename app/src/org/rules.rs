@@ -187,7 +187,7 @@ pub fn parse_user(form: &UserForm) -> Result<ValidUser, Problems> {
     let password = if form.password.is_empty() {
         None
     } else {
-        if let Err(p) = check_new_password(&form.password) {
+        if let Err(p) = check_new_password(&form.password, &[&form.email, &form.display_name]) {
             problems.push(("password", p));
         }
         Some(form.password.clone())

@@ -250,6 +250,13 @@ pub async fn set_user_active(
         return Err(AppError::NotFound);
     }
     repo::set_user_active(&mut tx, id, active, now).await?;
+    if !active && repo::active_admin_count(&mut tx).await? == 0 {
+        return Err(AppError::field("active", Problem::LastAdmin.message(locale)));
+    }
+    if !active {
+        // Deactivation ends every session of the account at once.
+        repo::void_sessions(&mut tx, id, now).await?;
+    }
     let action = if active {
         "user.reactivate"
     } else {
@@ -299,6 +306,11 @@ pub async fn change_role(
     } else {
         repo::remove_role(&mut tx, id, role, scope).await?
     };
+    // Checked after the change, in its transaction: whatever path removed the role, the
+    // portal keeps an active administrator (the transaction is rolled back on drop).
+    if role == Role::Admin && !grant && repo::active_admin_count(&mut tx).await? == 0 {
+        return Err(AppError::field("role", Problem::LastAdmin.message(locale)));
+    }
     if changed {
         let action = if grant {
             "user.role_grant"
@@ -328,7 +340,19 @@ pub async fn set_password(
     password: &str,
     locale: Locale,
 ) -> Result<(), AppError> {
-    check_new_password(password).map_err(|p| AppError::field("new_password", p.message(locale)))?;
+    let user = repo::get_user(db, id).await?.ok_or(AppError::NotFound)?;
+    let local_part = user.user.email.split('@').next().unwrap_or_default().to_owned();
+    // zxcvbn takes tens of milliseconds on long inputs: off the executor, like hashing.
+    let candidate = password.to_owned();
+    let checked = tokio::task::spawn_blocking(move || {
+        check_new_password(
+            &candidate,
+            &[&user.user.email, &local_part, &user.user.display_name],
+        )
+    })
+    .await
+    .map_err(|_| AppError::Internal)?;
+    checked.map_err(|p| AppError::field("new_password", p.message(locale)))?;
     let hash = passwords.hash(password).await;
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
@@ -336,6 +360,8 @@ pub async fn set_password(
         return Err(AppError::NotFound);
     }
     repo::set_password_hash(&mut tx, id, &hash, now).await?;
+    // Every session signed in before now ends; the caller renews the current one.
+    repo::void_sessions(&mut tx, id, now).await?;
     repo::audit(
         &mut tx,
         actor,

@@ -42,7 +42,9 @@ impl RollupRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenPerson {
-    pub user_id: crate::org::UserId,
+    /// Only for people whose name is shown: a hidden person carries no stable id to the
+    /// browser, so that it cannot be linked to the name once the person becomes overdue.
+    pub user_id: Option<crate::org::UserId>,
     /// Hidden (None) when the privacy setting does not allow names for this person.
     pub name: Option<String>,
     pub unit_name: String,

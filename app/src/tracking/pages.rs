@@ -165,15 +165,15 @@ fn DashboardView() -> impl IntoView {
                                         <th scope="col">{t.display_name}</th><th scope="col">{t.org_unit}</th><th scope="col">{t.deadline}</th>
                                         <th scope="col">{t.days_overdue}</th><th scope="col">{t.reminders_col}</th>{is_head.then(|| view! { <th scope="col">{t.on_behalf_title}</th> })}
                                     </tr></thead>
-                                    <tbody>{d.open_people.clone().into_iter().map(|p| {
+                                    <tbody>{d.open_people.clone().into_iter().enumerate().map(|(i, p)| {
                                         let name = p.name.clone();
                                         let label = name.clone().unwrap_or_else(|| t.name_hidden.to_string());
                                         view! {
                                             <tr>
                                                 <td>{label.clone()}</td><td>{p.unit_name.clone()}</td><td>{format_day(&p.deadline, locale)}</td><td class="num">{p.days_overdue}</td><td class="num">{p.reminders_sent}</td>
-                                                {(is_head && name.is_some()).then(|| {
-                                                    let rid = format!("remark-{}", p.user_id.0);
-                                                    let uid = p.user_id.0;
+                                                {(is_head && name.is_some()).then_some(()).and(p.user_id).map(|uid| {
+                                                    let rid = format!("remark-{i}");
+                                                    let uid = uid.0;
                                                     view! {
                                                         <td>
                                                             <ActionForm action=on_behalf attr:class="inline-form">

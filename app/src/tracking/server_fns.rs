@@ -83,7 +83,7 @@ pub async fn build(
                     let show = name_visible(state.settings.head_names, days_overdue > 0);
                     named += usize::from(show);
                     open.push(OpenPerson {
-                        user_id: crate::org::UserId(r.id),
+                        user_id: show.then_some(crate::org::UserId(r.id)),
                         name: show.then_some(r.display_name),
                         unit_name: r.unit_name,
                         deadline: deadline.to_string(),

@@ -6,7 +6,7 @@ use app::i18n::Locale;
 use app::state::AppState;
 use app::tokens::{cache::TokenCache, rules::bearer, Scope};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 
@@ -81,11 +81,11 @@ fn too_large() -> ApiError {
 )]
 pub async fn report_inventory(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<InventoryReport>, JsonRejection>,
+    request: Request,
 ) -> Result<Json<ReportOutcome>, ApiError> {
-    authorize(&state.tokens, &state.db, &headers, Scope::InventoryWrite).await?;
-    let report = json_body(body)?;
+    // The token is checked before a byte of the body is read.
+    authorize(&state.tokens, &state.db, request.headers(), Scope::InventoryWrite).await?;
+    let report = json_body(Json::<InventoryReport>::from_request(request, &state).await)?;
     Ok(Json(state.reports.report(report).await?))
 }
 
@@ -110,10 +110,20 @@ pub async fn report_inventory(
 )]
 pub async fn import_devices(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    request: Request,
 ) -> Result<Json<ImportSummary>, ApiError> {
-    authorize(&state.tokens, &state.db, &headers, Scope::DevicesWrite).await?;
+    // The token is checked before a byte of the body is read.
+    authorize(&state.tokens, &state.db, request.headers(), Scope::DevicesWrite).await?;
+    let headers = request.headers().clone();
+    let body = axum::body::Bytes::from_request(request, &state)
+        .await
+        .map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", rej.body_text())
+            }
+        })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

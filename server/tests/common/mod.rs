@@ -35,6 +35,7 @@ pub fn test_config(db_path: &std::path::Path, settings: Settings) -> Config {
         smtp: None,
         mail_from: "portal@musterstadt.de".into(),
         mail_dir: db_path.with_extension("mail"),
+        trusted_proxies: vec![],
         settings,
     }
 }
