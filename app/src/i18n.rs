@@ -89,7 +89,6 @@ pub struct Texts {
     pub login_busy: &'static str,
     pub back_to_login: &'static str,
     pub login_missing: &'static str,
-    pub login_throttled: &'static str,
     pub signed_out: &'static str,
     pub session_expired: &'static str,
 
@@ -273,6 +272,7 @@ pub struct Texts {
     pub privacy_rights: &'static str,
     pub privacy_download: &'static str,
     pub footer_privacy: &'static str,
+    pub footer_accessibility: &'static str,
     pub retention_label: &'static str,
     pub retention_hint: &'static str,
     pub evidence_per_version: &'static str,
@@ -388,7 +388,6 @@ pub static DE: Texts = Texts {
     login_busy: "Gerade melden sich sehr viele Personen an. Bitte versuchen Sie es in {s} Sekunde(n) erneut.",
     back_to_login: "Zurück zur Anmeldung",
     login_missing: "Bitte E-Mail-Adresse und Passwort eingeben.",
-    login_throttled: "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute.",
     signed_out: "Sie wurden abgemeldet.",
     session_expired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
 
@@ -572,6 +571,7 @@ pub static DE: Texts = Texts {
     privacy_rights: "Sie haben das Recht auf Auskunft, Berichtigung und – nach Ablauf der Aufbewahrungsfristen – Löschung. Wenden Sie sich an die bzw. den behördlichen Datenschutzbeauftragten.",
     privacy_download: "Meine gespeicherten Daten herunterladen (JSON)",
     footer_privacy: "Datenschutz",
+    footer_accessibility: "Barrierefreiheit",
     retention_label: "Aufbewahrung der Kenntnisnahmen (Jahre)",
     retention_hint: "Danach werden die Kenntnisnahmen pseudonymisiert; die Nachweiskette bleibt prüfbar.",
     evidence_per_version: "Nachweise je Rundschreiben-Fassung",
@@ -687,7 +687,6 @@ pub static EN: Texts = Texts {
     login_busy: "Very many people are signing in right now. Please try again in {s} second(s).",
     back_to_login: "Back to sign-in",
     login_missing: "Please enter email address and password.",
-    login_throttled: "Too many sign-in attempts. Please wait a minute.",
     signed_out: "You have been signed out.",
     session_expired: "Your session has expired. Please sign in again.",
 
@@ -871,6 +870,7 @@ pub static EN: Texts = Texts {
     privacy_rights: "You have the right of access, rectification and – after the retention periods – erasure. Contact the data protection officer.",
     privacy_download: "Download my stored data (JSON)",
     footer_privacy: "Privacy",
+    footer_accessibility: "Accessibility",
     retention_label: "Keep acknowledgments for (years)",
     retention_hint: "Afterwards acknowledgments are pseudonymised; the evidence chain stays verifiable.",
     evidence_per_version: "Evidence per circular version",

@@ -3,6 +3,7 @@
 //! feature so that none of it reaches the wasm bundle.
 #![recursion_limit = "256"]
 
+pub mod accessibility;
 pub mod acknowledgments;
 pub mod auth;
 pub mod circulars;

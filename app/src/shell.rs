@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit/log") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit/versions/:id") view=VersionEvidencePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/barrierefreiheit") view=crate::accessibility::AccessibilityPage ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/tokens") view=crate::tokens::pages::TokensPage ssr=SsrMode::Async/>
@@ -107,7 +108,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/circulars/:id/edit") view=CircularEditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
-            <footer class="site-footer"><a href="/privacy">{t.footer_privacy}</a></footer>
+            <footer class="site-footer">
+                <a href="/privacy">{t.footer_privacy}</a>" · "
+                <a href="/barrierefreiheit">{t.footer_accessibility}</a>
+            </footer>
         </Router>
     }
 }

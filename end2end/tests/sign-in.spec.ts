@@ -67,3 +67,15 @@ test('pages are readable on a phone without sideways scrolling', async ({ page }
     expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
   }
 });
+
+test('the accessibility statement is reachable from the footer and accessible in both languages', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Barrierefreiheit' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Erklärung zur Barrierefreiheit');
+  await expect(page.getByRole('heading', { name: 'Schlichtungs- und Durchsetzungsverfahren' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('button', { name: /English/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Accessibility statement');
+  await expectAccessible(page);
+});

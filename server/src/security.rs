@@ -7,7 +7,7 @@
 //! static assets (pages and answers are personal). HTML pages rendered by Leptos carry a
 //! Content-Security-Policy with the per-response nonce of their hydration scripts (set in
 //! `app::shell`); any other HTML gets a policy without scripts.
-use app::auth::client_ip::{client_ip, ClientIp};
+use app::auth::client_ip::client_ip;
 use app::i18n::Problem;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};

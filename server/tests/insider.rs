@@ -286,6 +286,13 @@ async fn set_state(app: &TestApp, device: i64, state: &str) {
         .await
         .unwrap();
     let now = chrono::Utc::now();
+    // The ban is in force (the demo's effective day lies ahead), so the standing is real.
+    sqlx::query("UPDATE circular_version SET effective_on = $1 WHERE circular_id = $2 AND status = 'published'")
+        .bind((now - chrono::Duration::days(10)).date_naive())
+        .bind(circular)
+        .execute(&app.db)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)
          VALUES ($1, $2, $3, $4, $5, 'com.whatsapp', $5, $5)

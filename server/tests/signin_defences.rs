@@ -307,3 +307,33 @@ async fn the_api_checks_the_token_before_reading_the_body() {
         assert_eq!(json["error"], "unauthorized");
     }
 }
+
+#[tokio::test]
+async fn the_accessibility_statement_is_public_and_linked_from_every_page() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let (status, html) = app.get_html(&c, "/barrierefreiheit").await;
+    assert_eq!(status, StatusCode::OK);
+    for part in [
+        "Erklärung zur Barrierefreiheit",
+        "teilweise vereinbar",
+        "Nicht barrierefreie Inhalte",
+        "Feedback und Kontakt",
+        "Schlichtungs",
+        app::accessibility::REVIEWED_ON,
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+    let res = c
+        .get(app.url("/barrierefreiheit"))
+        .header("accept-language", "en")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("Accessibility statement"));
+    for path in ["/login", "/privacy"] {
+        let (_, html) = app.get_html(&c, path).await;
+        assert!(html.contains(r#"href="/barrierefreiheit""#), "{path}");
+    }
+}

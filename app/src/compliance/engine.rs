@@ -454,9 +454,9 @@ async fn auto_register(
         )]));
     }
     let id = crate::devices::repo::insert(tx, owner_id, &device, now).await?;
+    // (`insert` claimed the id; re-registered under an identifier a blocked device carried,
+    // the new device inherited that standing.)
     crate::devices::repo::mark_managed(tx, id, now).await?;
-    // Re-registered under an identifier a blocked device carried: the standing carries over.
-    crate::devices::repo::record_claims(tx, id, owner_id, Some(mdm_id), None, now).await?;
     crate::org::repo::audit(
         tx,
         None,

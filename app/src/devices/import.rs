@@ -240,10 +240,20 @@ pub async fn import(
         updated: 0,
     };
     for (owner, device) in &valid {
+        // The asset register's word on who holds an identifier wins (claims move with it).
         let id = match device.id {
             Some(id) => {
                 super::repo::update(&mut tx, id, device).await?;
                 super::repo::set_owner(&mut tx, id, *owner).await?;
+                super::repo::record_claims(
+                    &mut tx,
+                    id,
+                    *owner,
+                    device.mdm_id.as_deref(),
+                    device.imei.as_deref(),
+                    now,
+                )
+                .await?;
                 summary.updated += 1;
                 id
             }
@@ -253,17 +263,8 @@ pub async fn import(
             }
         };
         // The asset register vouches for the device: from now on its owner cannot rewrite
-        // its identity, and the register's word on who holds an identifier wins.
+        // its identity.
         super::repo::mark_managed(&mut tx, id, now).await?;
-        super::repo::record_claims(
-            &mut tx,
-            id,
-            *owner,
-            device.mdm_id.as_deref(),
-            device.imei.as_deref(),
-            now,
-        )
-        .await?;
     }
     crate::org::repo::audit(
         &mut tx,

@@ -149,7 +149,10 @@ pub async fn insert(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(DeviceId(id))
+    let id = DeviceId(id);
+    // Every new device claims its identifiers, whichever path registered it.
+    record_claims(tx, id, owner, d.mdm_id.as_deref(), d.imei.as_deref(), now).await?;
+    Ok(id)
 }
 
 pub async fn update(tx: &mut Tx, id: DeviceId, d: &ValidDevice) -> Result<(), sqlx::Error> {

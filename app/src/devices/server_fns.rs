@@ -78,19 +78,19 @@ pub async fn save_device_as(
     let id = match device.id {
         Some(id) => {
             super::repo::update(&mut tx, id, &device).await?;
+            super::repo::record_claims(
+                &mut tx,
+                id,
+                owner,
+                device.mdm_id.as_deref(),
+                device.imei.as_deref(),
+                now,
+            )
+            .await?;
             id
         }
         None => super::repo::insert(&mut tx, owner, &device, now).await?,
     };
-    super::repo::record_claims(
-        &mut tx,
-        id,
-        owner,
-        device.mdm_id.as_deref(),
-        device.imei.as_deref(),
-        now,
-    )
-    .await?;
     // Every change of a device is on record, the owner's own included.
     org_repo::audit(
         &mut tx,
