@@ -165,6 +165,14 @@ async fn seed_compliance(db: &Db, size: &LargeCity) -> anyhow::Result<()> {
             .execute(&mut *tx)
             .await?;
     }
+    // Bulk-inserted devices claim their MDM ids like every other registration path.
+    sqlx::query(
+        "INSERT INTO device_identifier (kind, value, owner_id, device_id, claimed_at)
+         SELECT 'mdm_id', mdm_id, owner_id, id, registered_at FROM device WHERE mdm_id IS NOT NULL
+         ON CONFLICT (kind, value) DO NOTHING",
+    )
+    .execute(&mut *tx)
+    .await?;
     let first: Option<(i64, i64)> =
         sqlx::query_as("SELECT circular_id, id FROM circular_version ORDER BY id LIMIT 1")
             .fetch_optional(&mut *tx)
