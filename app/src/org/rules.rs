@@ -308,7 +308,7 @@ mod tests {
         };
         let problems = parse_user(&form).unwrap_err();
         assert!(problems.contains(&("org_unit_id", Problem::Required)));
-        assert!(problems.contains(&("password", Problem::TooShort(10))));
+        assert!(problems.contains(&("password", Problem::TooShort(12))));
     }
 
     #[test]
