@@ -41,7 +41,8 @@ pub fn allowed(
         // Exports are reads that write an audit entry in the viewer's name: a link on another
         // site must not be able to forge such entries, so they only answer our own pages (or
         // a typed address / bookmark).
-        return !is_export(path) || get("sec-fetch-site").is_none_or(|s| s == "same-origin" || s == "none");
+        return !is_export(path)
+            || get("sec-fetch-site").is_none_or(|s| s == "same-origin" || s == "none");
     }
     if let Some(site) = get("sec-fetch-site") {
         // "none" = typed in the address bar / bookmark; never true for a cross-site form.

@@ -47,7 +47,12 @@ async fn status_of(app: &TestApp, version: &str) -> String {
         .unwrap()
 }
 
-async fn workflow(app: &TestApp, c: &reqwest::Client, id: &str, action: &str) -> (StatusCode, Value) {
+async fn workflow(
+    app: &TestApp,
+    c: &reqwest::Client,
+    id: &str,
+    action: &str,
+) -> (StatusCode, Value) {
     app.call(c, "circulars/workflow", &[("id", id), ("action", action)])
         .await
 }
@@ -74,16 +79,22 @@ async fn whoever_changed_a_version_cannot_approve_it() {
     );
     let (status, body) = app.call_owned(&editor, "circulars/save", &edited).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(workflow(&app, &editor, &id, "submit").await.0, StatusCode::OK);
+    assert_eq!(
+        workflow(&app, &editor, &id, "submit").await.0,
+        StatusCode::OK
+    );
     let (status, body) = workflow(&app, &editor, &id, "publish").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_message(&body, "status")
-        .unwrap()
-        .contains("geändert"), "{body}");
+    assert!(
+        field_message(&body, "status").unwrap().contains("geändert"),
+        "{body}"
+    );
     // The author never saw that text and cannot approve it either.
     let (status, body) = workflow(&app, &author, &id, "publish").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_message(&body, "status").unwrap().contains("Vier-Augen"));
+    assert!(field_message(&body, "status")
+        .unwrap()
+        .contains("Vier-Augen"));
     assert_eq!(status_of(&app, &id).await, "in_review");
 
     // The edit is on record with the fields it touched; the author of record is unchanged.
@@ -113,7 +124,10 @@ async fn a_change_after_submission_voids_it_and_bars_the_changer_from_approving(
         .call_owned(&author, "circulars/save", &circular_form("RS 2026/81"))
         .await;
     let id = body.as_i64().unwrap().to_string();
-    assert_eq!(workflow(&app, &author, &id, "submit").await.0, StatusCode::OK);
+    assert_eq!(
+        workflow(&app, &author, &id, "submit").await.0,
+        StatusCode::OK
+    );
     // The approver changes the submitted version: it goes back to draft.
     let changed = with(
         with(circular_form("RS 2026/81"), "form[version_id]", &id),
@@ -126,7 +140,10 @@ async fn a_change_after_submission_voids_it_and_bars_the_changer_from_approving(
     let (status, _) = workflow(&app, &approver, &id, "publish").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // Submitted again, the approver still cannot approve what they changed.
-    assert_eq!(workflow(&app, &author, &id, "submit").await.0, StatusCode::OK);
+    assert_eq!(
+        workflow(&app, &author, &id, "submit").await.0,
+        StatusCode::OK
+    );
     let (status, body) = workflow(&app, &approver, &id, "publish").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "status").unwrap().contains("geändert"));
@@ -151,7 +168,11 @@ async fn a_scoped_publisher_neither_sees_nor_takes_over_drafts_outside_their_sco
     let (status, list) = app.call(&scoped, "circulars/list", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        !list.as_array().unwrap().iter().any(|c| c["number"] == "RS 2026/82"),
+        !list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["number"] == "RS 2026/82"),
         "{list}"
     );
     assert_eq!(
@@ -171,9 +192,14 @@ async fn a_scoped_publisher_neither_sees_nor_takes_over_drafts_outside_their_sco
     );
     let (status, body) = app.call_owned(&scoped, "circulars/save", &takeover).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_message(&body, "audience").unwrap().contains("außerhalb"));
+    assert!(field_message(&body, "audience")
+        .unwrap()
+        .contains("außerhalb"));
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM circular_version_editor WHERE version_id = {id}")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM circular_version_editor WHERE version_id = {id}"
+        ))
+        .await,
         1
     );
     let whole: bool = sqlx::query_scalar("SELECT whole_city FROM circular_version WHERE id = $1")
@@ -191,10 +217,20 @@ async fn a_scoped_publisher_neither_sees_nor_takes_over_drafts_outside_their_sco
     let (status, body) = app.call_owned(&scoped, "circulars/save", &own).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, list) = app.call(&scoped, "circulars/list", &[]).await;
-    assert!(list.as_array().unwrap().iter().any(|c| c["number"] == "RS 2026/83"));
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["number"] == "RS 2026/83"));
 }
 
-fn device_form(id: &str, label: &str, platform: &str, imei: &str, mdm: &str) -> Vec<(String, String)> {
+fn device_form(
+    id: &str,
+    label: &str,
+    platform: &str,
+    imei: &str,
+    mdm: &str,
+) -> Vec<(String, String)> {
     [
         ("form[id]", id),
         ("form[label]", label),
@@ -234,13 +270,27 @@ async fn owners_cannot_rewrite_the_identity_of_a_managed_device_and_every_edit_i
     let id_s = id.to_string();
     // Clearing the MDM id, or changing the platform, is refused field by field.
     let (status, body) = app
-        .call_owned(&max, "devices/save", &device_form(&id_s, "Diensthandy", &platform, &imei, ""))
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form(&id_s, "Diensthandy", &platform, &imei, ""),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_message(&body, "mdm_id").unwrap().contains("Administration"));
-    let other = if platform == "android" { "ios" } else { "android" };
+    assert!(field_message(&body, "mdm_id")
+        .unwrap()
+        .contains("Administration"));
+    let other = if platform == "android" {
+        "ios"
+    } else {
+        "android"
+    };
     let (status, body) = app
-        .call_owned(&max, "devices/save", &device_form(&id_s, "Diensthandy", other, &imei, &mdm))
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form(&id_s, "Diensthandy", other, &imei, &mdm),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "platform").is_some());
@@ -252,7 +302,11 @@ async fn owners_cannot_rewrite_the_identity_of_a_managed_device_and_every_edit_i
     assert_eq!(stored.as_deref(), Some(mdm.as_str()));
     // The label stays the owner's, and the owner's own edit is on record.
     let (status, body) = app
-        .call_owned(&max, "devices/save", &device_form(&id_s, "Mein Diensthandy", &platform, &imei, &mdm))
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form(&id_s, "Mein Diensthandy", &platform, &imei, &mdm),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -266,7 +320,11 @@ async fn owners_cannot_rewrite_the_identity_of_a_managed_device_and_every_edit_i
     // An admin may correct the identity (audited).
     let admin = app.logged_in(ADMIN).await;
     let (status, body) = app
-        .call_owned(&admin, "devices/save", &device_form(&id_s, "Mein Diensthandy", &platform, &imei, ""))
+        .call_owned(
+            &admin,
+            "devices/save",
+            &device_form(&id_s, "Mein Diensthandy", &platform, &imei, ""),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let details: String = sqlx::query_scalar(
@@ -334,7 +392,10 @@ async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_regist
     let app = TestApp::spawn().await;
     let token = api_token(
         &app.db,
-        &[app::tokens::Scope::AccessRead, app::tokens::Scope::InventoryWrite],
+        &[
+            app::tokens::Scope::AccessRead,
+            app::tokens::Scope::InventoryWrite,
+        ],
     )
     .await;
     let max = app.logged_in(EMPLOYEE).await;
@@ -348,7 +409,10 @@ async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_regist
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "device").unwrap().contains("gesperrt"));
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM device WHERE id = {id} AND retired_at IS NULL")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM device WHERE id = {id} AND retired_at IS NULL"
+        ))
+        .await,
         1
     );
 
@@ -361,7 +425,11 @@ async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_regist
         .await
         .unwrap();
     let (status, body) = app
-        .call_owned(&admin, "devices/save", &device_form(&id.to_string(), "Diensthandy", &platform, "", ""))
+        .call_owned(
+            &admin,
+            "devices/save",
+            &device_form(&id.to_string(), "Diensthandy", &platform, "", ""),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     decision_becomes(&app, &token, &mdm, "unknown_device").await;
@@ -373,11 +441,24 @@ async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_regist
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
-    let body = decision_becomes(&app, &token, &mdm, "deny").await;
-    assert_eq!(body["reasons"][0]["rule"].as_str().unwrap().starts_with("circular:"), true, "{body}");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM compliance_transition WHERE cause = 'inherited'").await,
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let body = decision_becomes(&app, &token, &mdm, "deny").await;
+    assert_eq!(
+        body["reasons"][0]["rule"]
+            .as_str()
+            .unwrap()
+            .starts_with("circular:"),
+        true,
+        "{body}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM compliance_transition WHERE cause = 'inherited'")
+            .await,
         1
     );
 }
@@ -387,7 +468,10 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
     let app = TestApp::spawn().await;
     let token = api_token(
         &app.db,
-        &[app::tokens::Scope::AccessRead, app::tokens::Scope::InventoryWrite],
+        &[
+            app::tokens::Scope::AccessRead,
+            app::tokens::Scope::InventoryWrite,
+        ],
     )
     .await;
     let max = app.logged_in(EMPLOYEE).await;
@@ -401,13 +485,19 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
     app.logged_in(ADMIN).await;
     // Max claims the MDM id of a colleague's phone that is not registered yet, then clears it.
     let (status, body) = app
-        .call_owned(&max, "devices/save", &device_form("", "Fremdes Handy", "android", "", "MDM-KOLLEGE-1"))
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form("", "Fremdes Handy", "android", "", "MDM-KOLLEGE-1"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let claimed = body.as_i64().unwrap().to_string();
     // Retiring it would cut the colleague's phone off — until the MDM says whose it is.
     assert_eq!(
-        app.call(&max, "devices/retire", &[("id", &claimed)]).await.0,
+        app.call(&max, "devices/retire", &[("id", &claimed)])
+            .await
+            .0,
         StatusCode::OK
     );
     decision_becomes(&app, &token, "MDM-KOLLEGE-1", "deny").await;
@@ -418,7 +508,12 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
     decision_becomes(&app, &token, "MDM-KOLLEGE-1", "allow").await;
     let owner: String = sqlx::query_scalar(
         "SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-KOLLEGE-1'",
@@ -428,19 +523,28 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
     .unwrap();
     assert_eq!(owner, colleague_email);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'device.owner_corrected'").await,
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'device.owner_corrected'")
+            .await,
         1
     );
 
     // Max registers another unreported id, clears it again (allowed: nobody vouched for it),
     // and a colleague's later claim of that id is refused: it is Max's for ever.
     let (status, body) = app
-        .call_owned(&max, "devices/save", &device_form("", "Zweithandy", "android", "", "MDM-MAX-9"))
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form("", "Zweithandy", "android", "", "MDM-MAX-9"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let second = body.as_i64().unwrap().to_string();
     let (status, body) = app
-        .call_owned(&max, "devices/save", &device_form(&second, "Zweithandy", "android", "", ""))
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form(&second, "Zweithandy", "android", "", ""),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let colleague = app.client();
@@ -453,51 +557,64 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
     let res = app.login(&colleague, (&colleague_email, EMPLOYEE.1)).await;
     assert_eq!(location(&res), "/");
     let (status, body) = app
-        .call_owned(&colleague, "devices/save", &device_form("", "Mein Handy", "android", "", "MDM-MAX-9"))
+        .call_owned(
+            &colleague,
+            "devices/save",
+            &device_form("", "Mein Handy", "android", "", "MDM-MAX-9"),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_message(&body, "mdm_id").unwrap().contains("anderen Person"), "{body}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM device WHERE mdm_id = 'MDM-MAX-9'").await, 0);
+    assert!(
+        field_message(&body, "mdm_id")
+            .unwrap()
+            .contains("anderen Person"),
+        "{body}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device WHERE mdm_id = 'MDM-MAX-9'")
+            .await,
+        0
+    );
+}
+
+async fn revoke_admin(app: &TestApp, actor: &reqwest::Client, email: &str) -> (StatusCode, Value) {
+    let user = app.user_id(email).await.to_string();
+    app.call(
+        actor,
+        "org/change_role",
+        &[
+            ("user_id", &user),
+            ("role", "admin"),
+            ("scope_unit_id", ""),
+            ("grant", "false"),
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
 async fn the_last_active_admin_keeps_the_role_and_the_account() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
-    let me = app.user_id(ADMIN.0).await.to_string();
-    let (status, body) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[("user_id", &me), ("role", "admin"), ("scope_unit_id", ""), ("grant", "false")],
-        )
-        .await;
+    let (status, body) = revoke_admin(&app, &admin, ADMIN.0).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "role").unwrap().contains("letzte"));
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM user_role WHERE user_id = {me} AND role = 'admin'")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM user_role WHERE user_id = {} AND role = 'admin'",
+            app.user_id(ADMIN.0).await
+        ))
+        .await,
         1
     );
     // With a second admin, the first may step down; the second may then not.
     grant(&app, AUDITOR.0, "admin", None).await;
-    let (status, _) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[("user_id", &me), ("role", "admin"), ("scope_unit_id", ""), ("grant", "false")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(revoke_admin(&app, &admin, ADMIN.0).await.0, StatusCode::OK);
     let second = app.logged_in(AUDITOR).await;
-    let auditor = app.user_id(AUDITOR.0).await.to_string();
-    let (status, _) = app
-        .call(
-            &second,
-            "org/change_role",
-            &[("user_id", &auditor), ("role", "admin"), ("scope_unit_id", ""), ("grant", "false")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        revoke_admin(&app, &second, AUDITOR.0).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
@@ -525,10 +642,11 @@ async fn exports_refuse_links_from_other_sites_and_write_no_audit_entry() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
     let before = app.count("SELECT COUNT(*) FROM audit_log").await;
-    let version: i64 = sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published' LIMIT 1")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let version: i64 =
+        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published' LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     for path in [
         format!("/dashboard/export.csv?version={version}"),
         format!("/audit/export/version/{version}"),

@@ -53,15 +53,30 @@ async fn repeated_failures_throttle_the_account_with_a_clear_429_but_not_other_a
         statuses.push(res.status());
     }
     // Five free failures, the sixth locks: from the seventh on the answer is 429.
-    assert!(statuses[..6].iter().all(|s| *s == StatusCode::SEE_OTHER), "{statuses:?}");
-    assert!(statuses[6..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(
+        statuses[..6].iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[6..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
     // Even the right password waits, told in German when to retry.
     let res = app.login(&c, EMPLOYEE).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=30).contains(&retry), "{retry}");
     let html = res.text().await.unwrap();
-    assert!(html.contains("Zu viele fehlgeschlagene Anmeldeversuche"), "{html}");
+    assert!(
+        html.contains("Zu viele fehlgeschlagene Anmeldeversuche"),
+        "{html}"
+    );
     assert!(html.contains(&format!("{retry} Sekunden")));
     // In English for an English browser.
     let res = c
@@ -71,7 +86,11 @@ async fn repeated_failures_throttle_the_account_with_a_clear_429_but_not_other_a
         .send()
         .await
         .unwrap();
-    assert!(res.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-in attempts"));
     // Another account from the same client signs in.
     assert_eq!(location(&app.login(&c, ADMIN).await), "/");
     // When the lock has run out, the owner signs in and the counter is cleared.
@@ -82,7 +101,8 @@ async fn repeated_failures_throttle_the_account_with_a_clear_429_but_not_other_a
         .unwrap();
     assert_eq!(location(&app.login(&app.client(), EMPLOYEE).await), "/");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM login_throttle WHERE key LIKE 'account:%'").await,
+        app.count("SELECT COUNT(*) FROM login_throttle WHERE key LIKE 'account:%'")
+            .await,
         0
     );
 }
@@ -124,7 +144,10 @@ async fn a_flood_of_sign_ins_is_refused_fast_instead_of_queueing() {
                 .unwrap()
                 .post(app_url)
                 .header("origin", origin)
-                .form(&[("email", format!("flut{i}@musterstadt.de")), ("password", "falsch-falsch".into())])
+                .form(&[
+                    ("email", format!("flut{i}@musterstadt.de")),
+                    ("password", "falsch-falsch".into()),
+                ])
                 .send()
                 .await
                 .unwrap();
@@ -172,7 +195,10 @@ async fn a_password_change_ends_every_other_session_and_keeps_this_one_under_a_n
         .call(
             &admin,
             "org/set_user_password",
-            &[("id", &max), ("new_password", "Ein-ganz-anderes-Passwort-42")],
+            &[
+                ("id", &max),
+                ("new_password", "Ein-ganz-anderes-Passwort-42"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -180,7 +206,10 @@ async fn a_password_change_ends_every_other_session_and_keeps_this_one_under_a_n
         app.call(&here, "devices/mine", &[]).await.0,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(app.call(&admin, "devices/mine", &[]).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call(&admin, "devices/mine", &[]).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -194,7 +223,12 @@ async fn pages_carry_the_security_headers_and_a_csp_naming_their_scripts_nonce()
     assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["x-frame-options"], "DENY");
     let csp = h["content-security-policy"].to_str().unwrap().to_owned();
-    for part in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "img-src 'self'"] {
+    for part in [
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "img-src 'self'",
+    ] {
         assert!(csp.contains(part), "{csp}");
     }
     let nonce = csp
@@ -270,7 +304,12 @@ async fn uploads_follow_their_configured_maximum_with_a_clear_message() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
     // 13 MB: refused with the limit named, in German.
     let res = author
         .post(app.url("/fn/circulars/attach"))
@@ -280,9 +319,15 @@ async fn uploads_follow_their_configured_maximum_with_a_clear_message() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(field_message(&body, "file").unwrap().contains("12"), "{body}");
+    assert!(
+        field_message(&body, "file").unwrap().contains("12"),
+        "{body}"
+    );
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM circular_attachment WHERE version_id = {version}")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM circular_attachment WHERE version_id = {version}"
+        ))
+        .await,
         1
     );
 }
@@ -331,7 +376,11 @@ async fn the_accessibility_statement_is_public_and_linked_from_every_page() {
         .send()
         .await
         .unwrap();
-    assert!(res.text().await.unwrap().contains("Accessibility statement"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Accessibility statement"));
     for path in ["/login", "/privacy"] {
         let (_, html) = app.get_html(&c, path).await;
         assert!(html.contains(r#"href="/barrierefreiheit""#), "{path}");

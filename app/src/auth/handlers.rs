@@ -125,7 +125,10 @@ pub async fn login(
             Redirect::to(safe_next(next)).into_response()
         }
         _ => {
-            let keys = [(account_key.as_str(), ACCOUNT), (client_key.as_str(), CLIENT)];
+            let keys = [
+                (account_key.as_str(), ACCOUNT),
+                (client_key.as_str(), CLIENT),
+            ];
             match super::repo::record_failure(&state.db, &keys, now_ms).await {
                 Ok(states) => tracing::warn!(
                     email = ?email,

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod pages;
 pub mod rules;
-pub mod throttle;
 mod server_fns;
+pub mod throttle;
 pub use server_fns::*;
 
 #[cfg(feature = "ssr")]

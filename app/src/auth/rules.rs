@@ -93,7 +93,12 @@ mod tests {
         );
         #[cfg(feature = "ssr")]
         {
-            for weak in ["password1234", "123456789012", "qwertzuiopü1", "aaaaaaaaaaaa"] {
+            for weak in [
+                "password1234",
+                "123456789012",
+                "qwertzuiopü1",
+                "aaaaaaaaaaaa",
+            ] {
                 assert_eq!(
                     check_new_password(weak, &[]),
                     Err(Problem::PasswordTooGuessable),
@@ -101,7 +106,14 @@ mod tests {
                 );
             }
             assert_eq!(
-                check_new_password("Mustermann2026", &["max.mustermann@musterstadt.de", "Max Mustermann", "mustermann"]),
+                check_new_password(
+                    "Mustermann2026",
+                    &[
+                        "max.mustermann@musterstadt.de",
+                        "Max Mustermann",
+                        "mustermann"
+                    ]
+                ),
                 Err(Problem::PasswordTooGuessable)
             );
         }
@@ -128,7 +140,10 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
-        assert_eq!(safe_next(Some("/circulars?tab=open#x")), "/circulars?tab=open#x");
+        assert_eq!(
+            safe_next(Some("/circulars?tab=open#x")),
+            "/circulars?tab=open#x"
+        );
         // What browsers strip or rewrite must not open a way to another host.
         for evil in [
             "/\t/evil.example",

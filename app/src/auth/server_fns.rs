@@ -55,7 +55,10 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
             AppError::Internal
         })?;
         crate::auth::session::renew_after_password_change(&session, chrono::Utc::now()).await?;
-        tracing::info!(user_id = user.id.0, "password changed; other sessions ended");
+        tracing::info!(
+            user_id = user.id.0,
+            "password changed; other sessions ended"
+        );
         Ok(())
     })
     .await

@@ -27,7 +27,9 @@ pub async fn start(
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.0).await?;
     session.insert(AUTH_AT_KEY, now.timestamp()).await?;
-    session.insert(AUTH_AT_MS_KEY, now.timestamp_millis()).await?;
+    session
+        .insert(AUTH_AT_MS_KEY, now.timestamp_millis())
+        .await?;
     session.insert(AUTH_METHOD_KEY, "password").await?;
     Ok(())
 }
@@ -40,7 +42,9 @@ pub async fn renew_after_password_change(
     now: DateTime<Utc>,
 ) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
-    session.insert(AUTH_AT_MS_KEY, now.timestamp_millis()).await?;
+    session
+        .insert(AUTH_AT_MS_KEY, now.timestamp_millis())
+        .await?;
     Ok(())
 }
 

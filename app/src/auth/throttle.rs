@@ -53,7 +53,10 @@ impl ThrottlePolicy {
         let over = failures - self.free_failures;
         let locked_until = if over > 0 {
             let factor = 1i64 << (over - 1).min(20);
-            now + self.base_lock_ms.saturating_mul(factor).min(self.max_lock_ms)
+            now + self
+                .base_lock_ms
+                .saturating_mul(factor)
+                .min(self.max_lock_ms)
         } else {
             0
         };

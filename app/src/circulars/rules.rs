@@ -340,7 +340,13 @@ pub fn changed_fields(old: &ValidCircular, new: &ValidCircular) -> Vec<&'static 
     let sorted = |apps: &[ProhibitedApp]| {
         let mut v: Vec<_> = apps
             .iter()
-            .map(|a| (a.platform.as_str(), a.app_identifier.clone(), a.display_name.clone()))
+            .map(|a| {
+                (
+                    a.platform.as_str(),
+                    a.app_identifier.clone(),
+                    a.display_name.clone(),
+                )
+            })
             .collect();
         v.sort();
         v

@@ -15,8 +15,7 @@ pub async fn list_circulars() -> Result<Vec<CircularSummary>, AppError> {
     crate::error::respond(async move {
         let user = publisher()?;
         let state = crate::state::app_state();
-        super::service::list_for_publisher(&state.db, &user, state.settings.late_joiner_days)
-            .await
+        super::service::list_for_publisher(&state.db, &user, state.settings.late_joiner_days).await
     })
     .await
 }

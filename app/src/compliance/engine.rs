@@ -365,7 +365,12 @@ async fn correct_owner(
     device: DeviceRow,
     now: DateTime<Utc>,
 ) -> Result<DeviceRow, AppError> {
-    let Some(owner) = report.owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) else {
+    let Some(owner) = report
+        .owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    else {
         return Ok(device);
     };
     let Some(owner_id) = crate::org::repo::find_active_by_identity(tx, owner).await? else {
@@ -384,8 +389,15 @@ async fn correct_owner(
         )]));
     }
     crate::devices::repo::reassign_unmanaged(tx, device.id, owner_id, now).await?;
-    crate::devices::repo::record_claims(tx, device.id, owner_id, device.mdm_id.as_deref(), None, now)
-        .await?;
+    crate::devices::repo::record_claims(
+        tx,
+        device.id,
+        owner_id,
+        device.mdm_id.as_deref(),
+        None,
+        now,
+    )
+    .await?;
     crate::org::repo::audit(
         tx,
         None,
@@ -395,8 +407,15 @@ async fn correct_owner(
         now,
     )
     .await?;
-    tracing::warn!(device_id = device.id.0, from = device.owner_id.0, to = owner_id.0, "MDM corrected the owner of a self-registered device");
-    repo::device_row(tx, device.id).await?.ok_or(AppError::Internal)
+    tracing::warn!(
+        device_id = device.id.0,
+        from = device.owner_id.0,
+        to = owner_id.0,
+        "MDM corrected the owner of a self-registered device"
+    );
+    repo::device_row(tx, device.id)
+        .await?
+        .ok_or(AppError::Internal)
 }
 
 async fn auto_register(

@@ -238,7 +238,8 @@ pub async fn import_devices(
     respond(async move {
         let admin = require_role(Role::Admin)?;
         let locale = ctx().locale;
-        let bytes = crate::upload::read_file(data, crate::upload::DEVICE_IMPORT_MAX_MB, locale).await?;
+        let bytes =
+            crate::upload::read_file(data, crate::upload::DEVICE_IMPORT_MAX_MB, locale).await?;
         let rows = crate::devices::import::parse_csv(&bytes, locale)?;
         let line = if locale == crate::i18n::Locale::De {
             "Zeile"

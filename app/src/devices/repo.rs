@@ -250,7 +250,11 @@ pub async fn is_restricted(tx: &mut Tx, id: DeviceId) -> Result<bool, sqlx::Erro
 }
 
 /// Marks a device as managed (imported by an admin or registered by an MDM).
-pub async fn mark_managed(tx: &mut Tx, id: DeviceId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn mark_managed(
+    tx: &mut Tx,
+    id: DeviceId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE device SET managed_at = coalesce(managed_at, $1) WHERE id = $2")
         .bind(now)
         .bind(id)

@@ -236,10 +236,7 @@ mod tests {
             ..stored
         };
         assert!(owner_may_change(&unmanaged, &cleared).is_ok());
-        assert_eq!(
-            owner_may_retire(true),
-            Err(Problem::RetireWhileRestricted)
-        );
+        assert_eq!(owner_may_retire(true), Err(Problem::RetireWhileRestricted));
         assert!(owner_may_retire(false).is_ok());
     }
 

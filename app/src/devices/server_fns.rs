@@ -59,9 +59,13 @@ pub async fn save_device_as(
         .map(|f| (f, Problem::DuplicateDeviceId))
         .collect();
     // An identifier belongs to one person for ever; only an admin moves it (audited).
-    let claimed =
-        super::repo::claimed_by_others(&mut tx, owner, device.mdm_id.as_deref(), device.imei.as_deref())
-            .await?;
+    let claimed = super::repo::claimed_by_others(
+        &mut tx,
+        owner,
+        device.mdm_id.as_deref(),
+        device.imei.as_deref(),
+    )
+    .await?;
     if !admin {
         problems.extend(
             claimed
@@ -149,8 +153,10 @@ pub async fn retire_device(id: i64) -> Result<(), AppError> {
             return Ok(());
         }
         if !user.is_admin() {
-            super::rules::owner_may_retire(super::repo::is_restricted(&mut tx, DeviceId(id)).await?)
-                .map_err(|p| AppError::field("device", p.message(locale)))?;
+            super::rules::owner_may_retire(
+                super::repo::is_restricted(&mut tx, DeviceId(id)).await?,
+            )
+            .map_err(|p| AppError::field("device", p.message(locale)))?;
         }
         super::repo::retire(&mut tx, DeviceId(id), now).await?;
         crate::org::repo::audit(

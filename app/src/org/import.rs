@@ -401,9 +401,7 @@ pub async fn import(
     }
     // Replaced roles must leave the portal with an administrator (a deployment's first
     // import, before any admin exists, is the CLI's and creates none to lose).
-    if errors.is_empty()
-        && super::repo::active_admin_count(&mut tx).await? == 0
-        && actor.is_some()
+    if errors.is_empty() && super::repo::active_admin_count(&mut tx).await? == 0 && actor.is_some()
     {
         errors.push(RowError {
             line: 1,

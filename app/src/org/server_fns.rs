@@ -168,10 +168,10 @@ pub async fn set_user_password(id: i64, new_password: String) -> Result<(), AppE
         // The reset ended every session of the account; an admin resetting their own
         // password keeps this one (under a new id).
         if UserId(id) == admin.id {
-            let session: tower_sessions::Session =
-                leptos_axum::extract().await.map_err(|_| AppError::Internal)?;
-            crate::auth::session::renew_after_password_change(&session, chrono::Utc::now())
-                .await?;
+            let session: tower_sessions::Session = leptos_axum::extract()
+                .await
+                .map_err(|_| AppError::Internal)?;
+            crate::auth::session::renew_after_password_change(&session, chrono::Utc::now()).await?;
         }
         Ok(())
     })

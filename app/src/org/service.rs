@@ -251,7 +251,10 @@ pub async fn set_user_active(
     }
     repo::set_user_active(&mut tx, id, active, now).await?;
     if !active && repo::active_admin_count(&mut tx).await? == 0 {
-        return Err(AppError::field("active", Problem::LastAdmin.message(locale)));
+        return Err(AppError::field(
+            "active",
+            Problem::LastAdmin.message(locale),
+        ));
     }
     if !active {
         // Deactivation ends every session of the account at once.
@@ -341,7 +344,13 @@ pub async fn set_password(
     locale: Locale,
 ) -> Result<(), AppError> {
     let user = repo::get_user(db, id).await?.ok_or(AppError::NotFound)?;
-    let local_part = user.user.email.split('@').next().unwrap_or_default().to_owned();
+    let local_part = user
+        .user
+        .email
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     // zxcvbn takes tens of milliseconds on long inputs: off the executor, like hashing.
     let candidate = password.to_owned();
     let checked = tokio::task::spawn_blocking(move || {

@@ -84,7 +84,13 @@ pub async fn report_inventory(
     request: Request,
 ) -> Result<Json<ReportOutcome>, ApiError> {
     // The token is checked before a byte of the body is read.
-    authorize(&state.tokens, &state.db, request.headers(), Scope::InventoryWrite).await?;
+    authorize(
+        &state.tokens,
+        &state.db,
+        request.headers(),
+        Scope::InventoryWrite,
+    )
+    .await?;
     let report = json_body(Json::<InventoryReport>::from_request(request, &state).await)?;
     Ok(Json(state.reports.report(report).await?))
 }
@@ -113,7 +119,13 @@ pub async fn import_devices(
     request: Request,
 ) -> Result<Json<ImportSummary>, ApiError> {
     // The token is checked before a byte of the body is read.
-    authorize(&state.tokens, &state.db, request.headers(), Scope::DevicesWrite).await?;
+    authorize(
+        &state.tokens,
+        &state.db,
+        request.headers(),
+        Scope::DevicesWrite,
+    )
+    .await?;
     let headers = request.headers().clone();
     let body = axum::body::Bytes::from_request(request, &state)
         .await
