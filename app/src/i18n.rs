@@ -1450,9 +1450,9 @@ impl Problem {
             }
             ExternalImage => {
                 if de {
-                    "Bilder dürfen nur aus dem Portal selbst stammen (Adresse beginnt mit /), nicht von anderen Servern.".into()
+                    "Bilder dürfen nur Anlagen dieses Portals sein (Adresse /attachments/…), nicht von anderen Servern.".into()
                 } else {
-                    "Images may only come from the portal itself (address starting with /), not from other servers.".into()
+                    "Images may only be attachments of this portal (address /attachments/…), not from other servers.".into()
                 }
             }
             UnitHasActiveMembers => {

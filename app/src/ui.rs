@@ -227,3 +227,12 @@ pub fn CsvUploadForm<O: Send + Sync + 'static>(
         </form>
     }
 }
+
+/// Opens the browser's print dialog (a handler of the wasm bundle: the CSP allows no inline
+/// event handlers).
+pub fn print_page(_: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.print();
+    }
+}

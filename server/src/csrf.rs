@@ -41,8 +41,11 @@ pub fn allowed(
         // Exports are reads that write an audit entry in the viewer's name: a link on another
         // site must not be able to forge such entries, so they only answer our own pages (or
         // a typed address / bookmark).
+        // They must also be a page load or download, not an image, frame or other
+        // sub-resource that a page (e.g. a circular's Markdown) fetches on its own.
         return !is_export(path)
-            || get("sec-fetch-site").is_none_or(|s| s == "same-origin" || s == "none");
+            || (get("sec-fetch-site").is_none_or(|s| s == "same-origin" || s == "none")
+                && get("sec-fetch-dest").is_none_or(|d| d == "document" || d == "empty"));
     }
     if let Some(site) = get("sec-fetch-site") {
         // "none" = typed in the address bar / bookmark; never true for a cross-site form.
@@ -144,6 +147,12 @@ mod tests {
             assert!(!allowed(&Method::GET, path, &same_site, &POLICY), "{path}");
             assert!(allowed(&Method::GET, path, &own, &POLICY), "{path}");
         }
+        let image = headers(&[
+            ("sec-fetch-site", "same-origin"),
+            ("sec-fetch-dest", "image"),
+            ("cookie", "id=1"),
+        ]);
+        assert!(!allowed(&Method::GET, "/privacy/export/2", &image, &POLICY));
         // Ordinary pages stay reachable from links on other sites.
         assert!(allowed(&Method::GET, "/circulars", &cross, &POLICY));
     }

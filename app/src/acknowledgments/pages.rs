@@ -196,7 +196,7 @@ fn ReceiptView() -> impl IntoView {
                                 <ul class="plain">{r.devices.iter().map(|d| view! { <li>{d.summary.clone()}": "{d.attestation.label(locale)}</li> }).collect_view()}</ul>
                             }.into_any() }}</dd>
                         </dl>
-                        <p class="no-print"><button type="button" class="secondary" onclick="window.print()">{t.print}</button>" "<a href="/">{t.nav_home}</a></p>
+                        <p class="no-print"><button type="button" class="secondary" on:click=crate::ui::print_page>{t.print}</button>" "<a href="/">{t.nav_home}</a></p>
                     </div>
                 }.into_any(),
             })}

@@ -22,22 +22,18 @@ pub fn client_ip(peer: Option<SocketAddr>, forwarded_for: &[&str], trusted: &[Ip
     if !trusted.contains(&peer) {
         return ClientIp(peer);
     }
-    let hops: Vec<IpAddr> = forwarded_for
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .map_while(|h| h.parse().ok())
-        .collect();
-    // Rightmost address that is not one of our proxies is the client; if the header is
-    // missing or unreadable, the proxy itself is the best we know.
-    ClientIp(
-        hops.iter()
-            .rev()
-            .find(|h| !trusted.contains(h))
-            .copied()
-            .or_else(|| hops.first().copied())
-            .unwrap_or(peer),
-    )
+    // Walk from the right (the hop our proxy added last) over trusted proxies; the first
+    // hop that is not ours is the client. An unreadable hop ends the walk at the last hop we
+    // trust: entries further left are whatever the client chose to send.
+    let mut last_trusted = peer;
+    for hop in forwarded_for.iter().flat_map(|v| v.split(',')).rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => last_trusted = ip,
+            Ok(ip) => return ClientIp(ip),
+            Err(_) => break,
+        }
+    }
+    ClientIp(last_trusted)
 }
 
 #[cfg(test)]
@@ -61,6 +57,15 @@ mod tests {
             ip("1.2.3.4")
         );
         assert_eq!(client_ip(Some(peer), &[], &proxy).0, ip("10.0.0.5"));
+        // A forged, unreadable entry does not let the client pick an address to its left.
+        assert_eq!(
+            client_ip(Some(peer), &["7.7.7.7, x, 1.2.3.4"], &proxy).0,
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            client_ip(Some(peer), &["7.7.7.7, x"], &proxy).0,
+            ip("10.0.0.5")
+        );
         assert_eq!(
             client_ip(Some(peer), &["rubbish"], &proxy).0,
             ip("10.0.0.5")

@@ -75,6 +75,11 @@ pub async fn login(
     if email.is_empty() || form.password.is_empty() {
         return back_to_login("missing", next);
     }
+    // No account has a longer address; refusing it here keeps junk out of the throttle table
+    // and the logs.
+    if email.chars().count() > crate::org::rules::EMAIL_MAX || form.password.len() > 1024 {
+        return back_to_login("invalid", next);
+    }
     // Throttled keys are refused before any password work, whatever the password.
     let now_ms = chrono::Utc::now().timestamp_millis();
     let account_key = format!("account:{email}");

@@ -17,8 +17,13 @@ pub fn check(source: &str) -> Result<(), Problem> {
             // Images only from the portal itself: an external image would tell another
             // server who read the circular when (and the CSP would block it anyway).
             Event::Start(Tag::Image { dest_url, .. }) => {
+                // Only the portal's attachments: any other portal URL would be fetched with
+                // the reader's session (e.g. an export that writes an audit entry).
                 let url = dest_url.trim();
-                if !url.starts_with('/') || url.starts_with("//") || url.contains('\\') {
+                let is_attachment = url
+                    .strip_prefix("/attachments/")
+                    .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()));
+                if !is_attachment {
                     return Err(Problem::ExternalImage);
                 }
             }
@@ -73,6 +78,10 @@ mod tests {
             Err(Problem::ExternalImage)
         );
         assert!(check("![Logo](/attachments/1)").is_ok());
+        assert_eq!(
+            check("![x](/audit/export/person/17)"),
+            Err(Problem::ExternalImage)
+        );
     }
 
     #[test]

@@ -389,15 +389,8 @@ async fn correct_owner(
         )]));
     }
     crate::devices::repo::reassign_unmanaged(tx, device.id, owner_id, now).await?;
-    crate::devices::repo::record_claims(
-        tx,
-        device.id,
-        owner_id,
-        device.mdm_id.as_deref(),
-        None,
-        now,
-    )
-    .await?;
+    // Every identifier the device carries (MDM id, IMEI) goes with it.
+    crate::devices::repo::move_claims(tx, device.id, owner_id).await?;
     crate::org::repo::audit(
         tx,
         None,

@@ -210,6 +210,8 @@ pub async fn stored_identity(
         owner_id: UserId,
         retired: bool,
         managed: bool,
+        kind: String,
+        ownership: String,
         platform: String,
         serial: Option<String>,
         imei: Option<String>,
@@ -218,7 +220,7 @@ pub async fn stored_identity(
     let row: Option<Row> = sqlx::query_as(
         "SELECT owner_id, retired_at IS NOT NULL AS retired,
                 (managed_at IS NOT NULL OR last_inventory_at IS NOT NULL) AS managed,
-                platform, serial, imei, mdm_id
+                kind, ownership, platform, serial, imei, mdm_id
            FROM device WHERE id = $1",
     )
     .bind(id)
@@ -230,6 +232,8 @@ pub async fn stored_identity(
             r.retired,
             super::rules::StoredIdentity {
                 managed: r.managed,
+                kind: DeviceKind::parse(&r.kind).unwrap_or(DeviceKind::Phone),
+                ownership: Ownership::parse(&r.ownership).unwrap_or(Ownership::Service),
                 platform: Platform::parse(&r.platform).unwrap_or(Platform::Other),
                 serial: r.serial,
                 imei: r.imei,
@@ -375,5 +379,15 @@ pub async fn reassign_unmanaged(
     .bind(id)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Hands every identifier claim of a device to its new owner.
+pub async fn move_claims(tx: &mut Tx, id: DeviceId, owner: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE device_identifier SET owner_id = $1 WHERE device_id = $2")
+        .bind(owner)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

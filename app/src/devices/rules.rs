@@ -144,6 +144,8 @@ pub fn parse_device(form: &DeviceForm) -> Result<ValidDevice, Problems> {
 pub struct StoredIdentity {
     /// Imported or auto-registered by an admin/MDM, or reported by an MDM at least once.
     pub managed: bool,
+    pub kind: DeviceKind,
+    pub ownership: Ownership,
     pub platform: Platform,
     pub serial: Option<String>,
     pub imei: Option<String>,
@@ -158,6 +160,14 @@ pub fn owner_may_change(stored: &StoredIdentity, new: &ValidDevice) -> Result<()
         return Ok(());
     }
     let mut problems = Problems::new();
+    // Kind and ownership too: turning a blocked service phone "private" would take it out
+    // of the compliance overview.
+    if stored.kind != new.kind {
+        problems.push(("kind", Problem::ManagedIdentifier));
+    }
+    if stored.ownership != new.ownership {
+        problems.push(("ownership", Problem::ManagedIdentifier));
+    }
     if stored.platform != new.platform {
         problems.push(("platform", Problem::ManagedIdentifier));
     }
@@ -209,6 +219,8 @@ mod tests {
     fn owners_cannot_rewrite_the_identity_of_a_managed_device() {
         let stored = StoredIdentity {
             managed: true,
+            kind: DeviceKind::Phone,
+            ownership: Ownership::Service,
             platform: Platform::Android,
             serial: Some("SN1".into()),
             imei: None,
@@ -223,6 +235,7 @@ mod tests {
         let cleared = ValidDevice {
             mdm_id: None,
             platform: Platform::Ios,
+            ownership: Ownership::Private,
             ..valid()
         };
         let fields: Vec<_> = owner_may_change(&stored, &cleared)
@@ -230,7 +243,7 @@ mod tests {
             .into_iter()
             .map(|(f, _)| f)
             .collect();
-        assert_eq!(fields, vec!["platform", "mdm_id"]);
+        assert_eq!(fields, vec!["ownership", "platform", "mdm_id"]);
         let unmanaged = StoredIdentity {
             managed: false,
             ..stored

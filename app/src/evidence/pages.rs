@@ -79,7 +79,7 @@ fn VersionEvidence() -> impl IntoView {
                 Ok((v, rows)) => view! {
                     <h1>{v.number.clone()}" – "{t.version}" "{v.version_no}</h1>
                     <p>{v.title.clone()}</p>
-                    <p class="no-print"><button type="button" class="secondary" onclick="window.print()">{t.print}</button>" "
+                    <p class="no-print"><button type="button" class="secondary" on:click=crate::ui::print_page>{t.print}</button>" "
                         <a href=format!("/audit/export/version/{}", v.id) rel="external" download="">"JSON"</a></p>
                     <div class="table-wrap"><table>
                         <caption>{t.evidence_per_version}</caption>
