@@ -387,17 +387,35 @@ async fn decision_becomes(app: &TestApp, token: &str, mdm: &str, expected: &str)
     }
 }
 
-#[tokio::test]
-async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_registration() {
-    let app = TestApp::spawn().await;
-    let token = api_token(
+/// A token as the MDM and the mail gateway hold it.
+async fn mdm_token(app: &TestApp) -> String {
+    api_token(
         &app.db,
         &[
             app::tokens::Scope::AccessRead,
             app::tokens::Scope::InventoryWrite,
         ],
     )
-    .await;
+    .await
+}
+
+/// Posts an inventory report as the MDM does; it must be accepted.
+async fn report(app: &TestApp, token: &str, body: Value) {
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/inventory"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    assert_eq!(status, StatusCode::OK, "{}", res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_registration() {
+    let app = TestApp::spawn().await;
+    let token = mdm_token(&app).await;
     let max = app.logged_in(EMPLOYEE).await;
     let (id, mdm, _) = max_phone(&app).await;
     set_state(&app, id, "blocked").await;
@@ -433,20 +451,13 @@ async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_regist
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     decision_becomes(&app, &token, &mdm, "unknown_device").await;
-    let res = reqwest::Client::new()
-        .post(app.url("/api/v1/inventory"))
-        .bearer_auth(&token)
-        .json(&json!({"mdm_id": mdm, "platform": platform, "owner": EMPLOYEE.0,
-                      "apps": [{"id": "com.whatsapp", "name": "WhatsApp"}, {"id": "net.whatsapp.WhatsApp", "name": "WhatsApp"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    report(
+        &app,
+        &token,
+        json!({"mdm_id": mdm, "platform": platform, "owner": EMPLOYEE.0,
+               "apps": [{"id": "com.whatsapp", "name": "WhatsApp"}, {"id": "net.whatsapp.WhatsApp", "name": "WhatsApp"}]}),
+    )
+    .await;
     let body = decision_becomes(&app, &token, &mdm, "deny").await;
     assert_eq!(
         body["reasons"][0]["rule"]
@@ -466,14 +477,7 @@ async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_regist
 #[tokio::test]
 async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_claim() {
     let app = TestApp::spawn().await;
-    let token = api_token(
-        &app.db,
-        &[
-            app::tokens::Scope::AccessRead,
-            app::tokens::Scope::InventoryWrite,
-        ],
-    )
-    .await;
+    let token = mdm_token(&app).await;
     let max = app.logged_in(EMPLOYEE).await;
     let colleague_email: String = sqlx::query_scalar(
         "SELECT email FROM users WHERE email LIKE '%.%@musterstadt.de' AND email <> $1 AND active ORDER BY id LIMIT 1",
@@ -501,19 +505,12 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
         StatusCode::OK
     );
     decision_becomes(&app, &token, "MDM-KOLLEGE-1", "deny").await;
-    let res = reqwest::Client::new()
-        .post(app.url("/api/v1/inventory"))
-        .bearer_auth(&token)
-        .json(&json!({"mdm_id": "MDM-KOLLEGE-1", "platform": "android", "owner": colleague_email, "apps": []}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    report(
+        &app,
+        &token,
+        json!({"mdm_id": "MDM-KOLLEGE-1", "platform": "android", "owner": colleague_email, "apps": []}),
+    )
+    .await;
     decision_becomes(&app, &token, "MDM-KOLLEGE-1", "allow").await;
     let owner: String = sqlx::query_scalar(
         "SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-KOLLEGE-1'",

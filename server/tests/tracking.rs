@@ -164,17 +164,36 @@ async fn a_head_records_a_paper_acknowledgment_with_a_remark_and_the_person_sees
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, body) = app
-        .call(
-            &head,
-            "tracking/on_behalf",
-            &[
-                ("version_id", &v),
-                ("user_id", &max),
-                ("remark", "Papierformular vom 3. März"),
-            ],
-        )
-        .await;
+    let on_behalf = |user: String| {
+        let (app, head, v) = (&app, &head, v.clone());
+        async move {
+            app.call(
+                head,
+                "tracking/on_behalf",
+                &[
+                    ("version_id", &v),
+                    ("user_id", &user),
+                    ("remark", "Papierformular vom 3. März"),
+                ],
+            )
+            .await
+        }
+    };
+    // Max is not overdue: under the default names policy the head does not see him, so the
+    // head cannot act for him either (nor learn whether he has acknowledged).
+    assert_eq!(on_behalf(max.clone()).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM acknowledgment WHERE on_behalf_by IS NOT NULL")
+            .await,
+        0
+    );
+    // The deadline passes: Max is overdue and named, and the head records his paper form.
+    sqlx::query("UPDATE circular_version SET ack_deadline = $1 WHERE status = 'published'")
+        .bind(day_in(-3))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = on_behalf(max.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (by, remark, method): (String, String, String) = sqlx::query_as(
         "SELECT b.email, k.remark, k.auth_method FROM acknowledgment k JOIN users b ON b.id = k.on_behalf_by WHERE k.user_id = $1",

@@ -69,7 +69,7 @@ pub async fn login(
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    use super::throttle::{locked_for, retry_seconds, ACCOUNT, CLIENT};
+    use super::throttle::retry_seconds;
     let email = form.email.trim().to_lowercase();
     let next = form.next.as_deref().filter(|n| !n.is_empty());
     if email.is_empty() || form.password.is_empty() {
@@ -81,23 +81,21 @@ pub async fn login(
         return back_to_login("invalid", next);
     }
     // Throttled keys are refused before any password work, whatever the password.
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let account_key = format!("account:{email}");
-    let client_key = format!("ip:{ip}");
-    let mut locked = None;
-    for key in [&account_key, &client_key] {
-        match super::repo::throttle_state(&state.db, key).await {
-            Ok(Some(s)) => locked = locked.max(locked_for(&s, now_ms)),
-            Ok(None) => {}
-            Err(err) => {
-                tracing::error!(error = %err, "reading sign-in throttle failed");
-                return back_to_login("internal", next);
-            }
-        }
-    }
-    if let Some(ms) = locked {
+    let throttle = super::repo::Throttle::for_attempt(&email, &ip);
+    let throttled = |ms: i64| {
         tracing::warn!(email = ?email, client_ip = %ip, retry_after_s = retry_seconds(ms), "sign-in throttled");
-        return refusal_page(StatusCode::TOO_MANY_REQUESTS, ctx.locale, retry_seconds(ms));
+        refusal_page(StatusCode::TOO_MANY_REQUESTS, ctx.locale, retry_seconds(ms))
+    };
+    match throttle
+        .locked_for(&state.db, chrono::Utc::now().timestamp_millis())
+        .await
+    {
+        Ok(Some(ms)) => return throttled(ms),
+        Ok(None) => {}
+        Err(err) => {
+            tracing::error!(error = %err, "reading sign-in throttle failed");
+            return back_to_login("internal", next);
+        }
     }
     let account = match repo::find_login(&state.db, &email).await {
         Ok(account) => account,
@@ -113,6 +111,17 @@ pub async fn login(
         tracing::warn!(email = ?email, client_ip = %ip, "sign-in refused: password checks saturated");
         return refusal_page(StatusCode::SERVICE_UNAVAILABLE, ctx.locale, 1);
     };
+    // Attempts that waited for a permit while others locked the key learn nothing: the
+    // lock is read again after the check, and a locked key answers 429 whatever the result.
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    match throttle.locked_for(&state.db, now_ms).await {
+        Ok(Some(ms)) => return throttled(ms),
+        Ok(None) => {}
+        Err(err) => {
+            tracing::error!(error = %err, "reading sign-in throttle failed");
+            return back_to_login("internal", next);
+        }
+    }
     match account {
         Some(a) if password_ok && a.active => {
             let now = chrono::Utc::now();
@@ -123,23 +132,19 @@ pub async fn login(
             if let Err(err) = repo::touch_last_login(&state.db, a.id, now).await {
                 tracing::warn!(error = %err, "recording last login failed");
             }
-            if let Err(err) = super::repo::clear(&state.db, &account_key).await {
+            if let Err(err) = throttle.succeeded(&state.db).await {
                 tracing::warn!(error = %err, "clearing sign-in throttle failed");
             }
             tracing::info!(user_id = a.id.0, client_ip = %ip, "signed in");
             Redirect::to(safe_next(next)).into_response()
         }
         _ => {
-            let keys = [
-                (account_key.as_str(), ACCOUNT),
-                (client_key.as_str(), CLIENT),
-            ];
-            match super::repo::record_failure(&state.db, &keys, now_ms).await {
-                Ok(states) => tracing::warn!(
+            match throttle.failed(&state.db, now_ms).await {
+                Ok((account_failures, client_failures)) => tracing::warn!(
                     email = ?email,
                     client_ip = %ip,
-                    account_failures = states[0].failures,
-                    client_failures = states[1].failures,
+                    account_failures,
+                    client_failures,
                     "sign-in failed"
                 ),
                 Err(err) => tracing::error!(error = %err, "recording a failed sign-in failed"),

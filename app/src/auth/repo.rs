@@ -1,5 +1,5 @@
 //! SQL of the auth domain: sign-in throttling counters.
-use super::throttle::{ThrottlePolicy, ThrottleState};
+use super::throttle::{locked_for, ThrottlePolicy, ThrottleState, ACCOUNT, CLIENT};
 use crate::db::{begin_write, Db};
 use sqlx::FromRow;
 
@@ -78,4 +78,49 @@ pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// The two counters one password attempt touches: the account's and the client address's.
+pub struct Throttle {
+    account: String,
+    client: String,
+}
+
+impl Throttle {
+    pub fn for_attempt(email: &str, client: &super::client_ip::ClientIp) -> Throttle {
+        Throttle {
+            account: format!("account:{}", email.trim().to_lowercase()),
+            client: format!("ip:{client}"),
+        }
+    }
+
+    /// Milliseconds until the next attempt may be tried, if either key is locked.
+    pub async fn locked_for(&self, db: &Db, now_ms: i64) -> Result<Option<i64>, sqlx::Error> {
+        let mut locked = None;
+        for key in [&self.account, &self.client] {
+            if let Some(s) = throttle_state(db, key).await? {
+                locked = locked.max(locked_for(&s, now_ms));
+            }
+        }
+        Ok(locked)
+    }
+
+    /// Counts a failed attempt; returns the account's and the client's failures in the window.
+    pub async fn failed(&self, db: &Db, now_ms: i64) -> Result<(i64, i64), sqlx::Error> {
+        let states = record_failure(
+            db,
+            &[
+                (self.account.as_str(), ACCOUNT),
+                (self.client.as_str(), CLIENT),
+            ],
+            now_ms,
+        )
+        .await?;
+        Ok((states[0].failures, states[1].failures))
+    }
+
+    /// A correct password clears the account's counter (not the client's).
+    pub async fn succeeded(&self, db: &Db) -> Result<(), sqlx::Error> {
+        clear(db, &self.account).await
+    }
 }

@@ -16,19 +16,42 @@ pub struct PasswordForm {
 /// The signed-in user changes their own password; the current one must be given.
 #[server(prefix = "/fn", endpoint = "auth/change_password")]
 pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
+    use crate::auth::client_ip::ClientIp;
     use crate::auth::guard::{ctx, require_user};
+    use crate::auth::repo::Throttle;
+    use crate::auth::throttle::retry_seconds;
     use crate::i18n::Problem;
     use crate::org::{repo, service};
     crate::error::respond(async move {
         let user = require_user()?;
         let locale = ctx().locale;
         let state = crate::state::app_state();
+        // The current-password check is a password check like the sign-in: same throttle,
+        // same bounded argon2 work, so a taken-over session cannot guess at leisure.
+        let ip = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<ClientIp>().copied())
+            .unwrap_or(ClientIp(std::net::IpAddr::from([0, 0, 0, 0])));
+        let throttle = Throttle::for_attempt(&user.email, &ip);
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let wait = |ms: i64, text: &str| {
+            AppError::field(
+                "current_password",
+                text.replace("{s}", &retry_seconds(ms).to_string()),
+            )
+        };
+        if let Some(ms) = throttle.locked_for(&state.db, now_ms).await? {
+            tracing::warn!(user_id = user.id.0, client_ip = %ip, "password change throttled");
+            return Err(wait(ms, locale.texts().login_throttled));
+        }
         let hash = repo::password_hash(&state.db, user.id).await?;
-        if !state
+        let ok = state
             .passwords
-            .verify(&form.current_password, hash.as_deref())
+            .try_verify(&form.current_password, hash.as_deref())
             .await
-        {
+            .map_err(|_| wait(1000, locale.texts().login_busy))?;
+        if !ok {
+            let (failures, _) = throttle.failed(&state.db, now_ms).await?;
+            tracing::warn!(user_id = user.id.0, client_ip = %ip, failures, "wrong current password");
             return Err(AppError::field(
                 "current_password",
                 Problem::WrongPassword.message(locale),

@@ -96,11 +96,21 @@ pub async fn delete(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn may_read(db: &Db, ctx: &RequestCtx, version: VersionId) -> Result<bool, sqlx::Error> {
+async fn may_read(
+    db: &Db,
+    ctx: &RequestCtx,
+    version: VersionId,
+) -> Result<bool, crate::error::AppError> {
     let Some(user) = &ctx.user else {
         return Ok(false);
     };
-    if user.has_role(Role::Publisher) || user.has_role(Role::Auditor) || user.is_admin() {
+    if user.has_role(Role::Auditor) || user.is_admin() {
+        return Ok(true);
+    }
+    // Publishers: drafts only inside their scope, like the draft itself.
+    if user.has_role(Role::Publisher)
+        && super::service::publisher_may_see(db, user, version).await?
+    {
         return Ok(true);
     }
     let mut tx = crate::db::begin_read(db).await?;
@@ -135,7 +145,7 @@ pub async fn download(
         Ok(true) => {}
         Ok(false) => return StatusCode::NOT_FOUND.into_response(),
         Err(err) => {
-            tracing::error!(error = %err, "attachment authorization failed");
+            tracing::error!(error = ?err, "attachment authorization failed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }

@@ -98,6 +98,31 @@ pub async fn list_for_publisher(
     Ok(list)
 }
 
+/// Whether a publisher may see a version: published ones always, drafts and submitted ones
+/// only when their stored audience lies wholly inside the publisher's scope.
+pub async fn publisher_may_see(
+    db: &Db,
+    user: &SessionUser,
+    id: VersionId,
+) -> Result<bool, AppError> {
+    let mut tx = crate::db::begin_read(db).await?;
+    let Some(meta) = repo::meta(&mut tx, id).await? else {
+        return Ok(false);
+    };
+    if !matches!(
+        meta.status(),
+        VersionStatus::Draft | VersionStatus::InReview
+    ) {
+        return Ok(true);
+    }
+    let (_, stored) = repo::load_valid(&mut tx, id).await?;
+    let units: Vec<_> = stored.audience.iter().map(|(u, _)| *u).collect();
+    let paths = repo::unit_paths(&mut tx, &units).await?.unwrap_or_default();
+    let root = repo::root_path(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(may_see_open(user, &root, stored.whole_city, &paths))
+}
+
 /// One version for the publisher's pages; a draft or submitted version outside the
 /// publisher's scope is not found.
 pub async fn view_for_publisher(
@@ -105,19 +130,10 @@ pub async fn view_for_publisher(
     user: &SessionUser,
     id: VersionId,
 ) -> Result<super::VersionView, AppError> {
-    let view = repo::load_view(db, id).await?.ok_or(AppError::NotFound)?;
-    if matches!(view.status, VersionStatus::Draft | VersionStatus::InReview) {
-        let mut tx = crate::db::begin_read(db).await?;
-        let (_, stored) = repo::load_valid(&mut tx, id).await?;
-        let units: Vec<_> = stored.audience.iter().map(|(u, _)| *u).collect();
-        let paths = repo::unit_paths(&mut tx, &units).await?.unwrap_or_default();
-        let root = repo::root_path(&mut tx).await?;
-        tx.rollback().await?;
-        if !may_see_open(user, &root, stored.whole_city, &paths) {
-            return Err(AppError::NotFound);
-        }
+    if !publisher_may_see(db, user, id).await? {
+        return Err(AppError::NotFound);
     }
-    Ok(view)
+    repo::load_view(db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Creates a new circular (no version id) or updates a draft.

@@ -354,6 +354,29 @@ impl ReportQueue {
     }
 }
 
+/// The active user a report names as `owner` (e-mail or personnel number); `None` when the
+/// report names nobody, an error when it names someone unknown.
+async fn reported_owner(
+    tx: &mut Tx,
+    report: &InventoryReport,
+) -> Result<Option<crate::org::UserId>, AppError> {
+    let Some(owner) = report
+        .owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    else {
+        return Ok(None);
+    };
+    match crate::org::repo::find_active_by_identity(tx, owner).await? {
+        Some(id) => Ok(Some(id)),
+        None => Err(AppError::Validation(vec![field(
+            "owner",
+            "no active user has this e-mail address or personnel number",
+        )])),
+    }
+}
+
 /// The MDM's word on whose device this is. A device that only its registrant vouches for
 /// (never reported, never imported) moves to the owner the MDM names — so nobody can claim a
 /// colleague's MDM id and then retire it to cut the colleague's phone off; the wrong
@@ -365,19 +388,8 @@ async fn correct_owner(
     device: DeviceRow,
     now: DateTime<Utc>,
 ) -> Result<DeviceRow, AppError> {
-    let Some(owner) = report
-        .owner
-        .as_deref()
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-    else {
+    let Some(owner_id) = reported_owner(tx, report).await? else {
         return Ok(device);
-    };
-    let Some(owner_id) = crate::org::repo::find_active_by_identity(tx, owner).await? else {
-        return Err(AppError::Validation(vec![field(
-            "owner",
-            "no active user has this e-mail address or personnel number",
-        )]));
     };
     if owner_id == device.owner_id {
         return Ok(device);
@@ -419,21 +431,10 @@ async fn auto_register(
     now: DateTime<Utc>,
 ) -> Result<DeviceRow, AppError> {
     use crate::devices::{DeviceKind, Ownership};
-    let Some(owner) = report
-        .owner
-        .as_deref()
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-    else {
+    let Some(owner_id) = reported_owner(tx, report).await? else {
         return Err(AppError::Validation(vec![field(
             "mdm_id",
             "unknown mdm_id; register the device first (POST /api/v1/devices/import) or send `owner` (e-mail or personnel number) to register it with this report",
-        )]));
-    };
-    let Some(owner_id) = crate::org::repo::find_active_by_identity(tx, owner).await? else {
-        return Err(AppError::Validation(vec![field(
-            "owner",
-            "no active user has this e-mail address or personnel number",
         )]));
     };
     let label = report
@@ -454,9 +455,10 @@ async fn auto_register(
         imei: None,
         mdm_id: Some(mdm_id.to_owned()),
     };
-    // An MDM id belongs to one person for ever: one that belonged to someone else is moved
-    // only by an admin (device import), never by a report.
-    if !crate::devices::repo::claimed_by_others(tx, owner_id, Some(mdm_id), None)
+    // An MDM id belongs to one person for ever: one that an MDM or admin assigned to someone
+    // else is moved only by an admin (device import), never by a report. A claim resting on
+    // a self-registration alone yields to the MDM.
+    if !crate::devices::repo::vouched_claims_of_others(tx, owner_id, Some(mdm_id), None)
         .await?
         .is_empty()
     {

@@ -275,15 +275,40 @@ pub async fn claimed_by_others(
     mdm_id: Option<&str>,
     imei: Option<&str>,
 ) -> Result<Vec<&'static str>, sqlx::Error> {
+    claimed(tx, owner, mdm_id, imei, false).await
+}
+
+/// Like [`claimed_by_others`], but only claims that an MDM or an admin vouched for (the
+/// claiming device is managed). An MDM registering a device overrides claims that rest on a
+/// self-registration alone, so nobody can squat a colleague's MDM id.
+pub async fn vouched_claims_of_others(
+    tx: &mut Tx,
+    owner: UserId,
+    mdm_id: Option<&str>,
+    imei: Option<&str>,
+) -> Result<Vec<&'static str>, sqlx::Error> {
+    claimed(tx, owner, mdm_id, imei, true).await
+}
+
+async fn claimed(
+    tx: &mut Tx,
+    owner: UserId,
+    mdm_id: Option<&str>,
+    imei: Option<&str>,
+    vouched_only: bool,
+) -> Result<Vec<&'static str>, sqlx::Error> {
     let mut out = vec![];
     for (kind, value) in [("mdm_id", mdm_id), ("imei", imei)] {
         let Some(value) = value else { continue };
         let other: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM device_identifier WHERE kind = $1 AND value = $2 AND owner_id <> $3)",
+            "SELECT EXISTS (SELECT 1 FROM device_identifier i JOIN device d ON d.id = i.device_id
+                             WHERE i.kind = $1 AND i.value = $2 AND i.owner_id <> $3
+                               AND (NOT $4 OR d.managed_at IS NOT NULL OR d.last_inventory_at IS NOT NULL))",
         )
         .bind(kind)
         .bind(value)
         .bind(owner)
+        .bind(vouched_only)
         .fetch_one(&mut **tx)
         .await?;
         if other {

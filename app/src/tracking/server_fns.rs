@@ -186,10 +186,20 @@ pub async fn acknowledge_on_behalf(
         }
         let person = crate::org::UserId(user_id);
         let version = crate::circulars::VersionId(version_id);
-        if crate::acknowledgments::repo::addressed(&mut tx, person, version)
-            .await?
-            .is_none()
-        {
+        let Some(due) = crate::acknowledgments::repo::addressed(&mut tx, person, version).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        // Heads act only for people whose name the names policy shows them; anyone else
+        // is not found (acting for them, or the answer, would reveal who has acknowledged).
+        let deadline = crate::circulars::rules::personal_deadline(
+            due.ack_deadline,
+            due.published_at.date_naive(),
+            due.unit_since.date_naive(),
+            state.settings.late_joiner_days,
+        );
+        let overdue = crate::time::today_berlin(now) > deadline;
+        if !super::rules::name_visible(state.settings.head_names, overdue) {
             return Err(AppError::NotFound);
         }
         if let Some(existing) =
