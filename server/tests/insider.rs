@@ -665,3 +665,82 @@ async fn exports_refuse_links_from_other_sites_and_write_no_audit_entry() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn draft_attachments_are_readable_only_within_the_publishers_scope() {
+    let app = TestApp::spawn().await;
+    grant(&app, PUBLISHER3.0, "publisher", Some("FB32")).await;
+    let author = app.logged_in(PUBLISHER).await;
+    let (_, body) = app
+        .call_owned(&author, "circulars/save", &circular_form("RS 2026/84"))
+        .await;
+    let version = body.as_i64().unwrap().to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("version_id", version)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7\nEntwurf".to_vec())
+                .file_name("entwurf.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let res = author
+        .post(app.url("/fn/circulars/attach"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let id: i64 = res.json().await.unwrap();
+    let path = format!("/attachments/{id}");
+    let scoped = app.logged_in(PUBLISHER3).await;
+    assert_eq!(
+        scoped.get(app.url(&path)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let city_wide = app.logged_in(PUBLISHER2).await;
+    assert_eq!(
+        city_wide.get(app.url(&path)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_mdm_registers_a_phone_whose_id_someone_only_claimed_for_themselves() {
+    let app = TestApp::spawn().await;
+    let token = mdm_token(&app).await;
+    let max = app.logged_in(EMPLOYEE).await;
+    // Max squats a colleague's MDM id on a device of his own and clears it again.
+    let (status, body) = app
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form("", "Handy", "android", "", "MDM-SQUAT-1"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let squat = body.as_i64().unwrap().to_string();
+    let (status, _) = app
+        .call_owned(
+            &max,
+            "devices/save",
+            &device_form(&squat, "Handy", "android", "", ""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The MDM's word wins over a claim nobody vouched for.
+    report(
+        &app,
+        &token,
+        json!({"mdm_id": "MDM-SQUAT-1", "platform": "android", "owner": HEAD.0, "apps": []}),
+    )
+    .await;
+    let owner: String = sqlx::query_scalar(
+        "SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-SQUAT-1'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(owner, HEAD.0);
+    decision_becomes(&app, &token, "MDM-SQUAT-1", "allow").await;
+}

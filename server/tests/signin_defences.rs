@@ -386,3 +386,44 @@ async fn the_accessibility_statement_is_public_and_linked_from_every_page() {
         assert!(html.contains(r#"href="/barrierefreiheit""#), "{path}");
     }
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_on_the_profile_is_throttled_like_sign_in() {
+    let app = TestApp::spawn().await;
+    let c = app.logged_in(EMPLOYEE).await;
+    let attempt = |current: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            app.call(
+                c,
+                "auth/change_password",
+                &[
+                    ("form[current_password]", current),
+                    ("form[new_password]", "Sonnenblumen-Wiese-1987!"),
+                    ("form[confirm_password]", "Sonnenblumen-Wiese-1987!"),
+                ],
+            )
+            .await
+        }
+    };
+    for _ in 0..6 {
+        let (status, body) = attempt("geraten-geraten").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            field_message(&body, "current_password").unwrap(),
+            "Das aktuelle Passwort ist falsch."
+        );
+    }
+    // Locked now: even the right password is not checked.
+    let (status, body) = attempt(EMPLOYEE.1).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "current_password")
+        .unwrap()
+        .contains("Zu viele fehlgeschlagene"));
+    // Nothing changed: the old password still signs in once the lock is lifted.
+    sqlx::query("UPDATE login_throttle SET locked_until = 0")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(location(&app.login(&app.client(), EMPLOYEE).await), "/");
+}
