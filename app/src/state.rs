@@ -29,6 +29,8 @@ pub struct Settings {
     pub escalate_after_days: i64,
     /// Grace period and stale-device policy of the compliance engine.
     pub compliance: crate::compliance::ComplianceSettings,
+    /// Rate limits of the REST API.
+    pub api_rates: crate::tokens::ratelimit::ApiRates,
 }
 
 impl Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             reminder_plan: Default::default(),
             escalate_after_days: 7,
             compliance: Default::default(),
+            api_rates: Default::default(),
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct AppState {
     pub tokens: crate::tokens::cache::TokenCache,
     /// This node's snapshot of access decisions (see `compliance::access`).
     pub access: crate::compliance::access::AccessCache,
+    /// This node's rate limits of the REST API.
+    pub api_limits: crate::tokens::ratelimit::RateLimiter,
     /// This node's group-commit queue for inventory reports.
     pub reports: crate::compliance::engine::ReportQueue,
 }

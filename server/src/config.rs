@@ -145,6 +145,20 @@ impl Config {
                         .context("HEAD_NAMES must be all, overdue or none")?,
                 },
                 attachment_max_bytes: parse_var::<usize>("ATTACHMENT_MAX_MB", 10)? * 1024 * 1024,
+                api_rates: app::tokens::ratelimit::ApiRates {
+                    per_token: app::tokens::ratelimit::Rate::per_second(parse_var(
+                        "API_RATE_PER_TOKEN",
+                        50_000u32,
+                    )?),
+                    per_ip: app::tokens::ratelimit::Rate::per_second(parse_var(
+                        "API_RATE_PER_IP",
+                        100_000u32,
+                    )?),
+                    unauthenticated_per_ip: app::tokens::ratelimit::Rate::per_second(parse_var(
+                        "API_RATE_UNAUTHENTICATED_PER_IP",
+                        10u32,
+                    )?),
+                },
                 compliance: app::compliance::ComplianceSettings {
                     grace_days,
                     stale_after_days,

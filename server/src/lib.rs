@@ -79,6 +79,7 @@ impl Application {
             passwords: PasswordService::new(config.hash_concurrency),
             settings: Arc::new(config.settings.clone()),
             tokens: Default::default(),
+            api_limits: Default::default(),
             access: Default::default(),
             reports,
         };

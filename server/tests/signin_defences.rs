@@ -427,3 +427,50 @@ async fn guessing_the_current_password_on_the_profile_is_throttled_like_sign_in(
         .unwrap();
     assert_eq!(location(&app.login(&app.client(), EMPLOYEE).await), "/");
 }
+
+#[tokio::test]
+async fn the_api_is_rate_limited_per_token_and_for_guessed_tokens() {
+    use app::tokens::ratelimit::{ApiRates, Rate};
+    let slow = Rate {
+        per_second: 0.01,
+        burst: 5.0,
+    };
+    let app = TestApp::spawn_with(Settings {
+        api_rates: ApiRates {
+            per_token: slow,
+            per_ip: Rate::per_second(100_000),
+            unauthenticated_per_ip: slow,
+        },
+        ..Settings::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let get = |token: String| {
+        let req = client
+            .get(app.url("/api/v1/devices/MDM-00001/access"))
+            .bearer_auth(token);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let body: serde_json::Value = res.json().await.unwrap();
+            (status, body)
+        }
+    };
+    // Guessing: five wrong tokens are answered 401, then the address is cut off.
+    for i in 0..5 {
+        assert_eq!(
+            get(format!("rs_falsch{i}")).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (status, body) = get("rs_falsch9".into()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"], "rate_limited");
+    // A valid token has its own budget, and past it gets 429 too.
+    let token = api_token(&app.db, &[app::tokens::Scope::AccessRead]).await;
+    for _ in 0..5 {
+        assert_eq!(get(token.clone()).await.0, StatusCode::OK);
+    }
+    let (status, body) = get(token).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}

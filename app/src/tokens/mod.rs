@@ -11,6 +11,8 @@ pub use server_fns::*;
 #[cfg(feature = "ssr")]
 pub mod cache;
 #[cfg(feature = "ssr")]
+pub mod ratelimit;
+#[cfg(feature = "ssr")]
 pub mod repo;
 
 crate::str_enum! {

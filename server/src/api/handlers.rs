@@ -1,33 +1,72 @@
 //! API handlers: token and scope check, body decoding, then one call into the domain.
 use super::error::{ApiError, ErrorBody};
+use app::auth::client_ip::ClientIp;
 use app::compliance::engine::{AccessDecision, InventoryReport, ReportOutcome};
 use app::devices::import::{self, DeviceImport, ImportSummary};
 use app::i18n::Locale;
 use app::state::AppState;
-use app::tokens::{cache::TokenCache, rules::bearer, Scope};
+use app::tokens::{rules::bearer, Scope};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::Extension;
 use axum::Json;
 
-/// The token of the request, if it is active and has `scope`.
+fn too_many_requests(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many requests {what}; slow down and retry in a second"),
+    )
+}
+
+/// Checks rate limits and the token of the request: it must be active and have `scope`.
+/// Requests without a valid token get a much lower rate per client address, so guessing
+/// tokens is cut off early.
 pub async fn authorize(
-    tokens: &TokenCache,
-    db: &app::db::Db,
+    state: &AppState,
     headers: &HeaderMap,
+    ip: ClientIp,
     scope: Scope,
 ) -> Result<(), ApiError> {
-    let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+    let rates = &state.settings.api_rates;
+    if !state.api_limits.allow(&format!("ip:{ip}"), rates.per_ip) {
+        tracing::warn!(client_ip = %ip, "API rate limit per address");
+        return Err(too_many_requests("from this address"));
+    }
+    let unauthorized = |m: &str| {
+        if state
+            .api_limits
+            .allow(&format!("unauth:{ip}"), rates.unauthenticated_per_ip)
+        {
+            tracing::warn!(client_ip = %ip, reason = m, "API request without a valid token");
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m)
+        } else {
+            too_many_requests("without a valid token from this address")
+        }
+    };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(unauthorized("missing Authorization: Bearer <token> header"));
     };
     let Some(secret) = value.to_str().ok().and_then(bearer) else {
         return Err(unauthorized("malformed bearer token"));
     };
-    let Some(token) = tokens.lookup(db, secret).await? else {
+    let Some(token) = state.tokens.lookup(&state.db, secret).await? else {
         return Err(unauthorized("unknown or revoked token"));
     };
+    if !state
+        .api_limits
+        .allow(&format!("token:{}", token.id), rates.per_token)
+    {
+        tracing::warn!(token_id = token.id, "API rate limit per token");
+        return Err(too_many_requests("with this token"));
+    }
     if !token.scopes.contains(&scope) {
+        tracing::warn!(
+            token_id = token.id,
+            scope = scope.as_str(),
+            "API token lacks a scope"
+        );
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -35,6 +74,15 @@ pub async fn authorize(
         ));
     }
     Ok(())
+}
+
+/// The client address the security layer recorded for the request.
+fn client_ip_of(request: &Request) -> ClientIp {
+    request
+        .extensions()
+        .get::<ClientIp>()
+        .copied()
+        .unwrap_or(ClientIp(std::net::IpAddr::from([0, 0, 0, 0])))
 }
 
 /// A JSON body or a clear error about why it is not one.
@@ -75,6 +123,7 @@ fn too_large() -> ApiError {
         (status = 413, description = "Body larger than 1 MB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "Unknown device without owner, bad platform, too many apps", body = ErrorBody),
+        (status = 429, description = "Rate limit of the token, the client address, or of requests without a valid token (`rate_limited`)", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("bearer" = ["inventory:write"]))
@@ -85,9 +134,9 @@ pub async fn report_inventory(
 ) -> Result<Json<ReportOutcome>, ApiError> {
     // The token is checked before a byte of the body is read.
     authorize(
-        &state.tokens,
-        &state.db,
+        &state,
         request.headers(),
+        client_ip_of(&request),
         Scope::InventoryWrite,
     )
     .await?;
@@ -110,6 +159,7 @@ pub async fn report_inventory(
         (status = 413, description = "Body larger than 32 MB", body = ErrorBody),
         (status = 415, description = "Neither JSON nor CSV", body = ErrorBody),
         (status = 422, description = "Rows with errors (nothing was written); `fields` names each", body = ErrorBody),
+        (status = 429, description = "Rate limit of the token, the client address, or of requests without a valid token (`rate_limited`)", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("bearer" = ["devices:write"]))
@@ -120,9 +170,9 @@ pub async fn import_devices(
 ) -> Result<Json<ImportSummary>, ApiError> {
     // The token is checked before a byte of the body is read.
     authorize(
-        &state.tokens,
-        &state.db,
+        &state,
         request.headers(),
+        client_ip_of(&request),
         Scope::DevicesWrite,
     )
     .await?;
@@ -182,16 +232,18 @@ pub async fn import_devices(
         (status = 401, description = "Missing or bad token", body = ErrorBody),
         (status = 403, description = "Token lacks `access:read`", body = ErrorBody),
         (status = 404, description = "No device with this MDM id (`unknown_device`)", body = ErrorBody),
+        (status = 429, description = "Rate limit of the token, the client address, or of requests without a valid token (`rate_limited`)", body = ErrorBody),
         (status = 503, description = "The portal cannot decide now; never an `allow`", body = ErrorBody),
     ),
     security(("bearer" = ["access:read"]))
 )]
 pub async fn access_decision(
     State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
     headers: HeaderMap,
     Path(mdm_id): Path<String>,
 ) -> Result<Json<AccessDecision>, ApiError> {
-    authorize(&state.tokens, &state.db, &headers, Scope::AccessRead).await?;
+    authorize(&state, &headers, ip, Scope::AccessRead).await?;
     match state.access.decide(&mdm_id, chrono::Utc::now()) {
         Ok(Some(decision)) => Ok(Json(decision)),
         Ok(None) => Err(ApiError::new(
