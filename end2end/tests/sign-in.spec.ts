@@ -79,3 +79,21 @@ test('the accessibility statement is reachable from the footer and accessible in
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Accessibility statement');
   await expectAccessible(page);
 });
+
+test('the profile lists the signed-in sessions and ends the others', async ({ page, browser }) => {
+  const other = await browser.newContext({ locale: 'de-DE' });
+  const second = await other.newPage();
+  await signIn(second, EMPLOYEE);
+  await signIn(page, EMPLOYEE);
+  await page.getByRole('link', { name: 'Mein Profil' }).click();
+  const sessions = page.getByRole('region', { name: 'Angemeldete Sitzungen' });
+  await expect(sessions.getByText('(diese Sitzung)')).toBeVisible();
+  await expect(sessions.getByRole('row')).toHaveCount(3);
+  await expectAccessible(page);
+  await sessions.getByRole('button', { name: 'Alle anderen Sitzungen beenden' }).click();
+  await expect(sessions.getByRole('status')).toContainText('Sitzungen beendet: 1');
+  await expect(sessions.getByRole('row')).toHaveCount(2);
+  await second.goto('/profile');
+  await expect(second).toHaveURL(/\/login/);
+  await other.close();
+});

@@ -45,3 +45,15 @@ CREATE TABLE login_throttle (
     window_start  INTEGER NOT NULL,                 -- ms since the epoch
     locked_until  INTEGER NOT NULL DEFAULT 0        -- ms since the epoch; 0 = not locked
 );
+
+-- The signed-in sessions of each person, so that people can see where they are signed in
+-- and end sessions, and admins can end all of a person's sessions. `sid` is a random id kept
+-- in the session's data (never the cookie value); a session whose row is gone has ended.
+CREATE TABLE user_session (
+    sid          TEXT    PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users(id),
+    signed_in_at TEXT    NOT NULL,
+    last_seen_at TEXT    NOT NULL,                  -- updated at most once a minute
+    user_agent   TEXT    NOT NULL DEFAULT ''        -- first 200 characters, to name the browser
+);
+CREATE INDEX user_session_user_idx ON user_session (user_id);

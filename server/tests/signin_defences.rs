@@ -474,3 +474,97 @@ async fn the_api_is_rate_limited_per_token_and_for_guessed_tokens() {
     let (status, body) = get(token).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
+
+#[tokio::test]
+async fn people_see_their_sessions_and_end_them_and_admins_end_all_of_a_persons() {
+    let app = TestApp::spawn().await;
+    let here = app.logged_in(EMPLOYEE).await;
+    let laptop = app.client();
+    let res = laptop
+        .post(app.url("/auth/login"))
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        )
+        .form(&[("email", EMPLOYEE.0), ("password", EMPLOYEE.1)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/");
+    let (status, list) = app.call(&here, "auth/sessions", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    let other = list.iter().find(|s| s["current"] == false).unwrap();
+    assert_eq!(other["browser"], "Firefox");
+    assert_eq!(other["system"], "Linux");
+    // Nobody else can end it, and the current session cannot be ended this way.
+    let admin = app.logged_in(ADMIN).await;
+    let other_id = other["id"].as_str().unwrap();
+    assert_eq!(
+        app.call(&admin, "auth/end_session", &[("id", other_id)])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let current_id = list.iter().find(|s| s["current"] == true).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.call(&here, "auth/end_session", &[("id", &current_id)])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(&laptop, "devices/mine", &[]).await.0,
+        StatusCode::OK
+    );
+    // The owner ends the laptop's session: it is signed out at once.
+    let (status, _) = app
+        .call(&here, "auth/end_session", &[("id", other_id)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.call(&laptop, "devices/mine", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.call(&here, "devices/mine", &[]).await.0, StatusCode::OK);
+    // "End all other sessions" leaves the current one.
+    let phone = app.logged_in(EMPLOYEE).await;
+    let (status, n) = app.call(&here, "auth/end_other_sessions", &[]).await;
+    assert_eq!((status, n.as_i64()), (StatusCode::OK, Some(1)));
+    assert_eq!(
+        app.call(&phone, "devices/mine", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Only admins end all sessions of someone else; then every one of them is gone.
+    let max = app.user_id(EMPLOYEE.0).await.to_string();
+    assert_eq!(
+        app.call(&here, "org/end_user_sessions", &[("id", &max)])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = app
+        .call(&admin, "org/end_user_sessions", &[("id", &max)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.call(&here, "devices/mine", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.sessions_ended'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.call(&admin, "org/end_user_sessions", &[("id", "999999")])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}

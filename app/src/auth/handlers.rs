@@ -66,6 +66,7 @@ pub async fn login(
     State(state): State<AppState>,
     Extension(ctx): Extension<RequestCtx>,
     Extension(ip): Extension<ClientIp>,
+    headers: HeaderMap,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -125,8 +126,16 @@ pub async fn login(
     match account {
         Some(a) if password_ok && a.active => {
             let now = chrono::Utc::now();
-            if let Err(err) = session::start(&session, a.id, now).await {
-                tracing::error!(error = %err, "session start failed");
+            if let Err(err) = session::start(
+                &session,
+                &state.db,
+                a.id,
+                session::user_agent(&headers),
+                now,
+            )
+            .await
+            {
+                tracing::error!(error = ?err, "session start failed");
                 return back_to_login("internal", next);
             }
             if let Err(err) = repo::touch_last_login(&state.db, a.id, now).await {

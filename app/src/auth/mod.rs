@@ -92,6 +92,20 @@ pub struct RoleGrant {
     pub scope_name: Option<String>,
 }
 
+/// One of a person's signed-in sessions, as "Mein Profil" lists it. Times are formatted
+/// for Europe/Berlin by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Opaque handle to end the session with (not the cookie value).
+    pub id: String,
+    pub browser: Option<String>,
+    pub system: Option<String>,
+    pub signed_in_at: String,
+    pub last_seen_at: String,
+    /// The session this request came with.
+    pub current: bool,
+}
+
 /// The signed-in user as every page and server function sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {

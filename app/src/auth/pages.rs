@@ -1,5 +1,5 @@
 //! Sign-in and profile pages.
-use super::server_fns::ChangePassword;
+use super::server_fns::{my_sessions, ChangePassword, EndOtherSessions, EndSession};
 use crate::context::use_ctx;
 use crate::ui::{ErrorBanner, Field, Guard};
 use leptos::prelude::*;
@@ -85,6 +85,7 @@ fn Profile() -> impl IntoView {
             <dt>{t.preferred_language}</dt><dd>{locale.native_name()}</dd>
             <dt>{t.roles}</dt><dd><ul class="plain">{roles}</ul></dd>
         </dl>
+        <Sessions/>
         <section aria-labelledby="pw-h" class="card">
             <h2 id="pw-h">{t.change_password}</h2>
             {move || done().then(|| view! { <p class="alert alert-success" role="status">{t.password_changed}</p> })}
@@ -94,6 +95,74 @@ fn Profile() -> impl IntoView {
                 <Field label=t.new_password name="form[new_password]" key="new_password" error=error kind="password" required=true autocomplete="new-password" maxlength=256 hint=t.initial_password_hint.split('.').next().unwrap_or_default().to_string()/>
                 <Field label=t.confirm_password name="form[confirm_password]" key="confirm_password" error=error kind="password" required=true autocomplete="new-password" maxlength=256/>
                 <button type="submit">{t.save}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The person's signed-in sessions with a button to end each other one, or all others.
+#[component]
+fn Sessions() -> impl IntoView {
+    let t = use_ctx().locale.texts();
+    let end_one = ServerAction::<EndSession>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let sessions = Resource::new(
+        move || (end_one.version().get(), end_others.version().get()),
+        |_| my_sessions(),
+    );
+    let error = Signal::derive(move || {
+        end_one
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| end_others.value().get().and_then(|r| r.err()))
+    });
+    view! {
+        <section aria-labelledby="sessions-h" class="card">
+            <h2 id="sessions-h">{t.sessions_title}</h2>
+            <p>{t.sessions_intro}</p>
+            {move || end_others.value().get().and_then(|r| r.ok()).map(|n| view! {
+                <p class="alert alert-success" role="status">{format!("{}: {n}", t.sessions_ended)}</p>
+            })}
+            <ErrorBanner error=error/>
+            <Transition fallback=move || view! { <p>{t.loading}</p> }>
+                {move || sessions.get().map(|res| match res {
+                    Err(e) => view! { <p class="alert alert-error" role="alert">{crate::ui::error_text(&e, t)}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap"><table>
+                            <thead><tr>
+                                <th scope="col">{t.session_device}</th>
+                                <th scope="col">{t.session_signed_in}</th>
+                                <th scope="col">{t.session_last_seen}</th>
+                                <th scope="col"><span class="sr-only">{t.end_session}</span></th>
+                            </tr></thead>
+                            <tbody>{list.into_iter().map(|s| {
+                                let label = match (s.browser.clone(), s.system.clone()) {
+                                    (Some(b), Some(o)) => format!("{b} · {o}"),
+                                    (Some(b), None) => b,
+                                    (None, Some(o)) => format!("{} · {o}", t.session_unknown_browser),
+                                    (None, None) => t.session_unknown_browser.to_string(),
+                                };
+                                view! {
+                                    <tr>
+                                        <td>{label.clone()}{s.current.then(|| view! { " " <strong>"("{t.session_this}")"</strong> })}</td>
+                                        <td>{s.signed_in_at.clone()}</td>
+                                        <td>{s.last_seen_at.clone()}</td>
+                                        <td>{(!s.current).then(|| view! {
+                                            <ActionForm action=end_one attr:class="inline-form">
+                                                <input type="hidden" name="id" value=s.id.clone()/>
+                                                <button type="submit" class="secondary">{t.end_session}<span class="sr-only">": "{label.clone()}", "{s.signed_in_at.clone()}</span></button>
+                                            </ActionForm>
+                                        })}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}</tbody>
+                        </table></div>
+                    }.into_any(),
+                })}
+            </Transition>
+            <ActionForm action=end_others attr:class="inline-form">
+                <button type="submit" class="secondary">{t.end_other_sessions}</button>
             </ActionForm>
         </section>
     }

@@ -124,3 +124,111 @@ impl Throttle {
         clear(db, &self.account).await
     }
 }
+
+/// One signed-in session of a person, as the profile page lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub sid: String,
+    pub signed_in_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    pub user_agent: String,
+}
+
+/// Records a new signed-in session.
+pub async fn insert_session(
+    db: &Db,
+    sid: &str,
+    user: crate::org::UserId,
+    user_agent: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
+    let agent: String = user_agent.chars().take(200).collect();
+    sqlx::query(
+        "INSERT INTO user_session (sid, user_id, signed_in_at, last_seen_at, user_agent) VALUES ($1, $2, $3, $3, $4)",
+    )
+    .bind(sid)
+    .bind(user)
+    .bind(now)
+    .bind(agent)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// When the session was last seen, if it has not been ended.
+pub async fn session_last_seen(
+    db: &Db,
+    sid: &str,
+    user: crate::org::UserId,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT last_seen_at FROM user_session WHERE sid = $1 AND user_id = $2")
+        .bind(sid)
+        .bind(user)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn touch_session(
+    db: &Db,
+    sid: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE user_session SET last_seen_at = $1 WHERE sid = $2")
+        .bind(now)
+        .bind(sid)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The person's sessions that can still be in use (seen within `idle`, begun within
+/// `absolute`), newest first; older rows are dropped on the way.
+pub async fn list_sessions(
+    db: &Db,
+    user: crate::org::UserId,
+    live_since: chrono::DateTime<chrono::Utc>,
+    begun_since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM user_session WHERE user_id = $1 AND (last_seen_at < $2 OR signed_in_at < $3)",
+    )
+    .bind(user)
+    .bind(live_since)
+    .bind(begun_since)
+    .execute(db)
+    .await?;
+    sqlx::query_as(
+        "SELECT sid, signed_in_at, last_seen_at, user_agent FROM user_session WHERE user_id = $1 ORDER BY last_seen_at DESC",
+    )
+    .bind(user)
+    .fetch_all(db)
+    .await
+}
+
+/// Ends one of the person's sessions; `false` when it is not theirs or already ended.
+pub async fn end_session(
+    db: &Db,
+    user: crate::org::UserId,
+    sid: &str,
+) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query("DELETE FROM user_session WHERE sid = $1 AND user_id = $2")
+        .bind(sid)
+        .bind(user)
+        .execute(db)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+/// Ends all the person's sessions except `keep`; returns how many were ended.
+pub async fn end_other_sessions(
+    db: &Db,
+    user: crate::org::UserId,
+    keep: &str,
+) -> Result<u64, sqlx::Error> {
+    let res = sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND sid <> $2")
+        .bind(user)
+        .bind(keep)
+        .execute(db)
+        .await?;
+    Ok(res.rows_affected())
+}

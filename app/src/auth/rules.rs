@@ -79,6 +79,36 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Browser and operating system named by a `User-Agent`, for the list of sessions (only the
+/// common ones; anything else is `None`).
+pub fn describe_user_agent(ua: &str) -> (Option<&'static str>, Option<&'static str>) {
+    let browser = if ua.contains("Edg/") {
+        Some("Edge")
+    } else if ua.contains("Firefox/") {
+        Some("Firefox")
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        Some("Chrome")
+    } else if ua.contains("Safari/") {
+        Some("Safari")
+    } else {
+        None
+    };
+    let system = if ua.contains("Windows") {
+        Some("Windows")
+    } else if ua.contains("Android") {
+        Some("Android")
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        Some("iOS")
+    } else if ua.contains("Mac OS X") {
+        Some("macOS")
+    } else if ua.contains("Linux") {
+        Some("Linux")
+    } else {
+        None
+    };
+    (browser, system)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +147,25 @@ mod tests {
                 Err(Problem::PasswordTooGuessable)
             );
         }
+    }
+
+    #[test]
+    fn sessions_are_named_by_browser_and_system() {
+        assert_eq!(
+            describe_user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0"),
+            (Some("Edge"), Some("Windows"))
+        );
+        assert_eq!(
+            describe_user_agent(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+            ),
+            (Some("Firefox"), Some("Linux"))
+        );
+        assert_eq!(
+            describe_user_agent("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Mobile/15E148 Safari/604.1"),
+            (Some("Safari"), Some("iOS"))
+        );
+        assert_eq!(describe_user_agent("curl/8.5"), (None, None));
     }
 
     #[test]

@@ -73,16 +73,86 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
         )
         .await?;
         // Every other session of the account has ended; this one continues under a new id.
-        let session: tower_sessions::Session = leptos_axum::extract().await.map_err(|err| {
-            tracing::error!(error = %err, "no session in a signed-in request");
-            AppError::Internal
-        })?;
-        crate::auth::session::renew_after_password_change(&session, chrono::Utc::now()).await?;
+        crate::auth::session::keep_current_session(user.id).await?;
         tracing::info!(
             user_id = user.id.0,
             "password changed; other sessions ended"
         );
         Ok(())
+    })
+    .await
+}
+
+/// The caller's signed-in sessions, the current one marked.
+#[server(prefix = "/fn", endpoint = "auth/sessions")]
+pub async fn my_sessions() -> Result<Vec<crate::auth::SessionInfo>, AppError> {
+    use crate::auth::guard::require_user;
+    crate::error::respond(async move {
+        let user = require_user()?;
+        let state = crate::state::app_state();
+        let current = crate::auth::session::current_sid().await?;
+        let now = chrono::Utc::now();
+        let rows = crate::auth::repo::list_sessions(
+            &state.db,
+            user.id,
+            now - state.settings.session_idle,
+            now - state.settings.session_absolute,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let (browser, system) = crate::auth::rules::describe_user_agent(&r.user_agent);
+                crate::auth::SessionInfo {
+                    current: current.as_deref() == Some(r.sid.as_str()),
+                    id: r.sid,
+                    browser: browser.map(Into::into),
+                    system: system.map(Into::into),
+                    signed_in_at: crate::time::format_berlin(r.signed_in_at),
+                    last_seen_at: crate::time::format_berlin(r.last_seen_at),
+                }
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Ends one of the caller's other sessions (the current one ends with "Abmelden").
+#[server(prefix = "/fn", endpoint = "auth/end_session")]
+pub async fn end_session(id: String) -> Result<(), AppError> {
+    use crate::auth::guard::require_user;
+    crate::error::respond(async move {
+        let user = require_user()?;
+        let state = crate::state::app_state();
+        if crate::auth::session::current_sid().await?.as_deref() == Some(id.as_str()) {
+            return Err(AppError::NotFound);
+        }
+        if !crate::auth::repo::end_session(&state.db, user.id, &id).await? {
+            return Err(AppError::NotFound);
+        }
+        tracing::info!(user_id = user.id.0, "session ended from the profile");
+        Ok(())
+    })
+    .await
+}
+
+/// Ends all the caller's sessions except the current one; returns how many ended.
+#[server(prefix = "/fn", endpoint = "auth/end_other_sessions")]
+pub async fn end_other_sessions() -> Result<u64, AppError> {
+    use crate::auth::guard::require_user;
+    crate::error::respond(async move {
+        let user = require_user()?;
+        let state = crate::state::app_state();
+        let current = crate::auth::session::current_sid()
+            .await?
+            .unwrap_or_default();
+        let n = crate::auth::repo::end_other_sessions(&state.db, user.id, &current).await?;
+        tracing::info!(
+            user_id = user.id.0,
+            ended = n,
+            "other sessions ended from the profile"
+        );
+        Ok(n)
     })
     .await
 }

@@ -17,35 +17,108 @@ pub const AUTH_METHOD_KEY: &str = "auth_method";
 pub const AUTH_AT_MS_KEY: &str = "auth_at_ms";
 pub const LANG_COOKIE: &str = "lang";
 
+/// The session's row in `user_session` (see [`super::repo::insert_session`]).
+pub const SID_KEY: &str = "sid";
+
 /// Binds the session to `user` after a successful sign-in. The id is cycled first so that a
 /// session id planted before sign-in (session fixation) is worthless afterwards.
 pub async fn start(
     session: &Session,
+    db: &crate::db::Db,
     user: UserId,
+    user_agent: &str,
     now: DateTime<Utc>,
-) -> Result<(), tower_sessions::session::Error> {
+) -> Result<(), crate::error::AppError> {
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.0).await?;
     session.insert(AUTH_AT_KEY, now.timestamp()).await?;
+    session.insert(AUTH_METHOD_KEY, "password").await?;
+    record(session, db, user, user_agent, now).await
+}
+
+/// Keeps the current session after a password change that ended all sessions of the
+/// account: a new id, a new row, and a sign-in time after the change. The absolute lifetime
+/// still counts from the original sign-in.
+pub async fn renew_after_password_change(
+    session: &Session,
+    db: &crate::db::Db,
+    user: UserId,
+    user_agent: &str,
+    now: DateTime<Utc>,
+) -> Result<(), crate::error::AppError> {
+    session.cycle_id().await?;
+    record(session, db, user, user_agent, now).await
+}
+
+/// In a server function: keeps the caller's own session after their password changed
+/// (which ended all sessions of the account).
+pub async fn keep_current_session(user: UserId) -> Result<(), crate::error::AppError> {
+    let session = this_session().await?;
+    let headers = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    let db = crate::state::app_state().db;
+    renew_after_password_change(&session, &db, user, user_agent(&headers), Utc::now()).await
+}
+
+/// In a server function: the `sid` of the caller's session.
+pub async fn current_sid() -> Result<Option<String>, crate::error::AppError> {
+    Ok(this_session().await?.get::<String>(SID_KEY).await?)
+}
+
+/// In a server function: the request's session.
+async fn this_session() -> Result<Session, crate::error::AppError> {
+    leptos_axum::extract().await.map_err(|err| {
+        tracing::error!(error = %err, "no session in a signed-in request");
+        crate::error::AppError::Internal
+    })
+}
+
+async fn record(
+    session: &Session,
+    db: &crate::db::Db,
+    user: UserId,
+    user_agent: &str,
+    now: DateTime<Utc>,
+) -> Result<(), crate::error::AppError> {
+    let sid = format!("{:032x}", rand::random::<u128>());
+    super::repo::insert_session(db, &sid, user, user_agent, now).await?;
+    session.insert(SID_KEY, &sid).await?;
     session
         .insert(AUTH_AT_MS_KEY, now.timestamp_millis())
         .await?;
-    session.insert(AUTH_METHOD_KEY, "password").await?;
     Ok(())
 }
 
-/// Keeps the current session after a password change that voided all sessions of the
-/// account: a new id, and a sign-in time after the change. The absolute lifetime still
-/// counts from the original sign-in.
-pub async fn renew_after_password_change(
+/// The `User-Agent` of a request, for naming the session's browser.
+pub fn user_agent(headers: &http::HeaderMap) -> &str {
+    headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// Whether the session's row still exists (it is removed when the session is ended from
+/// the profile, by an admin, or by a password change); its last use is recorded at most once
+/// a minute. Sessions from before rows existed have no `sid` and rely on the other checks.
+async fn session_row_alive(
     session: &Session,
+    db: &crate::db::Db,
+    user: UserId,
     now: DateTime<Utc>,
-) -> Result<(), tower_sessions::session::Error> {
-    session.cycle_id().await?;
-    session
-        .insert(AUTH_AT_MS_KEY, now.timestamp_millis())
-        .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let Some(sid) = session.get::<String>(SID_KEY).await.ok().flatten() else {
+        return Ok(true);
+    };
+    match super::repo::session_last_seen(db, &sid, user).await? {
+        None => Ok(false),
+        Some(seen) => {
+            if now - seen > chrono::Duration::seconds(60) {
+                super::repo::touch_session(db, &sid, now).await?;
+            }
+            Ok(true)
+        }
+    }
 }
 
 /// Reads the signed-in user's id if the session is within its absolute lifetime; ends the
@@ -118,13 +191,21 @@ pub async fn load_request_ctx(
     let mut user: Option<SessionUser> = None;
     let mut user_locale = None;
     if let Some((id, signed_in_ms)) = session_user_id(&session, &state, now).await {
-        match repo::load_session_user(&state.db, id, signed_in_ms).await {
+        let loaded = match repo::load_session_user(&state.db, id, signed_in_ms).await {
+            Ok(Some(found)) => match session_row_alive(&session, &state.db, id, now).await {
+                Ok(true) => Ok(Some(found)),
+                Ok(false) => Ok(None),
+                Err(err) => Err(err),
+            },
+            other => other,
+        };
+        match loaded {
             Ok(Some((u, locale))) => {
                 user = Some(u);
                 user_locale = Some(locale);
             }
-            // Deactivated or deleted since sign-in, or all sessions ended by a password
-            // change or an admin: the session ends now.
+            // Deactivated or deleted since sign-in, or the session ended (from the profile,
+            // by an admin, by a password change): it ends now.
             Ok(None) => {
                 let _ = session.flush().await;
             }

@@ -318,6 +318,7 @@ fn UserEdit() -> impl IntoView {
     let toggle = ServerAction::<SetUserActive>::new();
     let role = ServerAction::<ChangeRole>::new();
     let password = ServerAction::<SetUserPassword>::new();
+    let end_sessions = ServerAction::<EndUserSessions>::new();
     let detail = Resource::new(
         move || {
             (
@@ -334,6 +335,7 @@ fn UserEdit() -> impl IntoView {
     let toggle_error = action_error(move || toggle.value().get());
     let role_error = action_error(move || role.value().get());
     let pw_error = action_error(move || password.value().get());
+    let sessions_error = action_error(move || end_sessions.value().get());
     let ok = |v: Option<Result<(), AppError>>| matches!(v, Some(Ok(())));
     view! {
         <Title text=t.user_edit/>
@@ -404,6 +406,16 @@ fn UserEdit() -> impl IntoView {
                                 <input type="hidden" name="id" value=uid.to_string()/>
                                 <Field label=t.new_password name="new_password" key="new_password" error=pw_error kind="password" autocomplete="new-password" required=true maxlength=256 hint=t.initial_password_hint/>
                                 <button type="submit">{t.reset_password}</button>
+                            </ActionForm>
+                        </section>
+                        <section class="card" aria-labelledby="sessions-h">
+                            <h2 id="sessions-h">{t.end_all_sessions}</h2>
+                            <p>{t.end_all_sessions_hint}</p>
+                            {move || ok(end_sessions.value().get()).then(|| view! { <p class="alert alert-success" role="status">{t.sessions_ended}</p> })}
+                            <ErrorBanner error=sessions_error/>
+                            <ActionForm action=end_sessions attr:class="inline-form">
+                                <input type="hidden" name="id" value=uid.to_string()/>
+                                <button type="submit" class="secondary">{t.end_all_sessions}</button>
                             </ActionForm>
                         </section>
                         <ErrorBanner error=toggle_error/>

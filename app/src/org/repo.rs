@@ -523,6 +523,10 @@ pub async fn void_sessions(tx: &mut Tx, id: UserId, now: DateTime<Utc>) -> Resul
         .bind(id)
         .execute(&mut **tx)
         .await?;
+    sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -168,10 +168,23 @@ pub async fn set_user_password(id: i64, new_password: String) -> Result<(), AppE
         // The reset ended every session of the account; an admin resetting their own
         // password keeps this one (under a new id).
         if UserId(id) == admin.id {
-            let session: tower_sessions::Session = leptos_axum::extract()
-                .await
-                .map_err(|_| AppError::Internal)?;
-            crate::auth::session::renew_after_password_change(&session, chrono::Utc::now()).await?;
+            crate::auth::session::keep_current_session(admin.id).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Ends every session of a user (e.g. a lost laptop); an admin ending their own keeps the
+/// current one.
+#[server(prefix = "/fn", endpoint = "org/end_user_sessions")]
+pub async fn end_user_sessions(id: i64) -> Result<(), AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        service::end_all_sessions(&app_state().db, admin.id, UserId(id)).await?;
+        if UserId(id) == admin.id {
+            crate::auth::session::keep_current_session(admin.id).await?;
         }
         Ok(())
     })

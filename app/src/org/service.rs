@@ -334,6 +334,27 @@ pub async fn change_role(
     Ok(())
 }
 
+/// An admin ends every session of a person at once (audited).
+pub async fn end_all_sessions(db: &Db, actor: UserId, id: UserId) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = begin_write(db).await?;
+    if !repo::user_exists(&mut tx, id).await? {
+        return Err(AppError::NotFound);
+    }
+    repo::void_sessions(&mut tx, id, now).await?;
+    repo::audit(
+        &mut tx,
+        Some(actor),
+        "user.sessions_ended",
+        &format!("user:{}", id.0),
+        json!({}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Sets a password (admin reset, CLI, or the user's own change after verification).
 pub async fn set_password(
     db: &Db,
