@@ -37,13 +37,42 @@ pub fn error_text(err: &AppError, t: &'static Texts) -> String {
     }
 }
 
-/// An alert for a failed action; announced by screen readers.
+/// The element id of the input for validation key `key` (see [`Field`]).
+pub fn field_id(key: &str) -> String {
+    format!("f-{}", key.replace(['[', ']'], "-"))
+}
+
+/// An alert for a failed action; announced by screen readers. For invalid input it is an
+/// error summary (WCAG 3.3.1): it takes the focus when it appears and links to each field
+/// with its message, so keyboard and screen-reader users land on the problem.
 #[component]
 pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let t = use_texts();
+    let summary = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if error.get().is_some() {
+            if let Some(el) = summary.get() {
+                let _ = el.focus();
+            }
+        }
+    });
     move || {
         error.get().map(|e| {
-            view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }
+            let links = match &e {
+                AppError::Validation(fields) => fields
+                    .iter()
+                    .map(|f| {
+                        view! { <li><a href=format!("#{}", field_id(&f.field)) rel="external">{f.message.clone()}</a></li> }
+                    })
+                    .collect::<Vec<_>>(),
+                _ => vec![],
+            };
+            view! {
+                <div class="alert alert-error error-summary" role="alert" tabindex="-1" node_ref=summary>
+                    <p>{error_text(&e, t)}</p>
+                    {(!links.is_empty()).then(|| view! { <ul>{links}</ul> })}
+                </div>
+            }
         })
     }
 }
@@ -66,7 +95,7 @@ pub fn Field(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = 200)] maxlength: usize,
 ) -> impl IntoView {
-    let id = format!("f-{}", key.replace(['[', ']'], "-"));
+    let id = field_id(&key);
     let err_id = format!("{id}-err");
     let hint_id = format!("{id}-hint");
     let key2 = key.clone();

@@ -12,7 +12,7 @@ test('an admin creates an org unit, sees a clear error for a duplicate code, and
   await form.getByLabel('Kürzel').fill('FB11');
   await selectByText(form.getByLabel('Übergeordnete Einheit'), 'Fachbereich Personal und Organisation');
   await form.getByRole('button', { name: 'Anlegen' }).click();
-  await expect(form.getByText('Dieses Kürzel ist schon vergeben.')).toBeVisible();
+  await expect(form.locator('.field-error', { hasText: 'Dieses Kürzel ist schon vergeben.' })).toBeVisible();
   await expect(form.getByLabel('Bezeichnung')).toHaveValue('Amt für Digitalisierung');
   await expect(form.getByLabel('Kürzel')).toHaveAttribute('aria-invalid', 'true');
   await expectAccessible(page);
@@ -45,7 +45,7 @@ test('an admin creates a user who can then sign in, and assigns a head role', as
   await selectByText(form.getByLabel('Organisationseinheit'), 'Bürgeramt');
   await form.getByLabel('Startpasswort').fill('Erika-Start-2026');
   await form.getByRole('button', { name: 'Anlegen' }).click();
-  await expect(form.getByText('Diese E-Mail-Adresse ist schon vergeben.')).toBeVisible();
+  await expect(form.locator('.field-error', { hasText: 'Diese E-Mail-Adresse ist schon vergeben.' })).toBeVisible();
   await expect(form.getByLabel('Name')).toHaveValue('Erika Musterfrau');
 
   await form.getByLabel('E-Mail-Adresse').fill('erika.musterfrau@musterstadt.de');
@@ -60,7 +60,7 @@ test('an admin creates a user who can then sign in, and assigns a head role', as
   const roles = page.locator('section', { has: page.getByRole('heading', { name: 'Rollen' }) });
   await roles.getByLabel('Rolle').selectOption('head');
   await roles.getByRole('button', { name: 'Rolle hinzufügen' }).click();
-  await expect(roles.getByText('Diese Rolle braucht einen Bereich')).toBeVisible();
+  await expect(roles.locator('.field-error', { hasText: 'Diese Rolle braucht einen Bereich' })).toBeVisible();
   await selectByText(roles.getByLabel('Bereich'), 'Bürgeramt');
   await roles.getByRole('button', { name: 'Rolle hinzufügen' }).click();
   await expect(roles.getByRole('listitem').filter({ hasText: 'Leitung – Bürgeramt' })).toBeVisible();

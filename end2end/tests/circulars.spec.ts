@@ -79,7 +79,12 @@ test('an employee registers a missing device and the device pages are accessible
   await page.getByText('Kennungen (Inventarnummer, Seriennummer, IMEI, MDM-ID)').click();
   await page.getByLabel('IMEI').fill('490154203237517');
   await page.getByRole('button', { name: 'Speichern' }).click();
-  await expect(page.getByText('Keine gültige IMEI (15 Ziffern mit Prüfziffer).')).toBeVisible();
+  await expect(page.locator('.field-error', { hasText: 'Keine gültige IMEI (15 Ziffern mit Prüfziffer).' })).toBeVisible();
+  // The error summary takes the focus and leads to the field.
+  const summary = page.locator('.error-summary');
+  await expect(summary).toBeFocused();
+  await summary.getByRole('link', { name: 'Keine gültige IMEI (15 Ziffern mit Prüfziffer).' }).click();
+  await expect(page).toHaveURL(/#f-imei$/);
   await expect(page.getByLabel('Bezeichnung')).toHaveValue('Privates Tablet');
   await page.getByLabel('IMEI').fill('490154203237518');
   await page.getByRole('button', { name: 'Speichern' }).click();

@@ -46,7 +46,7 @@ test('an admin filters the compliance overview, grants an exemption and runs a d
   await exempt.getByLabel('Begründung').fill('Testgerät der IT-Sicherheit');
   await exempt.getByLabel('Gültig bis').fill(dayIn(-3));
   await exempt.getByRole('button', { name: 'Ausnahme gewähren' }).click();
-  await expect(exempt.getByText('Das Datum liegt in der Vergangenheit.')).toBeVisible();
+  await expect(exempt.locator('.field-error', { hasText: 'Das Datum liegt in der Vergangenheit.' })).toBeVisible();
   await exempt.getByLabel('Gültig bis').fill(dayIn(90));
   await exempt.getByRole('button', { name: 'Ausnahme gewähren' }).click();
   await expect(exempt.getByRole('status')).toHaveText('Ausnahme gewährt.');
@@ -70,7 +70,7 @@ test('an admin issues an API token that is shown once, and revokes it', async ({
   await expectAccessible(page);
   await page.getByLabel('Name des Systems').fill('Mail-Gateway Rathaus');
   await page.getByRole('button', { name: 'Token ausstellen' }).click();
-  await expect(page.getByText('Pflichtfeld.')).toBeVisible();
+  await expect(page.locator('.field-error', { hasText: 'Pflichtfeld.' })).toBeVisible();
   await page.getByLabel(/access:read/).check();
   await page.getByRole('button', { name: 'Token ausstellen' }).click();
   await expect(page.getByTestId('token-secret')).toHaveText(/^rsp_[0-9a-f]{48}$/);
