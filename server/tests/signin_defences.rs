@@ -532,6 +532,13 @@ async fn people_see_their_sessions_and_end_them_and_admins_end_all_of_a_persons(
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(app.call(&here, "devices/mine", &[]).await.0, StatusCode::OK);
+    // Signing out removes the session from the list.
+    let kiosk = app.logged_in(EMPLOYEE).await;
+    let (_, list) = app.call(&here, "auth/sessions", &[]).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    kiosk.post(app.url("/auth/logout")).send().await.unwrap();
+    let (_, list) = app.call(&here, "auth/sessions", &[]).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     // "End all other sessions" leaves the current one.
     let phone = app.logged_in(EMPLOYEE).await;
     let (status, n) = app.call(&here, "auth/end_other_sessions", &[]).await;

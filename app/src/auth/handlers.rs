@@ -163,7 +163,13 @@ pub async fn login(
     }
 }
 
-pub async fn logout(session: Session) -> Response {
+pub async fn logout(State(state): State<AppState>, session: Session) -> Response {
+    // The session leaves the person's list of sessions too.
+    if let Ok(Some(sid)) = session.get::<String>(session::SID_KEY).await {
+        if let Err(err) = super::repo::forget_session(&state.db, &sid).await {
+            tracing::warn!(error = %err, "removing the session row failed");
+        }
+    }
     if let Err(err) = session.flush().await {
         tracing::error!(error = %err, "session flush failed");
     }

@@ -232,3 +232,12 @@ pub async fn end_other_sessions(
         .await?;
     Ok(res.rows_affected())
 }
+
+/// Removes a session's row (sign-out).
+pub async fn forget_session(db: &Db, sid: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM user_session WHERE sid = $1")
+        .bind(sid)
+        .execute(db)
+        .await?;
+    Ok(())
+}
