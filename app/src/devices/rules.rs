@@ -156,35 +156,32 @@ pub struct StoredIdentity {
 /// admin import manages it; otherwise clearing or rewriting them would let the owner shake
 /// off the device's standing. Names every field the owner tried to change.
 pub fn owner_may_change(stored: &StoredIdentity, new: &ValidDevice) -> Result<(), Problems> {
-    if !stored.managed {
+    // Kind and ownership count too: turning a blocked service phone "private" would take it
+    // out of the compliance overview.
+    let changed = changed_identity(stored, new);
+    if !stored.managed || changed.is_empty() {
         return Ok(());
     }
-    let mut problems = Problems::new();
-    // Kind and ownership too: turning a blocked service phone "private" would take it out
-    // of the compliance overview.
-    if stored.kind != new.kind {
-        problems.push(("kind", Problem::ManagedIdentifier));
-    }
-    if stored.ownership != new.ownership {
-        problems.push(("ownership", Problem::ManagedIdentifier));
-    }
-    if stored.platform != new.platform {
-        problems.push(("platform", Problem::ManagedIdentifier));
-    }
-    for (field, old, new) in [
-        ("serial", &stored.serial, &new.serial),
-        ("imei", &stored.imei, &new.imei),
-        ("mdm_id", &stored.mdm_id, &new.mdm_id),
-    ] {
-        if old != new {
-            problems.push((field, Problem::ManagedIdentifier));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    Err(changed
+        .into_iter()
+        .map(|f| (f, Problem::ManagedIdentifier))
+        .collect())
+}
+
+/// The identity fields in which `new` differs from the stored device (for the rule above
+/// and the audit entry of every edit).
+pub fn changed_identity(stored: &StoredIdentity, new: &ValidDevice) -> Vec<&'static str> {
+    [
+        ("kind", stored.kind != new.kind),
+        ("ownership", stored.ownership != new.ownership),
+        ("platform", stored.platform != new.platform),
+        ("serial", stored.serial != new.serial),
+        ("imei", stored.imei != new.imei),
+        ("mdm_id", stored.mdm_id != new.mdm_id),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect()
 }
 
 /// An owner may not retire a device while it is warned or blocked: retiring would hide it

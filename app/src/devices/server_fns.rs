@@ -36,16 +36,7 @@ pub async fn save_device_as(
                 super::rules::owner_may_change(&stored, &device)
                     .map_err(|p| into_error(p, locale))?;
             }
-            let changed: Vec<&str> = [
-                ("platform", stored.platform != device.platform),
-                ("serial", stored.serial != device.serial),
-                ("imei", stored.imei != device.imei),
-                ("mdm_id", stored.mdm_id != device.mdm_id),
-            ]
-            .into_iter()
-            .filter_map(|(f, c)| c.then_some(f))
-            .collect();
-            (owner, changed)
+            (owner, super::rules::changed_identity(&stored, &device))
         }
         None => match owner_id {
             Some(o) if o != user.id && !admin => return Err(AppError::Forbidden),
