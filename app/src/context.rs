@@ -74,6 +74,7 @@ mod tests {
                 display_name: "</script><script>alert(1)</script>".into(),
                 email: "a@b.de".into(),
                 roles: vec![],
+                admin_awaits_second_factor: false,
             }),
         };
         let json = ctx.to_script_json();

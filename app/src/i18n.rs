@@ -89,6 +89,31 @@ pub struct Texts {
     pub login_busy: &'static str,
     pub back_to_login: &'static str,
     pub login_missing: &'static str,
+    pub second_factor_title: &'static str,
+    pub device_managed_hint: &'static str,
+    pub second_factor_intro: &'static str,
+    pub second_factor_on: &'static str,
+    pub second_factor_off: &'static str,
+    pub recovery_codes_left: &'static str,
+    pub second_factor_setup: &'static str,
+    pub second_factor_renew: &'static str,
+    pub second_factor_scan: &'static str,
+    pub second_factor_secret: &'static str,
+    pub second_factor_qr: &'static str,
+    pub second_factor_code: &'static str,
+    pub second_factor_confirm: &'static str,
+    pub second_factor_enabled: &'static str,
+    pub recovery_codes_intro: &'static str,
+    pub second_factor_disable: &'static str,
+    pub second_factor_disabled: &'static str,
+    pub admin_awaits_second_factor: &'static str,
+    pub second_step_title: &'static str,
+    pub second_step_intro: &'static str,
+    pub second_step_field: &'static str,
+    pub second_step_expired: &'static str,
+    pub second_factor_reset: &'static str,
+    pub second_factor_reset_hint: &'static str,
+    pub second_factor_reset_done: &'static str,
     pub signed_out: &'static str,
     pub session_expired: &'static str,
 
@@ -400,6 +425,31 @@ pub static DE: Texts = Texts {
     login_busy: "Gerade melden sich sehr viele Personen an. Bitte versuchen Sie es in {s} Sekunde(n) erneut.",
     back_to_login: "Zurück zur Anmeldung",
     login_missing: "Bitte E-Mail-Adresse und Passwort eingeben.",
+    second_factor_title: "Zweiter Faktor (Authenticator-App)",
+    device_managed_hint: "Dieses Gerät verwaltet die IT über das Mobilgeräte-Management (MDM). Art, Eigentum, Plattform und Kennungen ändert nur die Administration.",
+    second_factor_intro: "Mit einem zweiten Faktor braucht die Anmeldung neben dem Passwort einen sechsstelligen Code aus einer Authenticator-App (z. B. FreeOTP, Google oder Microsoft Authenticator). Für die Administration ist er vorgeschrieben, für alle anderen freiwillig.",
+    second_factor_on: "Eingerichtet seit",
+    second_factor_off: "Nicht eingerichtet.",
+    recovery_codes_left: "Unbenutzte Wiederherstellungscodes",
+    second_factor_setup: "Zweiten Faktor einrichten",
+    second_factor_renew: "Neu einrichten (z. B. neues Handy)",
+    second_factor_scan: "Scannen Sie den QR-Code mit Ihrer App oder geben Sie den Schlüssel von Hand ein. Geben Sie dann den Code ein, den die App anzeigt.",
+    second_factor_secret: "Schlüssel zur Eingabe von Hand",
+    second_factor_qr: "QR-Code für die Authenticator-App",
+    second_factor_code: "Code aus der App",
+    second_factor_confirm: "Bestätigen",
+    second_factor_enabled: "Der zweite Faktor ist eingerichtet.",
+    recovery_codes_intro: "Ihre Wiederherstellungscodes: Jeder gilt einmal, falls Sie Ihr Handy nicht zur Hand haben. Notieren oder drucken Sie sie jetzt und bewahren Sie sie sicher auf – sie werden nur dieses eine Mal angezeigt.",
+    second_factor_disable: "Zweiten Faktor ausschalten",
+    second_factor_disabled: "Der zweite Faktor ist ausgeschaltet.",
+    admin_awaits_second_factor: "Ihre Administrationsrechte gelten erst in einer Sitzung mit zweitem Faktor. Richten Sie ihn unter „Mein Profil“ ein (oder melden Sie sich mit ihm an).",
+    second_step_title: "Anmeldung bestätigen",
+    second_step_intro: "Geben Sie den sechsstelligen Code aus Ihrer Authenticator-App ein. Ohne Handy können Sie einen Ihrer Wiederherstellungscodes verwenden.",
+    second_step_field: "Code oder Wiederherstellungscode",
+    second_step_expired: "Die Anmeldung ist abgelaufen. Bitte melden Sie sich erneut mit Ihrem Passwort an.",
+    second_factor_reset: "Zweiten Faktor zurücksetzen",
+    second_factor_reset_hint: "Wenn die Person ihr Handy und ihre Wiederherstellungscodes verloren hat: Der zweite Faktor wird entfernt und alle Sitzungen der Person werden beendet. Sie richtet ihn nach der nächsten Anmeldung neu ein.",
+    second_factor_reset_done: "Der zweite Faktor wurde zurückgesetzt.",
     signed_out: "Sie wurden abgemeldet.",
     session_expired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
 
@@ -711,6 +761,31 @@ pub static EN: Texts = Texts {
     login_busy: "Very many people are signing in right now. Please try again in {s} second(s).",
     back_to_login: "Back to sign-in",
     login_missing: "Please enter email address and password.",
+    second_factor_title: "Second factor (authenticator app)",
+    device_managed_hint: "IT manages this device through mobile device management (MDM). Only administrators change its kind, ownership, platform and identifiers.",
+    second_factor_intro: "With a second factor, signing in needs a six-digit code from an authenticator app (e.g. FreeOTP, Google or Microsoft Authenticator) besides the password. It is required for administrators and optional for everyone else.",
+    second_factor_on: "Set up since",
+    second_factor_off: "Not set up.",
+    recovery_codes_left: "Unused recovery codes",
+    second_factor_setup: "Set up second factor",
+    second_factor_renew: "Set up again (e.g. new phone)",
+    second_factor_scan: "Scan the QR code with your app or enter the key by hand. Then enter the code the app shows.",
+    second_factor_secret: "Key for entering by hand",
+    second_factor_qr: "QR code for the authenticator app",
+    second_factor_code: "Code from the app",
+    second_factor_confirm: "Confirm",
+    second_factor_enabled: "The second factor is set up.",
+    recovery_codes_intro: "Your recovery codes: each works once when you do not have your phone at hand. Write them down or print them now and keep them safe – they are shown only this once.",
+    second_factor_disable: "Turn off second factor",
+    second_factor_disabled: "The second factor is turned off.",
+    admin_awaits_second_factor: "Your administrator rights apply only in a session signed in with a second factor. Set it up on “My profile” (or sign in with it).",
+    second_step_title: "Confirm sign-in",
+    second_step_intro: "Enter the six-digit code from your authenticator app. Without your phone you can use one of your recovery codes.",
+    second_step_field: "Code or recovery code",
+    second_step_expired: "The sign-in has expired. Please sign in again with your password.",
+    second_factor_reset: "Reset second factor",
+    second_factor_reset_hint: "When the person lost their phone and their recovery codes: the second factor is removed and all the person’s sessions end. They set it up again after their next sign-in.",
+    second_factor_reset_done: "The second factor was reset.",
     signed_out: "You have been signed out.",
     session_expired: "Your session has expired. Please sign in again.",
 
@@ -1062,6 +1137,10 @@ pub enum Problem {
     LastAdmin,
     PasswordTooGuessable,
     ExternalImage,
+    WrongSecondFactorCode,
+    SecondFactorNotStarted,
+    SecondFactorRequired,
+    SecondFactorNotEnabled,
 }
 
 impl Problem {
@@ -1235,6 +1314,34 @@ impl Problem {
                     "Die Passwörter stimmen nicht überein.".into()
                 } else {
                     "The passwords do not match.".into()
+                }
+            }
+            WrongSecondFactorCode => {
+                if de {
+                    "Der Code ist falsch, abgelaufen oder wurde schon verwendet. Geben Sie den aktuellen Code aus Ihrer App ein.".into()
+                } else {
+                    "The code is wrong, has expired or was used already. Enter the current code from your app.".into()
+                }
+            }
+            SecondFactorNotStarted => {
+                if de {
+                    "Die Einrichtung ist abgelaufen. Bitte beginnen Sie sie erneut.".into()
+                } else {
+                    "The setup has expired. Please start it again.".into()
+                }
+            }
+            SecondFactorRequired => {
+                if de {
+                    "Für die Administration ist ein zweiter Faktor vorgeschrieben; er kann neu eingerichtet, aber nicht ausgeschaltet werden.".into()
+                } else {
+                    "Administrators must keep a second factor; it can be set up again but not turned off.".into()
+                }
+            }
+            SecondFactorNotEnabled => {
+                if de {
+                    "Für dieses Konto ist kein zweiter Faktor eingerichtet.".into()
+                } else {
+                    "This account has no second factor.".into()
                 }
             }
             WrongPassword => {

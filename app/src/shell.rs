@@ -1,7 +1,7 @@
 //! The HTML shell, the application component with its routes, and the page layout
 //! (skip link, header with role-based navigation, language switch, main landmark).
 use crate::acknowledgments::pages::{ReadPage, ReceiptPage};
-use crate::auth::pages::{LoginPage, ProfilePage};
+use crate::auth::pages::{LoginPage, ProfilePage, SecondStepPage};
 use crate::auth::Role;
 use crate::circulars::pages::{
     CircularDetailPage, CircularEditPage, CircularNewPage, CircularsPage,
@@ -70,6 +70,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let ctx = RequestCtx::current();
     let t = ctx.locale.texts();
+    let awaits_second_factor = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.admin_awaits_second_factor);
     provide_context(ctx);
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
@@ -78,10 +82,14 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main" rel="external">{t.skip_to_content}</a>
             <Header/>
             <main id="main" tabindex="-1">
+                {awaits_second_factor.then(|| view! {
+                    <p class="alert alert-info" role="note">{t.admin_awaits_second_factor}" "<a href="/profile">{t.profile_title}</a></p>
+                })}
                 // Async SSR: every page arrives complete, so it works without JavaScript.
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/zweiter-faktor") view=SecondStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/units") view=UnitsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/units/:id") view=UnitEditPage ssr=SsrMode::Async/>

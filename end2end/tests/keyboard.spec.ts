@@ -1,5 +1,5 @@
 import { Locator, Page } from '@playwright/test';
-import { test, expect, hydrated, expectAccessible, ADMIN, PUBLISHER, AUDITOR, HEAD, EMPLOYEE } from './helpers';
+import { test, expect, hydrated, expectAccessible, enterSecondFactor, Account, ADMIN, PUBLISHER, AUDITOR, HEAD, EMPLOYEE } from './helpers';
 
 /** Presses Tab until `target` has the focus (as a keyboard user would), failing if it never does. */
 async function tabTo(page: Page, target: Locator, max = 120) {
@@ -53,7 +53,7 @@ test('an employee signs in, acknowledges for every device, gets the receipt and 
 });
 
 // Every page of every role, in German and in English, with axe-core (WCAG 2.0/2.1 A and AA).
-const PAGES: [{ email: string; password: string }, string[]][] = [
+const PAGES: [Account, string[]][] = [
   [EMPLOYEE, ['/', '/devices', '/profile', '/privacy', '/barrierefreiheit']],
   [HEAD, ['/dashboard', '/compliance']],
   [PUBLISHER, ['/circulars', '/circulars/new']],
@@ -70,6 +70,11 @@ for (const lang of ['de', 'en']) {
       await page.locator('#login-email').fill(who.email);
       await page.locator('#login-password').fill(who.password);
       await page.locator('form[action="/auth/login"] button[type="submit"]').click();
+      if (who.totpSecret) {
+        await expect(page).toHaveURL(/zweiter-faktor/);
+        await expectAccessible(page);
+        await enterSecondFactor(page, who);
+      }
       await expect(page).toHaveURL(/\/$/);
       await context.addCookies([{ name: 'lang', value: lang, url: page.url() }]);
       for (const path of paths) {

@@ -1,4 +1,4 @@
-import { test, expect, hydrated, signIn, expectAccessible, ADMIN, PUBLISHER, AUDITOR, HEAD, EMPLOYEE } from './helpers';
+import { test, expect, hydrated, signIn, expectAccessible, nextCode, Account, ADMIN, PUBLISHER, AUDITOR, HEAD, EMPLOYEE } from './helpers';
 
 test('a wrong password is refused with a German message and the email stays out of the URL', async ({ page }) => {
   await page.goto('/login');
@@ -98,4 +98,76 @@ test('the profile lists the signed-in sessions and ends the others', async ({ pa
   await second.goto('/profile');
   await expect(second).toHaveURL(/\/login/);
   await other.close();
+});
+
+test('a person sets up a second factor on the profile, then signs in with a code or a recovery code', async ({ page }) => {
+  // A generated employee that no other test signs in as.
+  const who: Account = { email: 'matthias.fuchs@musterstadt.de', password: 'Mitarbeiter#2026' };
+  await signIn(page, who);
+  await page.getByRole('link', { name: 'Mein Profil' }).click();
+  await hydrated(page);
+  const section = page.getByRole('region', { name: 'Zweiter Faktor (Authenticator-App)' });
+  await expect(section.getByText('Nicht eingerichtet.')).toBeVisible();
+  await section.getByRole('button', { name: 'Zweiten Faktor einrichten' }).click();
+  await expect(section.getByRole('img', { name: 'QR-Code für die Authenticator-App' })).toBeVisible();
+  await expectAccessible(page);
+  who.totpSecret = (await section.locator('code.secret').textContent())!.replace(/\s/g, '');
+  // A mistyped code is refused at the field.
+  await section.getByLabel('Code aus der App').fill('12345');
+  await section.getByRole('button', { name: 'Bestätigen' }).click();
+  await expect(section.getByText('Der Code ist falsch, abgelaufen oder wurde schon verwendet.', { exact: false }).first()).toBeVisible();
+  await section.getByLabel('Code aus der App').fill(await nextCode(who));
+  await section.getByRole('button', { name: 'Bestätigen' }).click();
+  await expect(section.getByText('Der zweite Faktor ist eingerichtet.')).toBeVisible();
+  await expect(section.locator('.recovery-codes li')).toHaveCount(10);
+  await expect(section.getByText(/Eingerichtet seit/)).toBeVisible();
+  await expectAccessible(page);
+  const recovery = (await section.locator('.recovery-codes li').first().textContent())!.trim();
+
+  // The password alone no longer signs in: the code from the app does.
+  await page.getByRole('button', { name: 'Abmelden' }).click();
+  await signIn(page, who);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Matthias Fuchs');
+
+  // Without the phone: a recovery code, once.
+  await page.getByRole('button', { name: 'Abmelden' }).click();
+  for (const expected of ['/', 'error=invalid']) {
+    await page.context().clearCookies();
+    await page.goto('/login');
+    await page.getByLabel('E-Mail-Adresse').fill(who.email);
+    await page.getByLabel('Passwort').fill(who.password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await expect(page).toHaveURL(/zweiter-faktor/);
+    await page.getByLabel('Code oder Wiederherstellungscode').fill(recovery);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    if (expected === '/') {
+      await expect(page).toHaveURL(/\/$/);
+    } else {
+      await expect(page).toHaveURL(/error=invalid/);
+      await expect(page.getByRole('alert')).toContainText('Der Code ist falsch');
+      await expectAccessible(page);
+    }
+  }
+});
+
+test('the owner of an MDM-managed phone sees its identity read-only and can still rename it', async ({ page }) => {
+  await signIn(page, EMPLOYEE);
+  await page.getByRole('link', { name: 'Meine Geräte' }).click();
+  await hydrated(page);
+  const phone = page.getByRole('row').filter({ hasText: 'Diensthandy' }).first();
+  await phone.getByRole('link', { name: /Bearbeiten/ }).click();
+  await hydrated(page);
+  const form = page.getByRole('region', { name: 'Gerät bearbeiten' });
+  await expect(form.getByText('Dieses Gerät verwaltet die IT', { exact: false })).toBeVisible();
+  await expect(form.getByRole('textbox', { name: 'IMEI' })).toHaveCount(0);
+  await expect(form.getByRole('combobox')).toHaveCount(0);
+  await expectAccessible(page);
+  await form.getByLabel('Bezeichnung').fill('Diensthandy (umbenannt)');
+  await form.getByRole('button', { name: 'Speichern' }).click();
+  await expect(form.getByRole('status')).toContainText('Gespeichert');
+  await expect(page.getByRole('cell', { name: 'Diensthandy (umbenannt)', exact: true })).toBeVisible();
+  // Back to the old name for the other tests.
+  await form.getByLabel('Bezeichnung').fill('Diensthandy');
+  await form.getByRole('button', { name: 'Speichern' }).click();
+  await expect(page.getByRole('cell', { name: 'Diensthandy', exact: true }).first()).toBeVisible();
 });

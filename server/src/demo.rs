@@ -113,6 +113,22 @@ const UNITS: &[(&str, &str, UnitKind, &str)] = &[
     ("B70.3", "Friedhofsbetrieb", UnitKind::Betrieb, "FB70"),
 ];
 
+/// The demo admin's TOTP secret (admins must use a second factor): add it to any
+/// authenticator app, or use one of the recovery codes below. Demo only, printed on start.
+pub const ADMIN_TOTP_SECRET: &str = "MUSTERSTADTDEMOADMINZWEITERFAKTR";
+pub const ADMIN_RECOVERY_CODES: &[&str] = &[
+    "mustr-stdt2",
+    "mustr-stdt3",
+    "mustr-stdt4",
+    "mustr-stdt5",
+    "mustr-stdt6",
+    "mustr-stdt7",
+    "mustr-stdt8",
+    "mustr-stdt9",
+    "mustr-stdta",
+    "mustr-stdtb",
+];
+
 pub struct DemoAccount {
     pub email: &'static str,
     pub name: &'static str,
@@ -388,6 +404,14 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         for (role, scope) in account.roles {
             repo::add_role(&mut tx, id, *role, scope.map(|s| ids[s]), None, now).await?;
         }
+        if account.roles.iter().any(|(r, _)| *r == Role::Admin) {
+            let hashes: Vec<String> = ADMIN_RECOVERY_CODES
+                .iter()
+                .map(|c| app::auth::second_factor::recovery_hash(c))
+                .collect();
+            app::auth::repo::set_second_factor(&mut tx, id, ADMIN_TOTP_SECRET, 0, &hashes, now)
+                .await?;
+        }
     }
     // Employees spread over the Ämter and Betriebe, deterministic so every demo looks alike.
     let leaves: Vec<OrgUnitId> = UNITS
@@ -662,6 +686,11 @@ pub fn accounts_table() -> String {
             a.email, a.password, a.what, a.name
         ));
     }
+    out.push_str(&format!(
+        "  Admins need a second factor: add the key {} to an authenticator app (TOTP, 6 digits, 30 s),\n  or use a recovery code (each works once): {}\n",
+        app::auth::second_factor::grouped(ADMIN_TOTP_SECRET),
+        ADMIN_RECOVERY_CODES.join(" ")
+    ));
     out.push_str(&format!("  Circular {} (messenger ban) is published to the whole city; about 40 % have acknowledged.\n", MESSENGER_BAN_NUMBER));
     out.push_str("  The MDM reported WhatsApp or Snapchat on some phones (see /compliance as admin); `server simulate-mdm` posts such reports through the API.\n");
     out.push_str(&format!("  …and {GENERATED_EMPLOYEES} more employees (firstname.lastname@{DOMAIN}), password {EMPLOYEE_PASSWORD}\n"));

@@ -247,6 +247,7 @@ fn router(state: AppState, config: &Config) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/auth/login", post(handlers::login))
+        .route("/auth/second-factor", post(handlers::second_factor))
         .route("/auth/logout", post(handlers::logout))
         .route("/lang", post(handlers::set_language))
         .route(

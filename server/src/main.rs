@@ -49,6 +49,12 @@ enum Command {
         #[arg(long)]
         password_env: Option<String>,
     },
+    /// Remove a person's second factor and end their sessions (audited), e.g. when the
+    /// only admin lost their phone and recovery codes.
+    ResetSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
     /// Import org units or users from a CSV file (all or nothing).
     ImportOrg { file: std::path::PathBuf },
     /// Seed the demo city "Stadt Musterstadt" into an empty database.
@@ -157,6 +163,31 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", demo::accounts_table());
             }
             app.run().await
+        }
+        Command::ResetSecondFactor { email } => {
+            let db = open_database(&config).await?;
+            let account = app::org::repo::find_login(&db, email.trim())
+                .await?
+                .with_context(|| format!("no user with e-mail {email}"))?;
+            let mut tx = app::db::begin_write(&db).await?;
+            let removed = app::auth::repo::clear_second_factor(&mut tx, account.id).await?;
+            if !removed {
+                anyhow::bail!("{email} has no second factor");
+            }
+            let now = chrono::Utc::now();
+            app::org::repo::void_sessions(&mut tx, account.id, now).await?;
+            app::org::repo::audit(
+                &mut tx,
+                None,
+                "user.second_factor_reset",
+                &format!("user:{}", account.id.0),
+                serde_json::json!({"via": "cli"}),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            println!("Second factor of {email} removed and sessions ended; they set it up again on 'Mein Profil' after signing in.");
+            Ok(())
         }
         Command::Migrate => {
             open_database(&config).await?;
@@ -409,6 +440,9 @@ async fn create_user(
             .map_err(|e| anyhow::anyhow!("granting {}: {e:?}", role.as_str()))?;
     }
     println!("Created user {} (id {}).", form.email, id.0);
+    if roles.iter().any(|r| r.trim().eq_ignore_ascii_case("admin")) {
+        println!("Admin rights apply once they have set up a second factor on 'Mein Profil' (right after the first sign-in).");
+    }
     if generated {
         println!("Initial password (shown once): {password}");
     }

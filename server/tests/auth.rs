@@ -45,7 +45,7 @@ async fn wrong_password_unknown_user_and_empty_fields_are_refused_without_the_em
 async fn signing_in_issues_a_new_session_id_and_signing_out_destroys_it_on_the_server() {
     let app = TestApp::spawn().await;
     let c = app.client();
-    let res = app.login(&c, ADMIN).await;
+    let res = app.sign_in(&c, ADMIN).await;
     assert_eq!(location(&res), "/");
     let cookie = res
         .headers()
@@ -80,7 +80,7 @@ async fn signing_in_issues_a_new_session_id_and_signing_out_destroys_it_on_the_s
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     // A second sign-in gets a different session id.
-    let res = app.login(&c, ADMIN).await;
+    let res = app.sign_in(&c, ADMIN).await;
     let cookie2 = res
         .headers()
         .get("set-cookie")

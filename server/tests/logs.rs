@@ -72,6 +72,21 @@ fn secrets_never_reach_the_logs() {
             .send()
             .await
             .unwrap();
+        assert_eq!(res.headers()["location"], "/login/zweiter-faktor");
+        // The second step with the code of the demo admin's app (never logged either).
+        let code = app::auth::second_factor::code_at(
+            server::demo::ADMIN_TOTP_SECRET,
+            app::auth::second_factor::step_of(chrono::Utc::now().timestamp()),
+        )
+        .unwrap();
+        let res = client
+            .post(format!("{base}/auth/second-factor"))
+            .header("origin", &base)
+            .form(&[("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["location"], "/");
         let cookie = res.headers()["set-cookie"]
             .to_str()
             .unwrap()

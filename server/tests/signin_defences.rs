@@ -10,17 +10,43 @@ async fn login_with_next(app: &TestApp, next: &str) -> String {
     let res = app
         .client()
         .post(app.url("/auth/login"))
-        .form(&[("email", ADMIN.0), ("password", ADMIN.1), ("next", next)])
+        .form(&[
+            ("email", EMPLOYEE.0),
+            ("password", EMPLOYEE.1),
+            ("next", next),
+        ])
         .send()
         .await
         .unwrap();
     location(&res)
 }
 
+/// The same for an account with a second factor: `next` is kept through the second step.
+async fn two_step_login_with_next(app: &TestApp, next: &str) -> String {
+    let c = app.client();
+    let res = c
+        .post(app.url("/auth/login"))
+        .form(&[("email", ADMIN.0), ("password", ADMIN.1), ("next", next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), SECOND_STEP);
+    let code = app.totp_code(ADMIN.0).await;
+    location(&app.second_factor(&c, &code).await)
+}
+
 #[tokio::test]
 async fn next_after_sign_in_never_leaves_the_site_whatever_browsers_strip() {
     let app = TestApp::spawn().await;
-    assert_eq!(login_with_next(&app, "/admin/users").await, "/admin/users");
+    assert_eq!(login_with_next(&app, "/devices").await, "/devices");
+    assert_eq!(
+        two_step_login_with_next(&app, "/admin/users").await,
+        "/admin/users"
+    );
+    assert_eq!(
+        two_step_login_with_next(&app, "/\t/evil.example").await,
+        "/"
+    );
     for evil in [
         "/\t/evil.example",
         "/\n/evil.example",
@@ -92,7 +118,7 @@ async fn repeated_failures_throttle_the_account_with_a_clear_429_but_not_other_a
         .unwrap()
         .contains("Too many failed sign-in attempts"));
     // Another account from the same client signs in.
-    assert_eq!(location(&app.login(&c, ADMIN).await), "/");
+    assert_eq!(location(&app.sign_in(&c, ADMIN).await), "/");
     // When the lock has run out, the owner signs in and the counter is cleared.
     sqlx::query("UPDATE login_throttle SET locked_until = 0 WHERE key = $1")
         .bind(format!("account:{}", EMPLOYEE.0))

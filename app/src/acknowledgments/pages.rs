@@ -188,7 +188,7 @@ fn ReceiptView() -> impl IntoView {
                             <dt>{t.acknowledged_at}</dt><dd>{r.acknowledged_at.clone()}" (Europe/Berlin)"</dd>
                             <dt>{t.content_hash}</dt><dd><code class="hash">{r.content_sha256.clone()}</code></dd>
                             <dt>{t.language}</dt><dd>{r.locale.clone()}</dd>
-                            <dt>{t.auth_method}</dt><dd>{r.auth_method.clone()}</dd>
+                            <dt>{t.auth_method}</dt><dd>{crate::auth::AuthMethod::describe(&r.auth_method, use_ctx().locale)}</dd>
                             {r.on_behalf_by.clone().map(|b| view! { <dt>{t.on_behalf_by}</dt><dd>{b}{r.remark.clone().map(|m| format!(" – {m}"))}</dd> })}
                             {r.seal.clone().map(|(seq, hash)| view! { <dt>{t.evidence_seal}</dt><dd>"#"{seq}" – "<code class="hash">{hash}</code></dd> })}
                             <dt>{t.nav_devices}</dt>

@@ -4,6 +4,7 @@
 use super::client_ip::ClientIp;
 use super::rules::safe_next;
 use super::session::{self, LANG_COOKIE};
+use super::AuthMethod;
 use crate::context::RequestCtx;
 use crate::i18n::Locale;
 use crate::org::repo;
@@ -126,26 +127,39 @@ pub async fn login(
     match account {
         Some(a) if password_ok && a.active => {
             let now = chrono::Utc::now();
-            if let Err(err) = session::start(
+            match super::repo::second_factor(&state.db, a.id).await {
+                Ok(None) => {
+                    if let Err(err) = throttle.succeeded(&state.db).await {
+                        tracing::warn!(error = %err, "clearing sign-in throttle failed");
+                    }
+                }
+                // The account's failure counter is cleared only after the second factor,
+                // so that knowing the password does not reset the guessing of codes.
+                Ok(Some(_)) => {
+                    // Nobody is signed in until the code arrives.
+                    if let Err(err) = session::await_second_factor(&session, a.id, next, now).await
+                    {
+                        tracing::error!(error = ?err, "storing the pending sign-in failed");
+                        return back_to_login("internal", next);
+                    }
+                    tracing::info!(user_id = a.id.0, client_ip = %ip, "password accepted; second factor awaited");
+                    return Redirect::to(SECOND_STEP_PATH).into_response();
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "reading the second factor failed");
+                    return back_to_login("internal", next);
+                }
+            }
+            finish_sign_in(
+                &state,
                 &session,
-                &state.db,
+                &headers,
                 a.id,
-                session::user_agent(&headers),
-                now,
+                AuthMethod::Password,
+                next,
+                &ip,
             )
             .await
-            {
-                tracing::error!(error = ?err, "session start failed");
-                return back_to_login("internal", next);
-            }
-            if let Err(err) = repo::touch_last_login(&state.db, a.id, now).await {
-                tracing::warn!(error = %err, "recording last login failed");
-            }
-            if let Err(err) = throttle.succeeded(&state.db).await {
-                tracing::warn!(error = %err, "clearing sign-in throttle failed");
-            }
-            tracing::info!(user_id = a.id.0, client_ip = %ip, "signed in");
-            Redirect::to(safe_next(next)).into_response()
         }
         _ => {
             match throttle.failed(&state.db, now_ms).await {
@@ -159,6 +173,117 @@ pub async fn login(
                 Err(err) => tracing::error!(error = %err, "recording a failed sign-in failed"),
             }
             back_to_login("invalid", next)
+        }
+    }
+}
+
+/// The page that asks for the second factor after a correct password.
+pub const SECOND_STEP_PATH: &str = "/login/zweiter-faktor";
+
+/// Starts the signed-in session and sends the person where they wanted to go.
+async fn finish_sign_in(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    user: crate::org::UserId,
+    method: AuthMethod,
+    next: Option<&str>,
+    ip: &ClientIp,
+) -> Response {
+    let now = chrono::Utc::now();
+    if let Err(err) = session::start(
+        session,
+        &state.db,
+        user,
+        method,
+        session::user_agent(headers),
+        now,
+    )
+    .await
+    {
+        tracing::error!(error = ?err, "session start failed");
+        return back_to_login("internal", next);
+    }
+    if let Err(err) = repo::touch_last_login(&state.db, user, now).await {
+        tracing::warn!(error = %err, "recording last login failed");
+    }
+    tracing::info!(user_id = user.0, client_ip = %ip, method = method.as_str(), "signed in");
+    Redirect::to(safe_next(next)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SecondFactorForm {
+    #[serde(default)]
+    pub code: String,
+}
+
+/// The second step of a sign-in: a code from the person's app or a recovery code. Wrong
+/// codes count on the same throttle as wrong passwords (per account and per client), so the
+/// million possible codes cannot be tried.
+#[tracing::instrument(skip_all)]
+pub async fn second_factor(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Extension(ip): Extension<ClientIp>,
+    headers: HeaderMap,
+    session: Session,
+    Form(form): Form<SecondFactorForm>,
+) -> Response {
+    use super::throttle::retry_seconds;
+    let now = chrono::Utc::now();
+    let Some((user, next)) = session::pending_second_factor(&session, now).await else {
+        return Redirect::to("/login?error=expired").into_response();
+    };
+    let next = next.as_deref();
+    let email = match super::repo::email_of(&state.db, user).await {
+        Ok(Some(email)) => email,
+        // Deactivated half-way through.
+        Ok(None) => {
+            session::clear_pending(&session).await;
+            return back_to_login("invalid", None);
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "reading the pending account failed");
+            return back_to_login("internal", next);
+        }
+    };
+    let throttle = super::repo::Throttle::for_attempt(&email, &ip);
+    let now_ms = now.timestamp_millis();
+    match throttle.locked_for(&state.db, now_ms).await {
+        Ok(Some(ms)) => {
+            tracing::warn!(user_id = user.0, client_ip = %ip, retry_after_s = retry_seconds(ms), "second factor throttled");
+            return refusal_page(StatusCode::TOO_MANY_REQUESTS, ctx.locale, retry_seconds(ms));
+        }
+        Ok(None) => {}
+        Err(err) => {
+            tracing::error!(error = %err, "reading sign-in throttle failed");
+            return back_to_login("internal", next);
+        }
+    }
+    let code: String = form.code.chars().take(64).collect();
+    match super::service::verify(&state.db, user, &code, now).await {
+        Ok(Some(method)) => {
+            if let Err(err) = throttle.succeeded(&state.db).await {
+                tracing::warn!(error = %err, "clearing sign-in throttle failed");
+            }
+            finish_sign_in(&state, &session, &headers, user, method, next, &ip).await
+        }
+        Ok(None) => {
+            match throttle.failed(&state.db, now_ms).await {
+                Ok((account_failures, client_failures)) => tracing::warn!(
+                    user_id = user.0,
+                    client_ip = %ip,
+                    account_failures,
+                    client_failures,
+                    "second factor failed"
+                ),
+                Err(err) => tracing::error!(error = %err, "recording a failed sign-in failed"),
+            }
+            Redirect::to(&format!("{SECOND_STEP_PATH}?error=invalid")).into_response()
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "checking the second factor failed");
+            Redirect::to(&format!("{SECOND_STEP_PATH}?error=internal")).into_response()
         }
     }
 }

@@ -24,6 +24,10 @@ pub mod password;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
+pub mod second_factor;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod session;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -82,6 +86,82 @@ impl Role {
     }
 }
 
+/// How a session was signed in. Recorded with every acknowledgment, so that the evidence
+/// says whether a second factor was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthMethod {
+    Password,
+    /// Password and a code from the person's authenticator app.
+    PasswordTotp,
+    /// Password and one of the person's one-time recovery codes.
+    PasswordRecoveryCode,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Password => "password",
+            AuthMethod::PasswordTotp => "password+totp",
+            AuthMethod::PasswordRecoveryCode => "password+recovery_code",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuthMethod> {
+        [
+            AuthMethod::Password,
+            AuthMethod::PasswordTotp,
+            AuthMethod::PasswordRecoveryCode,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+
+    pub fn second_factor(self) -> bool {
+        !matches!(self, AuthMethod::Password)
+    }
+
+    pub fn label(self, locale: Locale) -> &'static str {
+        match (self, locale) {
+            (AuthMethod::Password, Locale::De) => "Passwort",
+            (AuthMethod::PasswordTotp, Locale::De) => "Passwort und Einmalcode (zweiter Faktor)",
+            (AuthMethod::PasswordRecoveryCode, Locale::De) => {
+                "Passwort und Wiederherstellungscode (zweiter Faktor)"
+            }
+            (AuthMethod::Password, Locale::En) => "Password",
+            (AuthMethod::PasswordTotp, Locale::En) => "Password and one-time code (second factor)",
+            (AuthMethod::PasswordRecoveryCode, Locale::En) => {
+                "Password and recovery code (second factor)"
+            }
+        }
+    }
+
+    /// The label of a stored method; unknown values are shown as stored.
+    pub fn describe(stored: &str, locale: Locale) -> String {
+        AuthMethod::parse(stored)
+            .map(|m| m.label(locale).to_owned())
+            .unwrap_or_else(|| stored.to_owned())
+    }
+}
+
+/// The second factor of the signed-in person, as "Mein Profil" shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorStatus {
+    /// When it was set up (Europe/Berlin), if it is.
+    pub enabled_since: Option<String>,
+    pub recovery_codes_left: i64,
+    /// Admins must keep a second factor.
+    pub required: bool,
+}
+
+/// A second factor being set up: what the app needs. The secret stays in the server-side
+/// session until the person confirms a first code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorSetup {
+    pub secret_grouped: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+}
+
 /// One role held by a user, with its scope for head/publisher.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleGrant {
@@ -113,6 +193,9 @@ pub struct SessionUser {
     pub display_name: String,
     pub email: String,
     pub roles: Vec<RoleGrant>,
+    /// The account holds the admin role but this session was signed in without a second
+    /// factor: the role is left out of `roles` until one is used (see `load_request_ctx`).
+    pub admin_awaits_second_factor: bool,
 }
 
 impl SessionUser {

@@ -1,5 +1,8 @@
 //! Sign-in and profile pages.
-use super::server_fns::{my_sessions, ChangePassword, EndOtherSessions, EndSession};
+use super::server_fns::{
+    my_sessions, second_factor_status, BeginSecondFactor, ChangePassword, ConfirmSecondFactor,
+    DisableSecondFactor, EndOtherSessions, EndSession,
+};
 use crate::context::use_ctx;
 use crate::ui::{ErrorBanner, Field, Guard};
 use leptos::prelude::*;
@@ -22,6 +25,7 @@ pub fn LoginPage() -> impl IntoView {
         "invalid" => Some(t.login_failed),
         "missing" => Some(t.login_missing),
         "internal" => Some(t.err_internal),
+        "expired" => Some(t.second_step_expired),
         _ => None,
     };
     let notice = (q("notice") == "signed_out").then_some(t.signed_out);
@@ -45,6 +49,46 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <button type="submit">{t.sign_in}</button>
             </form>
+        </div>
+    }
+    .into_any()
+}
+
+/// The second step of a sign-in: the code from the app (or a recovery code). The form posts
+/// to `/auth/second-factor`, which knows from the session whose password was accepted.
+#[component]
+pub fn SecondStepPage() -> impl IntoView {
+    let ctx = use_ctx();
+    let t = ctx.locale.texts();
+    if ctx.user.is_some() {
+        return view! { <Redirect path="/"/> }.into_any();
+    }
+    let query = use_query_map();
+    let error = match query.with_untracked(|m| m.get("error")).as_deref() {
+        Some("invalid") => Some(crate::i18n::Problem::WrongSecondFactorCode.message(ctx.locale)),
+        Some("internal") => Some(t.err_internal.to_owned()),
+        _ => None,
+    };
+    let described = if error.is_some() {
+        "second-step-intro second-step-error"
+    } else {
+        "second-step-intro"
+    };
+    view! {
+        <Title text=t.second_step_title/>
+        <div class="card narrow">
+            <h1>{t.second_step_title}</h1>
+            <p id="second-step-intro">{t.second_step_intro}</p>
+            {error.map(|e| view! { <p class="alert alert-error" role="alert" id="second-step-error">{e}</p> })}
+            <form method="post" action="/auth/second-factor" class="stack">
+                <div class="field">
+                    <label for="second-step-code">{t.second_step_field}</label>
+                    <input id="second-step-code" name="code" type="text" autocomplete="one-time-code" required
+                        maxlength="32" spellcheck="false" aria-describedby=described/>
+                </div>
+                <button type="submit">{t.sign_in}</button>
+            </form>
+            <p><a href="/login">{t.back_to_login}</a></p>
         </div>
     }
     .into_any()
@@ -85,6 +129,7 @@ fn Profile() -> impl IntoView {
             <dt>{t.preferred_language}</dt><dd>{locale.native_name()}</dd>
             <dt>{t.roles}</dt><dd><ul class="plain">{roles}</ul></dd>
         </dl>
+        <SecondFactor/>
         <Sessions/>
         <section aria-labelledby="pw-h" class="card">
             <h2 id="pw-h">{t.change_password}</h2>
@@ -164,6 +209,94 @@ fn Sessions() -> impl IntoView {
             <ActionForm action=end_others attr:class="inline-form">
                 <button type="submit" class="secondary">{t.end_other_sessions}</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// Setting up, renewing and turning off the second factor. The secret and QR code come from
+/// the server and are confirmed with a first code; the recovery codes are shown once.
+#[component]
+fn SecondFactor() -> impl IntoView {
+    let t = use_ctx().locale.texts();
+    let begin = ServerAction::<BeginSecondFactor>::new();
+    let confirm = ServerAction::<ConfirmSecondFactor>::new();
+    let disable = ServerAction::<DisableSecondFactor>::new();
+    let status = Resource::new(
+        move || (confirm.version().get(), disable.version().get()),
+        |_| second_factor_status(),
+    );
+    // A new setup hides the recovery codes of an earlier one.
+    Effect::new(move |_| {
+        if begin.value().with(|v| matches!(v, Some(Ok(_)))) {
+            confirm.value().set(None);
+        }
+    });
+    let begin_error = Signal::derive(move || begin.value().get().and_then(|r| r.err()));
+    let confirm_error = Signal::derive(move || confirm.value().get().and_then(|r| r.err()));
+    let disable_error = Signal::derive(move || disable.value().get().and_then(|r| r.err()));
+    let confirmed = move || matches!(confirm.value().get(), Some(Ok(_)));
+    view! {
+        <section aria-labelledby="sf-h" class="card">
+            <h2 id="sf-h">{t.second_factor_title}</h2>
+            <p>{t.second_factor_intro}</p>
+            {move || matches!(disable.value().get(), Some(Ok(()))).then(|| view! {
+                <p class="alert alert-success" role="status">{t.second_factor_disabled}</p>
+            })}
+            {move || confirm.value().get().and_then(|r| r.ok()).map(|codes| view! {
+                <div class="alert alert-success" role="status">
+                    <p><strong>{t.second_factor_enabled}</strong></p>
+                    <p>{t.recovery_codes_intro}</p>
+                    <ol class="recovery-codes">
+                        {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+                    </ol>
+                </div>
+            })}
+            <Transition fallback=move || view! { <p>{t.loading}</p> }>
+                {move || status.get().map(|res| match res {
+                    Err(e) => view! { <p class="alert alert-error" role="alert">{crate::ui::error_text(&e, t)}</p> }.into_any(),
+                    Ok(st) => {
+                        let enabled = st.enabled_since.is_some();
+                        view! {
+                            <dl class="facts">
+                                <dt>{t.status}</dt>
+                                <dd>{match st.enabled_since.clone() {
+                                    Some(d) => format!("{} {d}", t.second_factor_on),
+                                    None => t.second_factor_off.to_string(),
+                                }}</dd>
+                                {enabled.then(|| view! {
+                                    <dt>{t.recovery_codes_left}</dt><dd>{st.recovery_codes_left}</dd>
+                                })}
+                            </dl>
+                            <ErrorBanner error=begin_error/>
+                            <ActionForm action=begin attr:class="inline-form">
+                                <button type="submit" class=if enabled { "secondary" } else { "" }>
+                                    {if enabled { t.second_factor_renew } else { t.second_factor_setup }}
+                                </button>
+                            </ActionForm>
+                            {(enabled && !st.required).then(|| view! {
+                                <h3>{t.second_factor_disable}</h3>
+                                <ErrorBanner error=disable_error/>
+                                <ActionForm action=disable attr:class="stack">
+                                    <Field label=t.second_factor_code name="code" key="disable_code" error=disable_error required=true autocomplete="one-time-code" maxlength=32/>
+                                    <button type="submit" class="secondary">{t.second_factor_disable}</button>
+                                </ActionForm>
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+            {move || begin.value().get().and_then(|r| r.ok()).filter(|_| !confirmed()).map(|setup| view! {
+                <div class="second-factor-setup stack">
+                    <p>{t.second_factor_scan}</p>
+                    <div class="qr" role="img" aria-label=t.second_factor_qr inner_html=setup.qr_svg></div>
+                    <p>{t.second_factor_secret}": "<code class="secret">{setup.secret_grouped}</code></p>
+                    <ErrorBanner error=confirm_error/>
+                    <ActionForm action=confirm attr:class="stack">
+                        <Field label=t.second_factor_code name="code" key="code" error=confirm_error required=true autocomplete="one-time-code" maxlength=32/>
+                        <button type="submit">{t.second_factor_confirm}</button>
+                    </ActionForm>
+                </div>
+            })}
         </section>
     }
 }

@@ -241,3 +241,141 @@ pub async fn forget_session(db: &Db, sid: &str) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// A person's second factor as the sign-in needs it.
+#[derive(Debug, Clone, FromRow)]
+pub struct SecondFactorRow {
+    pub totp_secret: String,
+    pub totp_last_step: i64,
+}
+
+/// The person's TOTP secret and last used step, if a second factor is set up.
+pub async fn second_factor(
+    db: &Db,
+    user: crate::org::UserId,
+) -> Result<Option<SecondFactorRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT totp_secret, totp_last_step FROM users WHERE id = $1 AND totp_secret IS NOT NULL",
+    )
+    .bind(user)
+    .fetch_optional(db)
+    .await
+}
+
+/// When the second factor was set up and how many recovery codes are unused.
+pub async fn second_factor_status(
+    db: &Db,
+    user: crate::org::UserId,
+) -> Result<(Option<chrono::DateTime<chrono::Utc>>, i64), sqlx::Error> {
+    let since: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+        "SELECT totp_enabled_at FROM users WHERE id = $1 AND totp_secret IS NOT NULL",
+    )
+    .bind(user)
+    .fetch_optional(db)
+    .await?
+    .flatten();
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM totp_recovery_code WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user)
+    .fetch_one(db)
+    .await?;
+    Ok((since, left))
+}
+
+/// Stores a confirmed secret and fresh recovery codes (hashes), replacing any earlier ones.
+/// `step` is the step of the code that confirmed it, which cannot be used again.
+pub async fn set_second_factor(
+    tx: &mut crate::db::Tx,
+    user: crate::org::UserId,
+    secret: &str,
+    step: u64,
+    recovery_hashes: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3 WHERE id = $4",
+    )
+    .bind(secret)
+    .bind(now)
+    .bind(step as i64)
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM totp_recovery_code WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    for hash in recovery_hashes {
+        sqlx::query(
+            "INSERT INTO totp_recovery_code (user_id, code_sha256, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(user)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Removes the second factor and its recovery codes; `false` if there was none.
+pub async fn clear_second_factor(
+    tx: &mut crate::db::Tx,
+    user: crate::org::UserId,
+) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1 AND totp_secret IS NOT NULL",
+    )
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM totp_recovery_code WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+/// Marks `step` as used if it is later than the last used one. One conditional update, so
+/// two nodes (or two tabs) racing with the same code cannot both succeed.
+pub async fn consume_step(
+    db: &Db,
+    user: crate::org::UserId,
+    step: u64,
+) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1 AND totp_secret IS NOT NULL",
+    )
+    .bind(step as i64)
+    .bind(user)
+    .execute(db)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Uses up a recovery code; `false` if it is unknown or already used.
+pub async fn consume_recovery_code(
+    db: &Db,
+    user: crate::org::UserId,
+    hash: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query(
+        "UPDATE totp_recovery_code SET used_at = $1 WHERE user_id = $2 AND code_sha256 = $3 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user)
+    .bind(hash)
+    .execute(db)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// The account's e-mail address (the key of its sign-in throttle).
+pub async fn email_of(db: &Db, user: crate::org::UserId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND active")
+        .bind(user)
+        .fetch_optional(db)
+        .await
+}

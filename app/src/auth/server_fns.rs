@@ -3,6 +3,65 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A password or second-factor check by a signed-in person (current password on the
+/// profile, code to turn the second factor off). It is throttled like the sign-in, on the
+/// same counters, so a taken-over session cannot guess at leisure.
+#[cfg(feature = "ssr")]
+struct ThrottledCheck {
+    throttle: crate::auth::repo::Throttle,
+    user: crate::org::UserId,
+    ip: crate::auth::client_ip::ClientIp,
+    field: &'static str,
+    locale: crate::i18n::Locale,
+    now_ms: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl ThrottledCheck {
+    async fn start(
+        user: &crate::auth::SessionUser,
+        field: &'static str,
+        locale: crate::i18n::Locale,
+    ) -> Result<Self, AppError> {
+        use crate::auth::client_ip::ClientIp;
+        let ip = use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<ClientIp>().copied())
+            .unwrap_or(ClientIp(std::net::IpAddr::from([0, 0, 0, 0])));
+        let check = ThrottledCheck {
+            throttle: crate::auth::repo::Throttle::for_attempt(&user.email, &ip),
+            user: user.id,
+            ip,
+            field,
+            locale,
+            now_ms: chrono::Utc::now().timestamp_millis(),
+        };
+        let db = crate::state::app_state().db;
+        if let Some(ms) = check.throttle.locked_for(&db, check.now_ms).await? {
+            tracing::warn!(user_id = user.id.0, client_ip = %ip, field, "check throttled");
+            return Err(check.wait(ms, locale.texts().login_throttled));
+        }
+        Ok(check)
+    }
+
+    fn wait(&self, ms: i64, text: &str) -> AppError {
+        let s = crate::auth::throttle::retry_seconds(ms).to_string();
+        AppError::field(self.field, text.replace("{s}", &s))
+    }
+
+    /// Too many password checks at once (bounded argon2 work).
+    fn busy(&self) -> AppError {
+        self.wait(1000, self.locale.texts().login_busy)
+    }
+
+    /// Counts a failure on the account's and the client's counters.
+    async fn failed(&self, what: &str) -> Result<(), AppError> {
+        let db = crate::state::app_state().db;
+        let (failures, _) = self.throttle.failed(&db, self.now_ms).await?;
+        tracing::warn!(user_id = self.user.0, client_ip = %self.ip, failures, "{what}");
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
@@ -16,10 +75,7 @@ pub struct PasswordForm {
 /// The signed-in user changes their own password; the current one must be given.
 #[server(prefix = "/fn", endpoint = "auth/change_password")]
 pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
-    use crate::auth::client_ip::ClientIp;
     use crate::auth::guard::{ctx, require_user};
-    use crate::auth::repo::Throttle;
-    use crate::auth::throttle::retry_seconds;
     use crate::i18n::Problem;
     use crate::org::{repo, service};
     crate::error::respond(async move {
@@ -28,30 +84,15 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
         let state = crate::state::app_state();
         // The current-password check is a password check like the sign-in: same throttle,
         // same bounded argon2 work, so a taken-over session cannot guess at leisure.
-        let ip = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<ClientIp>().copied())
-            .unwrap_or(ClientIp(std::net::IpAddr::from([0, 0, 0, 0])));
-        let throttle = Throttle::for_attempt(&user.email, &ip);
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let wait = |ms: i64, text: &str| {
-            AppError::field(
-                "current_password",
-                text.replace("{s}", &retry_seconds(ms).to_string()),
-            )
-        };
-        if let Some(ms) = throttle.locked_for(&state.db, now_ms).await? {
-            tracing::warn!(user_id = user.id.0, client_ip = %ip, "password change throttled");
-            return Err(wait(ms, locale.texts().login_throttled));
-        }
+        let throttle = ThrottledCheck::start(&user, "current_password", locale).await?;
         let hash = repo::password_hash(&state.db, user.id).await?;
         let ok = state
             .passwords
             .try_verify(&form.current_password, hash.as_deref())
             .await
-            .map_err(|_| wait(1000, locale.texts().login_busy))?;
+            .map_err(|_| throttle.busy())?;
         if !ok {
-            let (failures, _) = throttle.failed(&state.db, now_ms).await?;
-            tracing::warn!(user_id = user.id.0, client_ip = %ip, failures, "wrong current password");
+            throttle.failed("wrong current password").await?;
             return Err(AppError::field(
                 "current_password",
                 Problem::WrongPassword.message(locale),
@@ -153,6 +194,76 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
             "other sessions ended from the profile"
         );
         Ok(n)
+    })
+    .await
+}
+
+/// The caller's second factor: set up since when, recovery codes left, required or not.
+#[server(prefix = "/fn", endpoint = "auth/second_factor")]
+pub async fn second_factor_status() -> Result<crate::auth::SecondFactorStatus, AppError> {
+    use crate::auth::guard::require_user;
+    crate::error::respond(async move {
+        let user = require_user()?;
+        crate::auth::service::status(&crate::state::app_state().db, &user).await
+    })
+    .await
+}
+
+/// Starts setting up a second factor: the secret and its QR code for the app.
+#[server(prefix = "/fn", endpoint = "auth/second_factor_begin")]
+pub async fn begin_second_factor() -> Result<crate::auth::SecondFactorSetup, AppError> {
+    use crate::auth::guard::require_user;
+    crate::error::respond(async move {
+        let user = require_user()?;
+        let session = crate::auth::session::current().await?;
+        crate::auth::service::begin_setup(&session, &user).await
+    })
+    .await
+}
+
+/// Confirms the second factor being set up with a first code; returns the recovery codes.
+#[server(prefix = "/fn", endpoint = "auth/second_factor_confirm")]
+pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError> {
+    use crate::auth::guard::{ctx, require_user};
+    crate::error::respond(async move {
+        let user = require_user()?;
+        let session = crate::auth::session::current().await?;
+        let codes = crate::auth::service::confirm_setup(
+            &crate::state::app_state().db,
+            &session,
+            &user,
+            &code,
+            chrono::Utc::now(),
+            ctx().locale,
+        )
+        .await?;
+        tracing::info!(user_id = user.id.0, "second factor set up");
+        Ok(codes)
+    })
+    .await
+}
+
+/// Turns the caller's second factor off (not for admins); a current code is required.
+#[server(prefix = "/fn", endpoint = "auth/second_factor_disable")]
+pub async fn disable_second_factor(code: String) -> Result<(), AppError> {
+    use crate::auth::guard::{ctx, require_user};
+    crate::error::respond(async move {
+        let user = require_user()?;
+        let throttle = ThrottledCheck::start(&user, "disable_code", ctx().locale).await?;
+        let res = crate::auth::service::disable(
+            &crate::state::app_state().db,
+            &user,
+            &code,
+            chrono::Utc::now(),
+            ctx().locale,
+        )
+        .await;
+        if let Err(AppError::Validation(_)) = &res {
+            throttle.failed("second factor not turned off").await?;
+        }
+        res?;
+        tracing::info!(user_id = user.id.0, "second factor turned off");
+        Ok(())
     })
     .await
 }

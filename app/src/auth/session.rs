@@ -1,5 +1,5 @@
 //! Session contents and the middleware that turns a session cookie into a `RequestCtx`.
-use super::SessionUser;
+use super::{AuthMethod, Role, SessionUser};
 use crate::context::RequestCtx;
 use crate::i18n::Locale;
 use crate::org::{repo, UserId};
@@ -20,19 +20,97 @@ pub const LANG_COOKIE: &str = "lang";
 /// The session's row in `user_session` (see [`super::repo::insert_session`]).
 pub const SID_KEY: &str = "sid";
 
+/// Between a correct password and the second factor: who, since when (Unix seconds) and
+/// where to go afterwards. Nobody is signed in while these are set.
+pub const PENDING_USER_KEY: &str = "pending_user_id";
+pub const PENDING_AT_KEY: &str = "pending_at";
+pub const PENDING_NEXT_KEY: &str = "pending_next";
+/// A secret being set up on "Mein Profil", until its first code is confirmed.
+pub const SETUP_SECRET_KEY: &str = "totp_setup_secret";
+
+/// The password was right and the account has a second factor: remember who is half-way
+/// through (under a new session id) until the code arrives.
+pub async fn await_second_factor(
+    session: &Session,
+    user: UserId,
+    next: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), crate::error::AppError> {
+    session.cycle_id().await?;
+    session.insert(PENDING_USER_KEY, user.0).await?;
+    session.insert(PENDING_AT_KEY, now.timestamp()).await?;
+    match next {
+        Some(n) => session.insert(PENDING_NEXT_KEY, n).await?,
+        None => {
+            session.remove::<String>(PENDING_NEXT_KEY).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The person half-way through signing in and where they wanted to go, if the password
+/// step is less than [`super::second_factor::PENDING_SECONDS`] old.
+pub async fn pending_second_factor(
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Option<(UserId, Option<String>)> {
+    let user: i64 = session.get(PENDING_USER_KEY).await.ok().flatten()?;
+    let at: i64 = session.get(PENDING_AT_KEY).await.ok().flatten()?;
+    if now.timestamp() - at > super::second_factor::PENDING_SECONDS {
+        clear_pending(session).await;
+        return None;
+    }
+    let next = session.get::<String>(PENDING_NEXT_KEY).await.ok().flatten();
+    Some((UserId(user), next))
+}
+
+pub async fn clear_pending(session: &Session) {
+    for key in [PENDING_USER_KEY, PENDING_AT_KEY, PENDING_NEXT_KEY] {
+        let _ = session.remove_value(key).await;
+    }
+}
+
+/// The method the session was signed in with (sessions from before methods were typed
+/// count as password-only).
+pub async fn auth_method(session: &Session) -> AuthMethod {
+    session
+        .get::<String>(AUTH_METHOD_KEY)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|m| AuthMethod::parse(&m))
+        .unwrap_or(AuthMethod::Password)
+}
+
+/// In a server function: the request's session (for the enrolment's pending secret).
+pub async fn current() -> Result<Session, crate::error::AppError> {
+    this_session().await
+}
+
+/// In a server function: the caller proved a second factor in this session (by confirming
+/// a new one), so it counts as signed in with it from now on.
+pub async fn upgrade_to_second_factor(session: &Session) -> Result<(), crate::error::AppError> {
+    session
+        .insert(AUTH_METHOD_KEY, AuthMethod::PasswordTotp.as_str())
+        .await?;
+    Ok(())
+}
+
 /// Binds the session to `user` after a successful sign-in. The id is cycled first so that a
 /// session id planted before sign-in (session fixation) is worthless afterwards.
 pub async fn start(
     session: &Session,
     db: &crate::db::Db,
     user: UserId,
+    method: AuthMethod,
     user_agent: &str,
     now: DateTime<Utc>,
 ) -> Result<(), crate::error::AppError> {
     session.cycle_id().await?;
+    clear_pending(session).await;
     session.insert(USER_ID_KEY, user.0).await?;
     session.insert(AUTH_AT_KEY, now.timestamp()).await?;
-    session.insert(AUTH_METHOD_KEY, "password").await?;
+    session.insert(AUTH_METHOD_KEY, method.as_str()).await?;
     record(session, db, user, user_agent, now).await
 }
 
@@ -200,7 +278,13 @@ pub async fn load_request_ctx(
             other => other,
         };
         match loaded {
-            Ok(Some((u, locale))) => {
+            Ok(Some((mut u, locale))) => {
+                // Admin rights need a session signed in with a second factor: one check
+                // here instead of one in every admin function.
+                if u.has_role(Role::Admin) && !auth_method(&session).await.second_factor() {
+                    u.roles.retain(|g| g.role != Role::Admin);
+                    u.admin_awaits_second_factor = true;
+                }
                 user = Some(u);
                 user_locale = Some(locale);
             }

@@ -87,6 +87,9 @@ pub struct Device {
     pub imei: Option<String>,
     pub mdm_id: Option<String>,
     pub retired: bool,
+    /// An MDM reported it or an admin imported it: its owner cannot change its identity
+    /// (see `rules::owner_may_change`).
+    pub managed: bool,
 }
 
 /// Raw form input; parsed by `rules::parse_device`.

@@ -23,19 +23,48 @@ fn select_options<T: Copy + PartialEq + 'static>(
         .collect_view()
 }
 
-/// The fields of the device form; `prefix` is the server function argument name.
+/// The fields of the device form. `locked`: the owner edits a device that the MDM or an
+/// admin import manages, so its identity (kind, ownership, platform, serial, IMEI, MDM id)
+/// is shown read-only and sent back unchanged; only admins change it.
 #[component]
 pub fn DeviceFields(
     #[prop(default = None)] device: Option<Device>,
     error: Signal<Option<AppError>>,
+    #[prop(optional)] locked: bool,
 ) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
     let d = device.clone();
     let msg = move |f: &'static str| move || error.get().and_then(|e| e.message_for(f));
-    view! {
+    let label_field = view! {
         <input type="hidden" name="form[id]" value=d.as_ref().map(|d| d.id.0.to_string()).unwrap_or_default()/>
         <Field label=t.device_label name="form[label]" key="label" error=error value=d.as_ref().map(|d| d.label.clone()).unwrap_or_default() required=true maxlength=80 hint=t.device_label_hint/>
+    };
+    if let Some(dev) = d.clone().filter(|_| locked) {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        return view! {
+            {label_field}
+            <p class="alert alert-info" id="f-managed-hint">{t.device_managed_hint}</p>
+            <dl class="facts" aria-describedby="f-managed-hint">
+                <dt>{t.device_kind}</dt><dd>{dev.kind.label(locale)}</dd>
+                <dt>{t.device_ownership}</dt><dd>{dev.ownership.label(locale)}</dd>
+                <dt>{t.device_platform}</dt><dd>{dev.platform.label(locale)}</dd>
+                <dt>{t.device_serial}</dt><dd>{opt(&dev.serial)}</dd>
+                <dt>"IMEI"</dt><dd>{opt(&dev.imei)}</dd>
+                <dt>{t.device_mdm_id}</dt><dd>{opt(&dev.mdm_id)}</dd>
+            </dl>
+            <input type="hidden" name="form[kind]" value=dev.kind.as_str()/>
+            <input type="hidden" name="form[ownership]" value=dev.ownership.as_str()/>
+            <input type="hidden" name="form[platform]" value=dev.platform.as_str()/>
+            <input type="hidden" name="form[serial]" value=opt(&dev.serial)/>
+            <input type="hidden" name="form[imei]" value=opt(&dev.imei)/>
+            <input type="hidden" name="form[mdm_id]" value=opt(&dev.mdm_id)/>
+            <Field label=t.device_asset_tag name="form[asset_tag]" key="asset_tag" error=error value=opt(&dev.asset_tag) maxlength=64/>
+        }
+        .into_any();
+    }
+    view! {
+        {label_field}
         <div class="field-row">
             <div class="field">
                 <label for="f-dkind">{t.device_kind}</label>
@@ -59,6 +88,7 @@ pub fn DeviceFields(
             <Field label=t.device_mdm_id name="form[mdm_id]" key="mdm_id" error=error value=d.as_ref().and_then(|d| d.mdm_id.clone()).unwrap_or_default() maxlength=64/>
         </details>
     }
+    .into_any()
 }
 
 pub fn device_summary(d: &Device, locale: Locale) -> String {
@@ -142,7 +172,7 @@ fn MyDevices() -> impl IntoView {
                             {move || saved().then(|| view! { <p class="alert alert-success" role="status">{t.saved}</p> })}
                             <ErrorBanner error=error/>
                             <ActionForm action=save attr:class="stack">
-                                <DeviceFields device=edit error=error/>
+                                <DeviceFields device=edit.clone() locked=edit.as_ref().is_some_and(|d| d.managed) error=error/>
                                 <button type="submit">{t.save}</button>
                             </ActionForm>
                         </section>

@@ -20,6 +20,7 @@ struct DeviceRow {
     imei: Option<String>,
     mdm_id: Option<String>,
     retired: bool,
+    managed: bool,
 }
 
 impl DeviceRow {
@@ -38,12 +39,14 @@ impl DeviceRow {
             imei: self.imei,
             mdm_id: self.mdm_id,
             retired: self.retired,
+            managed: self.managed,
         }
     }
 }
 
 const DEVICE_SELECT: &str = "SELECT d.id, d.owner_id, u.display_name AS owner_name, d.kind, d.ownership, d.platform, d.label,
-       d.asset_tag, d.serial, d.imei, d.mdm_id, (d.retired_at IS NOT NULL) AS retired
+       d.asset_tag, d.serial, d.imei, d.mdm_id, (d.retired_at IS NOT NULL) AS retired,
+       (d.managed_at IS NOT NULL OR d.last_inventory_at IS NOT NULL) AS managed
   FROM device d JOIN users u ON u.id = d.owner_id";
 
 /// Active (not retired) devices of one person, in registration order.

@@ -111,6 +111,8 @@ pub struct UserDetail {
     pub user: UserSummary,
     pub roles: Vec<RoleGrant>,
     pub can_sign_in: bool,
+    /// The person has set up a second factor.
+    pub second_factor: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

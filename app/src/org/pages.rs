@@ -319,6 +319,7 @@ fn UserEdit() -> impl IntoView {
     let role = ServerAction::<ChangeRole>::new();
     let password = ServerAction::<SetUserPassword>::new();
     let end_sessions = ServerAction::<EndUserSessions>::new();
+    let reset_factor = ServerAction::<ResetSecondFactor>::new();
     let detail = Resource::new(
         move || {
             (
@@ -326,6 +327,7 @@ fn UserEdit() -> impl IntoView {
                 save.version().get(),
                 toggle.version().get(),
                 role.version().get(),
+                reset_factor.version().get(),
             )
         },
         |(id, ..)| get_user(id),
@@ -336,6 +338,7 @@ fn UserEdit() -> impl IntoView {
     let role_error = action_error(move || role.value().get());
     let pw_error = action_error(move || password.value().get());
     let sessions_error = action_error(move || end_sessions.value().get());
+    let reset_factor_error = action_error(move || reset_factor.value().get());
     let ok = |v: Option<Result<(), AppError>>| matches!(v, Some(Ok(())));
     view! {
         <Title text=t.user_edit/>
@@ -344,7 +347,7 @@ fn UserEdit() -> impl IntoView {
         <Transition fallback=move || view! { <p>{t.loading}</p> }>
             {move || detail.get().map(|res| match res {
                 Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
-                Ok(UserDetail { user, roles, can_sign_in: _ }) => {
+                Ok(UserDetail { user, roles, can_sign_in: _, second_factor }) => {
                     let uid = user.id.0;
                     let role_rows = roles.into_iter().map(|g| {
                         view! {
@@ -417,6 +420,22 @@ fn UserEdit() -> impl IntoView {
                                 <input type="hidden" name="id" value=uid.to_string()/>
                                 <button type="submit" class="secondary">{t.end_all_sessions}</button>
                             </ActionForm>
+                        </section>
+                        <section class="card" aria-labelledby="sf-h">
+                            <h2 id="sf-h">{t.second_factor_title}</h2>
+                            {move || ok(reset_factor.value().get()).then(|| view! { <p class="alert alert-success" role="status">{t.second_factor_reset_done}</p> })}
+                            <ErrorBanner error=reset_factor_error/>
+                            {if second_factor {
+                                view! {
+                                    <p>{t.second_factor_reset_hint}</p>
+                                    <ActionForm action=reset_factor attr:class="inline-form">
+                                        <input type="hidden" name="id" value=uid.to_string()/>
+                                        <button type="submit" class="secondary">{t.second_factor_reset}</button>
+                                    </ActionForm>
+                                }.into_any()
+                            } else {
+                                view! { <p>{t.second_factor_off}</p> }.into_any()
+                            }}
                         </section>
                         <ErrorBanner error=toggle_error/>
                         <ActionForm action=toggle attr:class="inline-form">

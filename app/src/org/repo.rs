@@ -301,6 +301,7 @@ pub async fn load_session_user(
             display_name,
             email,
             roles,
+            admin_awaits_second_factor: false,
         },
         Locale::parse(&locale).unwrap_or_default(),
     )))
@@ -373,10 +374,12 @@ pub async fn get_user(db: &Db, id: UserId) -> Result<Option<UserDetail>, sqlx::E
     let Some(row) = row else { return Ok(None) };
     let roles = role_grants(db, id).await?;
     let can_sign_in = password_hash(db, id).await?.is_some();
+    let second_factor = crate::auth::repo::second_factor(db, id).await?.is_some();
     Ok(Some(UserDetail {
         user: row.into_summary(),
         roles,
         can_sign_in,
+        second_factor,
     }))
 }
 

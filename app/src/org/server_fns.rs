@@ -191,6 +191,27 @@ pub async fn end_user_sessions(id: i64) -> Result<(), AppError> {
     .await
 }
 
+/// Removes a person's second factor (phone and recovery codes lost) and ends their
+/// sessions; audited. Admins reset their own on their profile by setting it up again.
+#[server(prefix = "/fn", endpoint = "org/reset_second_factor")]
+pub async fn reset_second_factor(id: i64) -> Result<(), AppError> {
+    use prelude::*;
+    respond(async move {
+        let admin = require_role(Role::Admin)?;
+        crate::auth::service::reset_by_admin(
+            &app_state().db,
+            admin.id,
+            UserId(id),
+            chrono::Utc::now(),
+            ctx().locale,
+        )
+        .await?;
+        tracing::info!(admin_id = admin.id.0, user_id = id, "second factor reset");
+        Ok(())
+    })
+    .await
+}
+
 /// Upload of a units or users CSV (multipart field `file`).
 #[server(prefix = "/fn", endpoint = "org/import", input = MultipartFormData)]
 pub async fn import_org(data: MultipartData) -> Result<ImportOutcome, AppError> {

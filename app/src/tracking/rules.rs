@@ -71,6 +71,7 @@ mod tests {
                     scope_name: None,
                 })
                 .collect(),
+            admin_awaits_second_factor: false,
         }
     }
 

@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub const ADMIN: (&str, &str) = ("admin@musterstadt.de", "Admin#2026");
 pub const EMPLOYEE: (&str, &str) = ("max.mustermann@musterstadt.de", "Mitarbeiter#2026");
 pub const HEAD: (&str, &str) = ("buergeramt@musterstadt.de", "Leitung#2026");
+/// Where a correct password leads when the account has a second factor.
+pub const SECOND_STEP: &str = "/login/zweiter-faktor";
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -110,9 +112,83 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Both steps of a sign-in, like a person with their authenticator app: the password,
+    /// then (for accounts with a second factor) the current code. Returns the last answer.
+    pub async fn sign_in(&self, client: &Client, who: (&str, &str)) -> Response {
+        let res = self.login(client, who).await;
+        if location(&res) != SECOND_STEP {
+            return res;
+        }
+        let code = self.totp_code(who.0).await;
+        self.second_factor(client, &code).await
+    }
+
+    /// Posts the second step of a sign-in.
+    pub async fn second_factor(&self, client: &Client, code: &str) -> Response {
+        client
+            .post(self.url("/auth/second-factor"))
+            .form(&[("code", code)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The code `email`'s authenticator app shows, for a time step the portal has not
+    /// accepted yet (a code is good once). When the current and next steps are used up, waits
+    /// for the clock to reach the next step.
+    pub async fn totp_code(&self, email: &str) -> String {
+        use app::auth::second_factor::{code_at, step_of, SKEW_STEPS, STEP_SECONDS};
+        loop {
+            let (secret, last): (String, i64) = sqlx::query_as(
+                "SELECT totp_secret, totp_last_step FROM users WHERE email = $1 AND totp_secret IS NOT NULL",
+            )
+            .bind(email)
+            .fetch_one(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("{email} has no second factor: {e}"));
+            let now = chrono::Utc::now();
+            let now_step = step_of(now.timestamp());
+            let step = now_step.max(last as u64 + 1);
+            if step <= now_step + SKEW_STEPS {
+                return code_at(&secret, step).unwrap();
+            }
+            let next_step_at = (now_step + 1) * STEP_SECONDS;
+            let wait_ms = (next_step_at as i64 * 1000 - now.timestamp_millis()).max(0) as u64;
+            tokio::time::sleep(std::time::Duration::from_millis(wait_ms + 20)).await;
+        }
+    }
+
+    /// Sets up a second factor for the signed-in `client` like a person with an app would;
+    /// returns the recovery codes.
+    pub async fn enrol_second_factor(&self, client: &Client) -> Vec<String> {
+        let (status, setup) = self.call(client, "auth/second_factor_begin", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{setup}");
+        let secret = setup["secret_grouped"].as_str().unwrap().replace(' ', "");
+        assert!(setup["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("secret={secret}")));
+        assert!(setup["qr_svg"].as_str().unwrap().starts_with("<svg"));
+        let code = app::auth::second_factor::code_at(
+            &secret,
+            app::auth::second_factor::step_of(chrono::Utc::now().timestamp()),
+        )
+        .unwrap();
+        let (status, codes) = self
+            .call(client, "auth/second_factor_confirm", &[("code", &code)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{codes}");
+        codes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
+    }
+
     pub async fn logged_in(&self, who: (&str, &str)) -> Client {
         let client = self.client();
-        let res = self.login(&client, who).await;
+        let res = self.sign_in(&client, who).await;
         assert_eq!(location(&res), "/", "login of {} failed", who.0);
         client
     }

@@ -1,0 +1,220 @@
+//! Second factor: checking a code, setting one up, turning it off and an admin's reset. The
+//! rules (codes, steps, recovery codes) are in `second_factor`, the SQL in `repo`.
+use super::second_factor::{self as rules, SecondFactorInput};
+use super::{repo, AuthMethod, SecondFactorSetup, SecondFactorStatus, SessionUser};
+use crate::db::{begin_write, Db};
+use crate::error::AppError;
+use crate::i18n::{Locale, Problem};
+use crate::org::UserId;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tower_sessions::Session;
+
+/// Checks a second-step input of `user` and uses it up: a TOTP code is good once (its step
+/// is recorded), a recovery code too. Returns how the person proved it, `None` if it is
+/// wrong, expired, used, or the account has no second factor.
+pub async fn verify(
+    db: &Db,
+    user: UserId,
+    input: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<AuthMethod>, AppError> {
+    let Some(factor) = repo::second_factor(db, user).await? else {
+        return Ok(None);
+    };
+    match rules::parse_input(input) {
+        Some(SecondFactorInput::Code(code)) => {
+            let last = factor.totp_last_step.max(0) as u64;
+            let Some(step) = rules::matching_step(
+                &factor.totp_secret,
+                &code,
+                rules::step_of(now.timestamp()),
+                last,
+            ) else {
+                return Ok(None);
+            };
+            Ok(repo::consume_step(db, user, step)
+                .await?
+                .then_some(AuthMethod::PasswordTotp))
+        }
+        Some(SecondFactorInput::Recovery(code)) => {
+            let used =
+                repo::consume_recovery_code(db, user, &rules::recovery_hash(&code), now).await?;
+            if used {
+                let mut tx = begin_write(db).await?;
+                crate::org::repo::audit(
+                    &mut tx,
+                    Some(user),
+                    "user.recovery_code_used",
+                    &format!("user:{}", user.0),
+                    json!({}),
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            Ok(used.then_some(AuthMethod::PasswordRecoveryCode))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Whether the person must keep a second factor (admins).
+pub fn required_for(user: &SessionUser) -> bool {
+    user.is_admin() || user.admin_awaits_second_factor
+}
+
+pub async fn status(db: &Db, user: &SessionUser) -> Result<SecondFactorStatus, AppError> {
+    let (since, left) = repo::second_factor_status(db, user.id).await?;
+    Ok(SecondFactorStatus {
+        enabled_since: since.map(crate::time::format_berlin),
+        recovery_codes_left: if since.is_some() { left } else { 0 },
+        required: required_for(user),
+    })
+}
+
+/// Starts setting up a (new) second factor: a fresh secret kept in the server-side session
+/// until the person confirms a first code from their app. An existing second factor stays
+/// in force until then.
+pub async fn begin_setup(
+    session: &Session,
+    user: &SessionUser,
+) -> Result<SecondFactorSetup, AppError> {
+    let secret = rules::new_secret();
+    let uri = rules::otpauth_uri(&secret, &user.email);
+    let qr_svg = rules::qr_svg(&uri).ok_or(AppError::Internal)?;
+    session
+        .insert(super::session::SETUP_SECRET_KEY, &secret)
+        .await?;
+    Ok(SecondFactorSetup {
+        secret_grouped: rules::grouped(&secret),
+        otpauth_uri: uri,
+        qr_svg,
+    })
+}
+
+/// Confirms the secret being set up with a code from the app: stores it, replaces the
+/// recovery codes and returns the new ones (shown once). The session counts as signed in
+/// with a second factor from now on.
+pub async fn confirm_setup(
+    db: &Db,
+    session: &Session,
+    user: &SessionUser,
+    code: &str,
+    now: DateTime<Utc>,
+    locale: Locale,
+) -> Result<Vec<String>, AppError> {
+    let secret: Option<String> = session.get(super::session::SETUP_SECRET_KEY).await?;
+    let Some(secret) = secret else {
+        return Err(AppError::field(
+            "code",
+            Problem::SecondFactorNotStarted.message(locale),
+        ));
+    };
+    let wrong = || AppError::field("code", Problem::WrongSecondFactorCode.message(locale));
+    let Some(SecondFactorInput::Code(code)) = rules::parse_input(code) else {
+        return Err(wrong());
+    };
+    let step = rules::matching_step(&secret, &code, rules::step_of(now.timestamp()), 0)
+        .ok_or_else(wrong)?;
+    let codes = rules::new_recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| rules::recovery_hash(c)).collect();
+    let mut tx = begin_write(db).await?;
+    repo::set_second_factor(&mut tx, user.id, &secret, step, &hashes, now).await?;
+    crate::org::repo::audit(
+        &mut tx,
+        Some(user.id),
+        "user.second_factor_enabled",
+        &format!("user:{}", user.id.0),
+        json!({}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    session
+        .remove_value(super::session::SETUP_SECRET_KEY)
+        .await?;
+    super::session::upgrade_to_second_factor(session).await?;
+    Ok(codes)
+}
+
+/// The person turns their second factor off, proving it with a current code (or a recovery
+/// code). Admins must keep theirs.
+pub async fn disable(
+    db: &Db,
+    user: &SessionUser,
+    code: &str,
+    now: DateTime<Utc>,
+    locale: Locale,
+) -> Result<(), AppError> {
+    if required_for(user) {
+        return Err(AppError::field(
+            "disable_code",
+            Problem::SecondFactorRequired.message(locale),
+        ));
+    }
+    if repo::second_factor(db, user.id).await?.is_none() {
+        return Err(AppError::field(
+            "disable_code",
+            Problem::SecondFactorNotEnabled.message(locale),
+        ));
+    }
+    if verify(db, user.id, code, now).await?.is_none() {
+        return Err(AppError::field(
+            "disable_code",
+            Problem::WrongSecondFactorCode.message(locale),
+        ));
+    }
+    let mut tx = begin_write(db).await?;
+    repo::clear_second_factor(&mut tx, user.id).await?;
+    crate::org::repo::audit(
+        &mut tx,
+        Some(user.id),
+        "user.second_factor_disabled",
+        &format!("user:{}", user.id.0),
+        json!({}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An admin removes another person's second factor (phone and recovery codes lost) and ends
+/// all their sessions; the person sets it up again after signing in with the password.
+pub async fn reset_by_admin(
+    db: &Db,
+    admin: UserId,
+    target: UserId,
+    now: DateTime<Utc>,
+    locale: Locale,
+) -> Result<(), AppError> {
+    if admin == target {
+        return Err(AppError::field(
+            "second_factor",
+            Problem::SecondFactorRequired.message(locale),
+        ));
+    }
+    let mut tx = begin_write(db).await?;
+    if !crate::org::repo::user_exists(&mut tx, target).await? {
+        return Err(AppError::NotFound);
+    }
+    if !repo::clear_second_factor(&mut tx, target).await? {
+        return Err(AppError::field(
+            "second_factor",
+            Problem::SecondFactorNotEnabled.message(locale),
+        ));
+    }
+    crate::org::repo::void_sessions(&mut tx, target, now).await?;
+    crate::org::repo::audit(
+        &mut tx,
+        Some(admin),
+        "user.second_factor_reset",
+        &format!("user:{}", target.0),
+        json!({}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
