@@ -1141,6 +1141,8 @@ pub enum Problem {
     SecondFactorNotStarted,
     SecondFactorRequired,
     SecondFactorNotEnabled,
+    SecondFactorSessionNeeded,
+    SecondFactorAdminReset,
 }
 
 impl Problem {
@@ -1335,6 +1337,20 @@ impl Problem {
                     "Für die Administration ist ein zweiter Faktor vorgeschrieben; er kann neu eingerichtet, aber nicht ausgeschaltet werden.".into()
                 } else {
                     "Administrators must keep a second factor; it can be set up again but not turned off.".into()
+                }
+            }
+            SecondFactorSessionNeeded => {
+                if de {
+                    "Um den zweiten Faktor neu einzurichten, melden Sie sich bitte mit ihm an (Code oder Wiederherstellungscode).".into()
+                } else {
+                    "To set up the second factor again, please sign in with it (code or recovery code).".into()
+                }
+            }
+            SecondFactorAdminReset => {
+                if de {
+                    "Den zweiten Faktor einer Person mit Administrationsrechten setzt nur der Betrieb auf dem Server zurück (server reset-second-factor).".into()
+                } else {
+                    "The second factor of an administrator is reset only by operations on the server (server reset-second-factor).".into()
                 }
             }
             SecondFactorNotEnabled => {

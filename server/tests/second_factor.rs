@@ -331,3 +331,129 @@ async fn an_admin_resets_a_lost_second_factor_and_nobody_else_can() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(secret_of(&app, ADMIN.0).await.is_some());
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_under_the_lock_and_each_password_step_allows_five_codes() {
+    let app = TestApp::spawn().await;
+    let secret = secret_of(&app, ADMIN.0).await.unwrap();
+    // Five wrong codes in one password step: the password is needed again.
+    let c = app.client();
+    assert_eq!(location(&app.login(&c, ADMIN).await), SECOND_STEP);
+    for i in 1..=5 {
+        let res = app.second_factor(&c, &wrong_code(&secret)).await;
+        let expected = if i < 5 {
+            format!("{SECOND_STEP}?error=invalid")
+        } else {
+            "/login?error=expired".to_string()
+        };
+        assert_eq!(location(&res), expected, "try {i}");
+    }
+    let code = app.totp_code(ADMIN.0).await;
+    assert_eq!(
+        location(&app.second_factor(&c, &code).await),
+        "/login?error=expired"
+    );
+    // The account has five failures now. Ten guessers, each past the password step, fire
+    // at once: one more is answered (it locks the account), the others are refused.
+    let mut clients = vec![];
+    for _ in 0..10 {
+        let g = app.client();
+        assert_eq!(location(&app.login(&g, ADMIN).await), SECOND_STEP);
+        clients.push(g);
+    }
+    let guess = wrong_code(&secret);
+    let answers =
+        futures_util::future::join_all(clients.iter().map(|g| app.second_factor(g, &guess))).await;
+    let answered = answers
+        .iter()
+        .filter(|r| r.status() != StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(answered, 1, "only one guess got through the lock");
+}
+
+#[tokio::test]
+async fn a_pending_sign_in_ends_with_the_accounts_sessions_and_signs_out_the_previous_user() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let admin_id = app.user_id(ADMIN.0).await.to_string();
+    // Someone else is half-way with the admin's password ...
+    let other = app.logged_in(EMPLOYEE).await;
+    assert_eq!(location(&app.login(&other, ADMIN).await), SECOND_STEP);
+    // ... which signed Max out of that browser.
+    let (status, _) = app.call(&other, "auth/second_factor", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The admin ends all their sessions: the half-way sign-in ends too.
+    let (status, _) = app
+        .call(&admin, "org/end_user_sessions", &[("id", &admin_id)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let code = app.totp_code(ADMIN.0).await;
+    assert_eq!(
+        location(&app.second_factor(&other, &code).await),
+        "/login?error=expired"
+    );
+    let (status, _) = app.call(&other, "org/list_units", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn setting_up_ends_other_sessions_and_a_password_only_session_cannot_replace_a_factor() {
+    let app = TestApp::spawn().await;
+    let laptop = app.logged_in(EMPLOYEE).await;
+    let phone = app.logged_in(EMPLOYEE).await;
+    app.enrol_second_factor(&laptop).await;
+    // Like a password change: the other session ended, this one goes on.
+    let (status, _) = app.call(&phone, "auth/second_factor", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app.call(&laptop, "auth/second_factor", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    // A session signed in with the password alone while a factor exists (one from before
+    // this version, say) cannot swap in another app.
+    let head = app.logged_in(HEAD).await;
+    sqlx::query(
+        "UPDATE users SET totp_secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' WHERE email = $1",
+    )
+    .bind(HEAD.0)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let (status, body) = app.call(&head, "auth/second_factor_begin", &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "code")
+        .unwrap()
+        .contains("melden Sie sich bitte mit ihm an"));
+    assert_eq!(
+        secret_of(&app, HEAD.0).await.as_deref(),
+        Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+    );
+}
+
+#[tokio::test]
+async fn the_second_factor_of_an_admin_is_not_reset_on_the_web() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let uid = app.user_id(HEAD.0).await.to_string();
+    let (status, _) = app
+        .call(
+            &admin,
+            "org/change_role",
+            &[
+                ("user_id", &uid),
+                ("role", "admin"),
+                ("scope_unit_id", ""),
+                ("grant", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let head = app.logged_in(HEAD).await;
+    app.enrol_second_factor(&head).await;
+    let (status, body) = app
+        .call(&admin, "org/reset_second_factor", &[("id", &uid)])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "second_factor")
+        .unwrap()
+        .contains("server reset-second-factor"));
+    assert!(secret_of(&app, HEAD.0).await.is_some());
+}

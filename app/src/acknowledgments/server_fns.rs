@@ -132,7 +132,7 @@ pub async fn acknowledge(form: AckForm) -> Result<AckId, AppError> {
             version_id,
             &ack.content_sha256,
             locale,
-            &auth_method,
+            auth_method,
             None,
             None,
             &ack.devices,

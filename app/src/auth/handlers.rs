@@ -177,6 +177,9 @@ pub async fn login(
     }
 }
 
+/// Wrong codes allowed per password step (the account's throttle counts them as well).
+const MAX_CODE_TRIES: i64 = 5;
+
 /// The page that asks for the second factor after a correct password.
 pub const SECOND_STEP_PATH: &str = "/login/zweiter-faktor";
 
@@ -231,53 +234,51 @@ pub async fn second_factor(
 ) -> Response {
     use super::throttle::retry_seconds;
     let now = chrono::Utc::now();
-    let Some((user, next)) = session::pending_second_factor(&session, now).await else {
+    let Some(pending) = session::pending_second_factor(&session, now).await else {
         return Redirect::to("/login?error=expired").into_response();
     };
-    let next = next.as_deref();
-    let email = match super::repo::email_of(&state.db, user).await {
-        Ok(Some(email)) => email,
-        // Deactivated half-way through.
-        Ok(None) => {
+    let (user, next) = (pending.user, pending.next.as_deref());
+    let email = match super::repo::pending_account(&state.db, user).await {
+        // A password change, reset or "end all sessions" after the password step voids it.
+        Ok(Some((email, valid_from))) if valid_from <= pending.since_ms => email,
+        Ok(_) => {
             session::clear_pending(&session).await;
-            return back_to_login("invalid", None);
+            return Redirect::to("/login?error=expired").into_response();
         }
         Err(err) => {
             tracing::error!(error = %err, "reading the pending account failed");
             return back_to_login("internal", next);
         }
     };
+    // Counted before the check, in one transaction with the lock test, so that parallel
+    // guesses cannot all pass a lock none of them has written yet.
     let throttle = super::repo::Throttle::for_attempt(&email, &ip);
-    let now_ms = now.timestamp_millis();
-    match throttle.locked_for(&state.db, now_ms).await {
-        Ok(Some(ms)) => {
+    match throttle.attempt(&state.db, now.timestamp_millis()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(ms)) => {
             tracing::warn!(user_id = user.0, client_ip = %ip, retry_after_s = retry_seconds(ms), "second factor throttled");
             return refusal_page(StatusCode::TOO_MANY_REQUESTS, ctx.locale, retry_seconds(ms));
         }
-        Ok(None) => {}
         Err(err) => {
-            tracing::error!(error = %err, "reading sign-in throttle failed");
+            tracing::error!(error = %err, "counting a second-factor attempt failed");
             return back_to_login("internal", next);
         }
     }
     let code: String = form.code.chars().take(64).collect();
     match super::service::verify(&state.db, user, &code, now).await {
         Ok(Some(method)) => {
-            if let Err(err) = throttle.succeeded(&state.db).await {
+            if let Err(err) = throttle.attempt_succeeded(&state.db).await {
                 tracing::warn!(error = %err, "clearing sign-in throttle failed");
             }
             finish_sign_in(&state, &session, &headers, user, method, next, &ip).await
         }
         Ok(None) => {
-            match throttle.failed(&state.db, now_ms).await {
-                Ok((account_failures, client_failures)) => tracing::warn!(
-                    user_id = user.0,
-                    client_ip = %ip,
-                    account_failures,
-                    client_failures,
-                    "second factor failed"
-                ),
-                Err(err) => tracing::error!(error = %err, "recording a failed sign-in failed"),
+            let tries = session::pending_failed(&session).await;
+            tracing::warn!(user_id = user.0, client_ip = %ip, tries, "second factor failed");
+            // A few tries per password step; then the password is needed again.
+            if tries >= MAX_CODE_TRIES {
+                session::clear_pending(&session).await;
+                return Redirect::to("/login?error=expired").into_response();
             }
             Redirect::to(&format!("{SECOND_STEP_PATH}?error=invalid")).into_response()
         }

@@ -71,6 +71,65 @@ pub async fn record_failure(
     Ok(out)
 }
 
+/// Checks and counts in one write transaction, for checks that are cheap to repeat (codes):
+/// if any key is locked, returns how long and counts nothing; otherwise counts the attempt as
+/// a failure *before* the check runs, so that parallel guesses cannot all pass a lock that
+/// none of them has written yet. A correct answer is forgiven afterwards (`forgive`).
+pub async fn count_attempt(
+    db: &Db,
+    keys: &[(&str, ThrottlePolicy)],
+    now_ms: i64,
+) -> Result<Result<Vec<ThrottleState>, i64>, sqlx::Error> {
+    let mut tx = begin_write(db).await?;
+    let mut states = vec![];
+    let mut locked = None;
+    for (key, _) in keys {
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let state: Option<ThrottleState> = row.map(Into::into);
+        if let Some(ms) = state.as_ref().and_then(|s| locked_for(s, now_ms)) {
+            locked = locked.max(Some(ms));
+        }
+        states.push(state);
+    }
+    if let Some(ms) = locked {
+        tx.rollback().await?;
+        return Ok(Err(ms));
+    }
+    let mut out = vec![];
+    for ((key, policy), state) in keys.iter().zip(states) {
+        let next = policy.after_failure(state, now_ms);
+        sqlx::query(
+            "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
+                locked_until = excluded.locked_until",
+        )
+        .bind(key)
+        .bind(next.failures)
+        .bind(next.window_start)
+        .bind(next.locked_until)
+        .execute(&mut *tx)
+        .await?;
+        out.push(next);
+    }
+    tx.commit().await?;
+    Ok(Ok(out))
+}
+
+/// Takes back one counted attempt of `key` that turned out correct (the lock it may have
+/// started stays: it was earned by the failures before).
+pub async fn forgive(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE login_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE key = $1")
+        .bind(key)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// A successful sign-in clears the account's counter.
 pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_throttle WHERE key = $1")
@@ -122,6 +181,38 @@ impl Throttle {
     /// A correct password clears the account's counter (not the client's).
     pub async fn succeeded(&self, db: &Db) -> Result<(), sqlx::Error> {
         clear(db, &self.account).await
+    }
+
+    /// For a cheap check (a code): refuses while locked, else counts the attempt up front
+    /// (see [`count_attempt`]); returns the account's and the client's failures so far.
+    pub async fn attempt(
+        &self,
+        db: &Db,
+        now_ms: i64,
+    ) -> Result<Result<(i64, i64), i64>, sqlx::Error> {
+        let counted = count_attempt(
+            db,
+            &[
+                (self.account.as_str(), ACCOUNT),
+                (self.client.as_str(), CLIENT),
+            ],
+            now_ms,
+        )
+        .await?;
+        Ok(counted.map(|s| (s[0].failures, s[1].failures)))
+    }
+
+    /// The attempt counted by [`Throttle::attempt`] never ran (refused as busy).
+    pub async fn forgive_attempt(&self, db: &Db) -> Result<(), sqlx::Error> {
+        forgive(db, &self.account).await?;
+        forgive(db, &self.client).await
+    }
+
+    /// The attempt counted by [`Throttle::attempt`] was correct: the account's counter is
+    /// cleared and the client's takes the attempt back.
+    pub async fn attempt_succeeded(&self, db: &Db) -> Result<(), sqlx::Error> {
+        clear(db, &self.account).await?;
+        forgive(db, &self.client).await
     }
 }
 
@@ -342,13 +433,16 @@ pub async fn clear_second_factor(
 pub async fn consume_step(
     db: &Db,
     user: crate::org::UserId,
+    secret: &str,
     step: u64,
 ) -> Result<bool, sqlx::Error> {
+    // Bound to the secret that was checked: a reset or new setup in between voids the code.
     let res = sqlx::query(
-        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1 AND totp_secret IS NOT NULL",
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1 AND totp_secret = $3",
     )
     .bind(step as i64)
     .bind(user)
+    .bind(secret)
     .execute(db)
     .await?;
     Ok(res.rows_affected() == 1)
@@ -356,7 +450,7 @@ pub async fn consume_step(
 
 /// Uses up a recovery code; `false` if it is unknown or already used.
 pub async fn consume_recovery_code(
-    db: &Db,
+    tx: &mut crate::db::Tx,
     user: crate::org::UserId,
     hash: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -367,15 +461,32 @@ pub async fn consume_recovery_code(
     .bind(now)
     .bind(user)
     .bind(hash)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
     Ok(res.rows_affected() == 1)
 }
 
-/// The account's e-mail address (the key of its sign-in throttle).
-pub async fn email_of(db: &Db, user: crate::org::UserId) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND active")
+/// An active account's e-mail address (the key of its sign-in throttle) and the instant
+/// (ms) before which its sign-ins are void.
+pub async fn pending_account(
+    db: &Db,
+    user: crate::org::UserId,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT email, sessions_valid_from FROM users WHERE id = $1 AND active")
         .bind(user)
         .fetch_optional(db)
         .await
+}
+
+/// Whether the person holds the admin role (whatever their current session).
+pub async fn holds_admin_role(
+    tx: &mut crate::db::Tx,
+    user: crate::org::UserId,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM user_role WHERE user_id = $1 AND role = 'admin'")
+            .bind(user)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(n > 0)
 }

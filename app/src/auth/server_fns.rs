@@ -35,12 +35,19 @@ impl ThrottledCheck {
             locale,
             now_ms: chrono::Utc::now().timestamp_millis(),
         };
+        // Counted before the check, so parallel guesses cannot all slip under the lock.
         let db = crate::state::app_state().db;
-        if let Some(ms) = check.throttle.locked_for(&db, check.now_ms).await? {
+        if let Err(ms) = check.throttle.attempt(&db, check.now_ms).await? {
             tracing::warn!(user_id = user.id.0, client_ip = %ip, field, "check throttled");
             return Err(check.wait(ms, locale.texts().login_throttled));
         }
         Ok(check)
+    }
+
+    /// The check passed: the account's counter is cleared, the client's attempt forgiven.
+    async fn succeeded(&self) -> Result<(), AppError> {
+        let db = crate::state::app_state().db;
+        Ok(self.throttle.attempt_succeeded(&db).await?)
     }
 
     fn wait(&self, ms: i64, text: &str) -> AppError {
@@ -48,17 +55,18 @@ impl ThrottledCheck {
         AppError::field(self.field, text.replace("{s}", &s))
     }
 
-    /// Too many password checks at once (bounded argon2 work).
-    fn busy(&self) -> AppError {
+    /// Too many password checks at once (bounded argon2 work): the attempt did not happen.
+    async fn busy(&self) -> AppError {
+        let db = crate::state::app_state().db;
+        if let Err(err) = self.throttle.forgive_attempt(&db).await {
+            tracing::warn!(error = %err, "forgiving a refused attempt failed");
+        }
         self.wait(1000, self.locale.texts().login_busy)
     }
 
-    /// Counts a failure on the account's and the client's counters.
-    async fn failed(&self, what: &str) -> Result<(), AppError> {
-        let db = crate::state::app_state().db;
-        let (failures, _) = self.throttle.failed(&db, self.now_ms).await?;
-        tracing::warn!(user_id = self.user.0, client_ip = %self.ip, failures, "{what}");
-        Ok(())
+    /// The check failed (it was counted when it started).
+    fn failed(&self, what: &str) {
+        tracing::warn!(user_id = self.user.0, client_ip = %self.ip, "{what}");
     }
 }
 
@@ -86,18 +94,21 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
         // same bounded argon2 work, so a taken-over session cannot guess at leisure.
         let throttle = ThrottledCheck::start(&user, "current_password", locale).await?;
         let hash = repo::password_hash(&state.db, user.id).await?;
-        let ok = state
+        let Ok(ok) = state
             .passwords
             .try_verify(&form.current_password, hash.as_deref())
             .await
-            .map_err(|_| throttle.busy())?;
+        else {
+            return Err(throttle.busy().await);
+        };
         if !ok {
-            throttle.failed("wrong current password").await?;
+            throttle.failed("wrong current password");
             return Err(AppError::field(
                 "current_password",
                 Problem::WrongPassword.message(locale),
             ));
         }
+        throttle.succeeded().await?;
         if form.new_password != form.confirm_password {
             return Err(AppError::field(
                 "confirm_password",
@@ -216,7 +227,13 @@ pub async fn begin_second_factor() -> Result<crate::auth::SecondFactorSetup, App
     crate::error::respond(async move {
         let user = require_user()?;
         let session = crate::auth::session::current().await?;
-        crate::auth::service::begin_setup(&session, &user).await
+        crate::auth::service::begin_setup(
+            &crate::state::app_state().db,
+            &session,
+            &user,
+            crate::auth::guard::ctx().locale,
+        )
+        .await
     })
     .await
 }
@@ -237,7 +254,12 @@ pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError
             ctx().locale,
         )
         .await?;
-        tracing::info!(user_id = user.id.0, "second factor set up");
+        // Every other session of the account ended; this one continues under a new id.
+        crate::auth::session::keep_current_session(user.id).await?;
+        tracing::info!(
+            user_id = user.id.0,
+            "second factor set up; other sessions ended"
+        );
         Ok(codes)
     })
     .await
@@ -258,8 +280,10 @@ pub async fn disable_second_factor(code: String) -> Result<(), AppError> {
             ctx().locale,
         )
         .await;
-        if let Err(AppError::Validation(_)) = &res {
-            throttle.failed("second factor not turned off").await?;
+        match &res {
+            Err(AppError::Validation(_)) => throttle.failed("second factor not turned off"),
+            Ok(()) => throttle.succeeded().await?,
+            Err(_) => {}
         }
         res?;
         tracing::info!(user_id = user.id.0, "second factor turned off");

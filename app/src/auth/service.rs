@@ -33,15 +33,17 @@ pub async fn verify(
             ) else {
                 return Ok(None);
             };
-            Ok(repo::consume_step(db, user, step)
+            Ok(repo::consume_step(db, user, &factor.totp_secret, step)
                 .await?
                 .then_some(AuthMethod::PasswordTotp))
         }
         Some(SecondFactorInput::Recovery(code)) => {
+            // Used up and audited together: a failed audit does not burn the code.
+            let mut tx = begin_write(db).await?;
             let used =
-                repo::consume_recovery_code(db, user, &rules::recovery_hash(&code), now).await?;
+                repo::consume_recovery_code(&mut tx, user, &rules::recovery_hash(&code), now)
+                    .await?;
             if used {
-                let mut tx = begin_write(db).await?;
                 crate::org::repo::audit(
                     &mut tx,
                     Some(user),
@@ -51,8 +53,8 @@ pub async fn verify(
                     now,
                 )
                 .await?;
-                tx.commit().await?;
             }
+            tx.commit().await?;
             Ok(used.then_some(AuthMethod::PasswordRecoveryCode))
         }
         None => Ok(None),
@@ -77,9 +79,12 @@ pub async fn status(db: &Db, user: &SessionUser) -> Result<SecondFactorStatus, A
 /// until the person confirms a first code from their app. An existing second factor stays
 /// in force until then.
 pub async fn begin_setup(
+    db: &Db,
     session: &Session,
     user: &SessionUser,
+    locale: Locale,
 ) -> Result<SecondFactorSetup, AppError> {
+    may_set_up(db, session, user, locale).await?;
     let secret = rules::new_secret();
     let uri = rules::otpauth_uri(&secret, &user.email);
     let qr_svg = rules::qr_svg(&uri).ok_or(AppError::Internal)?;
@@ -93,9 +98,29 @@ pub async fn begin_setup(
     })
 }
 
+/// An existing second factor is replaced only from a session signed in with it: a session
+/// that began with the password alone (before the factor was set up, say) cannot swap in
+/// an attacker's app.
+async fn may_set_up(
+    db: &Db,
+    session: &Session,
+    user: &SessionUser,
+    locale: Locale,
+) -> Result<(), AppError> {
+    let has_factor = repo::second_factor(db, user.id).await?.is_some();
+    if has_factor && !super::session::auth_method(session).await.second_factor() {
+        return Err(AppError::field(
+            "code",
+            Problem::SecondFactorSessionNeeded.message(locale),
+        ));
+    }
+    Ok(())
+}
+
 /// Confirms the secret being set up with a code from the app: stores it, replaces the
-/// recovery codes and returns the new ones (shown once). The session counts as signed in
-/// with a second factor from now on.
+/// recovery codes, ends the account's other sessions and returns the new codes (shown
+/// once). The session counts as signed in with a second factor from now on; the caller
+/// renews it under a new id.
 pub async fn confirm_setup(
     db: &Db,
     session: &Session,
@@ -104,6 +129,7 @@ pub async fn confirm_setup(
     now: DateTime<Utc>,
     locale: Locale,
 ) -> Result<Vec<String>, AppError> {
+    may_set_up(db, session, user, locale).await?;
     let secret: Option<String> = session.get(super::session::SETUP_SECRET_KEY).await?;
     let Some(secret) = secret else {
         return Err(AppError::field(
@@ -121,6 +147,8 @@ pub async fn confirm_setup(
     let hashes: Vec<String> = codes.iter().map(|c| rules::recovery_hash(c)).collect();
     let mut tx = begin_write(db).await?;
     repo::set_second_factor(&mut tx, user.id, &secret, step, &hashes, now).await?;
+    // Like a password change: every other session ends (the caller renews this one).
+    crate::org::repo::void_sessions(&mut tx, user.id, now).await?;
     crate::org::repo::audit(
         &mut tx,
         Some(user.id),
@@ -198,6 +226,14 @@ pub async fn reset_by_admin(
     let mut tx = begin_write(db).await?;
     if !crate::org::repo::user_exists(&mut tx, target).await? {
         return Err(AppError::NotFound);
+    }
+    // Whoever used the password first after a reset would set up their own factor and hold
+    // the rights: for admins that is left to the operators (`server reset-second-factor`).
+    if repo::holds_admin_role(&mut tx, target).await? {
+        return Err(AppError::field(
+            "second_factor",
+            Problem::SecondFactorAdminReset.message(locale),
+        ));
     }
     if !repo::clear_second_factor(&mut tx, target).await? {
         return Err(AppError::field(

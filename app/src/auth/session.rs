@@ -20,16 +20,18 @@ pub const LANG_COOKIE: &str = "lang";
 /// The session's row in `user_session` (see [`super::repo::insert_session`]).
 pub const SID_KEY: &str = "sid";
 
-/// Between a correct password and the second factor: who, since when (Unix seconds) and
-/// where to go afterwards. Nobody is signed in while these are set.
+/// Between a correct password and the second factor: who, since when (ms since the epoch),
+/// where to go afterwards and how many wrong codes so far. Nobody is signed in while these are set.
 pub const PENDING_USER_KEY: &str = "pending_user_id";
 pub const PENDING_AT_KEY: &str = "pending_at";
 pub const PENDING_NEXT_KEY: &str = "pending_next";
+pub const PENDING_TRIES_KEY: &str = "pending_tries";
 /// A secret being set up on "Mein Profil", until its first code is confirmed.
 pub const SETUP_SECRET_KEY: &str = "totp_setup_secret";
 
 /// The password was right and the account has a second factor: remember who is half-way
-/// through (under a new session id) until the code arrives.
+/// through (under a new session id) until the code arrives. Whoever was signed in in this
+/// browser before is signed out.
 pub async fn await_second_factor(
     session: &Session,
     user: UserId,
@@ -37,35 +39,75 @@ pub async fn await_second_factor(
     now: DateTime<Utc>,
 ) -> Result<(), crate::error::AppError> {
     session.cycle_id().await?;
+    for key in [
+        USER_ID_KEY,
+        AUTH_AT_KEY,
+        AUTH_AT_MS_KEY,
+        AUTH_METHOD_KEY,
+        SID_KEY,
+        SETUP_SECRET_KEY,
+        PENDING_TRIES_KEY,
+    ] {
+        session.remove_value(key).await?;
+    }
     session.insert(PENDING_USER_KEY, user.0).await?;
-    session.insert(PENDING_AT_KEY, now.timestamp()).await?;
+    session
+        .insert(PENDING_AT_KEY, now.timestamp_millis())
+        .await?;
     match next {
         Some(n) => session.insert(PENDING_NEXT_KEY, n).await?,
         None => {
-            session.remove::<String>(PENDING_NEXT_KEY).await?;
+            session.remove_value(PENDING_NEXT_KEY).await?;
         }
     }
     Ok(())
 }
 
-/// The person half-way through signing in and where they wanted to go, if the password
-/// step is less than [`super::second_factor::PENDING_SECONDS`] old.
-pub async fn pending_second_factor(
-    session: &Session,
-    now: DateTime<Utc>,
-) -> Option<(UserId, Option<String>)> {
+/// Someone half-way through signing in.
+pub struct Pending {
+    pub user: UserId,
+    /// When the password was accepted (ms since the epoch).
+    pub since_ms: i64,
+    pub next: Option<String>,
+}
+
+/// The person half-way through signing in, if the password step is less than
+/// [`super::second_factor::PENDING_SECONDS`] old.
+pub async fn pending_second_factor(session: &Session, now: DateTime<Utc>) -> Option<Pending> {
     let user: i64 = session.get(PENDING_USER_KEY).await.ok().flatten()?;
-    let at: i64 = session.get(PENDING_AT_KEY).await.ok().flatten()?;
-    if now.timestamp() - at > super::second_factor::PENDING_SECONDS {
+    let since_ms: i64 = session.get(PENDING_AT_KEY).await.ok().flatten()?;
+    if now.timestamp_millis() - since_ms > super::second_factor::PENDING_SECONDS * 1000 {
         clear_pending(session).await;
         return None;
     }
     let next = session.get::<String>(PENDING_NEXT_KEY).await.ok().flatten();
-    Some((UserId(user), next))
+    Some(Pending {
+        user: UserId(user),
+        since_ms,
+        next,
+    })
+}
+
+/// Counts a wrong code of the pending sign-in; returns the count so far.
+pub async fn pending_failed(session: &Session) -> i64 {
+    let tries = session
+        .get::<i64>(PENDING_TRIES_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0)
+        + 1;
+    let _ = session.insert(PENDING_TRIES_KEY, tries).await;
+    tries
 }
 
 pub async fn clear_pending(session: &Session) {
-    for key in [PENDING_USER_KEY, PENDING_AT_KEY, PENDING_NEXT_KEY] {
+    for key in [
+        PENDING_USER_KEY,
+        PENDING_AT_KEY,
+        PENDING_NEXT_KEY,
+        PENDING_TRIES_KEY,
+    ] {
         let _ = session.remove_value(key).await;
     }
 }

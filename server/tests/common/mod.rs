@@ -81,7 +81,8 @@ impl TestApp {
     pub async fn restart(self) -> TestApp {
         self.server.abort();
         let _ = self.server.await;
-        self.db.close().await;
+        // Connections still out with the old server's tasks are not waited for forever.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.db.close()).await;
         let dir = self._dir.clone();
         Self::start(dir, self.db_path.clone(), Settings::default()).await
     }
@@ -99,6 +100,9 @@ impl TestApp {
             .cookie_store(true)
             .redirect(redirect::Policy::none())
             .default_headers(headers)
+            // A server that never answers fails the test (naming the request) instead of
+            // hanging the whole run.
+            .timeout(std::time::Duration::from_secs(120))
             .build()
             .unwrap()
     }
