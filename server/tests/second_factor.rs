@@ -18,6 +18,25 @@ fn wrong_code(secret: &str) -> String {
         .unwrap()
 }
 
+/// Grants `email` the admin role; returns their user id.
+async fn make_admin(app: &TestApp, admin: &reqwest::Client, email: &str) -> String {
+    let uid = app.user_id(email).await.to_string();
+    let (status, body) = app
+        .call(
+            admin,
+            "org/change_role",
+            &[
+                ("user_id", &uid),
+                ("role", "admin"),
+                ("scope_unit_id", ""),
+                ("grant", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    uid
+}
+
 async fn secret_of(app: &TestApp, email: &str) -> Option<String> {
     sqlx::query_scalar("SELECT totp_secret FROM users WHERE email = $1")
         .bind(email)
@@ -250,20 +269,7 @@ async fn turning_the_second_factor_off_needs_a_current_code_and_is_refused_to_ad
 async fn admin_rights_apply_only_in_a_session_with_a_second_factor() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
-    let uid = app.user_id(HEAD.0).await.to_string();
-    let (status, body) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[
-                ("user_id", &uid),
-                ("role", "admin"),
-                ("scope_unit_id", ""),
-                ("grant", "true"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    make_admin(&app, &admin, HEAD.0).await;
     // The new admin signs in with the password only: no admin rights yet, and a notice.
     let head = app.logged_in(HEAD).await;
     let (status, _) = app.call(&head, "org/list_units", &[]).await;
@@ -432,20 +438,7 @@ async fn setting_up_ends_other_sessions_and_a_password_only_session_cannot_repla
 async fn the_second_factor_of_an_admin_is_not_reset_on_the_web() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
-    let uid = app.user_id(HEAD.0).await.to_string();
-    let (status, _) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[
-                ("user_id", &uid),
-                ("role", "admin"),
-                ("scope_unit_id", ""),
-                ("grant", "true"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let uid = make_admin(&app, &admin, HEAD.0).await;
     let head = app.logged_in(HEAD).await;
     app.enrol_second_factor(&head).await;
     let (status, body) = app

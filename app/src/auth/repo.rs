@@ -31,6 +31,38 @@ pub async fn throttle_state(db: &Db, key: &str) -> Result<Option<ThrottleState>,
     Ok(row.map(Into::into))
 }
 
+async fn read_state(
+    tx: &mut crate::db::Tx,
+    key: &str,
+) -> Result<Option<ThrottleState>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+async fn store_state(
+    tx: &mut crate::db::Tx,
+    key: &str,
+    state: &ThrottleState,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
+            locked_until = excluded.locked_until",
+    )
+    .bind(key)
+    .bind(state.failures)
+    .bind(state.window_start)
+    .bind(state.locked_until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Counts one failed sign-in for each key (read and written under the write lock, so
 /// concurrent failures on several nodes all count). Returns the new states.
 pub async fn record_failure(
@@ -41,24 +73,8 @@ pub async fn record_failure(
     let mut tx = begin_write(db).await?;
     let mut out = vec![];
     for (key, policy) in keys {
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
-        )
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let next = policy.after_failure(row.map(Into::into), now_ms);
-        sqlx::query(
-            "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
-                locked_until = excluded.locked_until",
-        )
-        .bind(key)
-        .bind(next.failures)
-        .bind(next.window_start)
-        .bind(next.locked_until)
-        .execute(&mut *tx)
-        .await?;
+        let next = policy.after_failure(read_state(&mut tx, key).await?, now_ms);
+        store_state(&mut tx, key, &next).await?;
         out.push(next);
     }
     // Old counters are no use to anybody; dropping them keeps the table small.
@@ -84,13 +100,7 @@ pub async fn count_attempt(
     let mut states = vec![];
     let mut locked = None;
     for (key, _) in keys {
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
-        )
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let state: Option<ThrottleState> = row.map(Into::into);
+        let state = read_state(&mut tx, key).await?;
         if let Some(ms) = state.as_ref().and_then(|s| locked_for(s, now_ms)) {
             locked = locked.max(Some(ms));
         }
@@ -103,17 +113,7 @@ pub async fn count_attempt(
     let mut out = vec![];
     for ((key, policy), state) in keys.iter().zip(states) {
         let next = policy.after_failure(state, now_ms);
-        sqlx::query(
-            "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
-                locked_until = excluded.locked_until",
-        )
-        .bind(key)
-        .bind(next.failures)
-        .bind(next.window_start)
-        .bind(next.locked_until)
-        .execute(&mut *tx)
-        .await?;
+        store_state(&mut tx, key, &next).await?;
         out.push(next);
     }
     tx.commit().await?;
