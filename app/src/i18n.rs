@@ -3,32 +3,20 @@
 //!
 //! Texts are plain structs of `&'static str` so that a missing translation is a compile
 //! error, not a blank on the page.
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Locale {
-    #[default]
-    De,
-    En,
+crate::str_enum! {
+    #[derive(Default)]
+    pub enum Locale {
+        #[default]
+        De => "de",
+        En => "en",
+    }
 }
 
 impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::De, Locale::En];
-
+    /// The language code (`de`, `en`), as in `<html lang>`, the cookie and the database.
     pub fn code(self) -> &'static str {
-        match self {
-            Locale::De => "de",
-            Locale::En => "en",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Locale> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "de" => Some(Locale::De),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
+        self.as_str()
     }
 
     /// Picks the first supported language of an `Accept-Language` header, honouring order
@@ -345,6 +333,7 @@ pub struct Texts {
     pub mail_attempts: &'static str,
     pub mail_failed: &'static str,
     pub mail_pending: &'static str,
+    pub mail_sent: &'static str,
     pub nav_compliance: &'static str,
     pub nav_tokens: &'static str,
     pub compliance_title: &'static str,
@@ -681,6 +670,7 @@ pub static DE: Texts = Texts {
     mail_attempts: "Versuche",
     mail_failed: "aufgegeben",
     mail_pending: "ausstehend",
+    mail_sent: "versandt",
     nav_compliance: "Gerätekonformität",
     nav_tokens: "API-Tokens",
     compliance_title: "Gerätekonformität",
@@ -1017,6 +1007,7 @@ pub static EN: Texts = Texts {
     mail_attempts: "Attempts",
     mail_failed: "given up",
     mail_pending: "pending",
+    mail_sent: "sent",
     nav_compliance: "Device compliance",
     nav_tokens: "API tokens",
     compliance_title: "Device compliance",

@@ -196,7 +196,7 @@ pub async fn receipt(
     .fetch_optional(db)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let devices: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
+    let devices: Vec<(i64, Attestation)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
         .bind(id)
         .fetch_all(db)
         .await?;
@@ -205,7 +205,7 @@ pub async fn receipt(
         if let Some(d) = crate::devices::repo::get(db, DeviceId(device)).await? {
             out.push(ReceiptDevice {
                 summary: crate::devices::pages::device_summary(&d, locale),
-                attestation: Attestation::parse(&attestation).unwrap_or(Attestation::NoneInstalled),
+                attestation,
             });
         }
     }

@@ -30,41 +30,18 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Employee,
-    Head,
-    Publisher,
-    Admin,
-    Auditor,
+crate::str_enum! {
+    #[derive(PartialOrd, Ord)]
+    pub enum Role {
+        Employee => "employee",
+        Head => "head",
+        Publisher => "publisher",
+        Admin => "admin",
+        Auditor => "auditor",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Employee,
-        Role::Head,
-        Role::Publisher,
-        Role::Admin,
-        Role::Auditor,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Employee => "employee",
-            Role::Head => "head",
-            Role::Publisher => "publisher",
-            Role::Admin => "admin",
-            Role::Auditor => "auditor",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
-    }
-
     /// Heads and publishers act on an org-unit subtree; the others are city-wide.
     pub fn needs_scope(self) -> bool {
         matches!(self, Role::Head | Role::Publisher)

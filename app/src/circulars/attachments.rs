@@ -74,18 +74,13 @@ pub async fn owner(
     tx: &mut Tx,
     id: i64,
 ) -> Result<Option<(VersionId, VersionStatus)>, sqlx::Error> {
-    let row: Option<(i64, String)> = sqlx::query_as(
+    let row: Option<(i64, VersionStatus)> = sqlx::query_as(
         "SELECT a.version_id, v.status FROM circular_attachment a JOIN circular_version v ON v.id = a.version_id WHERE a.id = $1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.map(|(v, s)| {
-        (
-            VersionId(v),
-            VersionStatus::parse(&s).unwrap_or(VersionStatus::Draft),
-        )
-    }))
+    Ok(row.map(|(v, s)| (VersionId(v), s)))
 }
 
 pub async fn delete(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {

@@ -229,15 +229,9 @@ async fn replace_audience_and_apps(
 pub struct VersionMeta {
     pub circular_id: CircularId,
     pub version_no: i64,
-    pub status: String,
+    pub status: VersionStatus,
     pub author_id: UserId,
-    pub change_kind: String,
-}
-
-impl VersionMeta {
-    pub fn status(&self) -> VersionStatus {
-        VersionStatus::parse(&self.status).unwrap_or(VersionStatus::Draft)
-    }
+    pub change_kind: ChangeKind,
 }
 
 pub async fn meta(tx: &mut Tx, id: VersionId) -> Result<Option<VersionMeta>, sqlx::Error> {
@@ -438,11 +432,11 @@ struct ViewRow {
     summary: String,
     body_md: String,
     body_html: Option<String>,
-    change_kind: String,
+    change_kind: ChangeKind,
     effective_on: NaiveDate,
     ack_deadline: NaiveDate,
     whole_city: bool,
-    status: String,
+    status: VersionStatus,
     content_sha256: Option<String>,
     author_id: i64,
     author_name: String,
@@ -485,7 +479,7 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
         summary: r.summary,
         body_md: r.body_md,
         body_html,
-        change_kind: ChangeKind::parse(&r.change_kind).unwrap_or(ChangeKind::Initial),
+        change_kind: r.change_kind,
         effective_on: r.effective_on.to_string(),
         ack_deadline: r.ack_deadline.to_string(),
         whole_city: r.whole_city,
@@ -500,7 +494,7 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
             .collect(),
         apps,
         attachments,
-        status: VersionStatus::parse(&r.status).unwrap_or(VersionStatus::Draft),
+        status: r.status,
         content_sha256: r.content_sha256,
         author_id: UserId(r.author_id),
         author_name: r.author_name,
@@ -511,7 +505,7 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
 
 /// The newest version of every circular, newest circular first.
 pub async fn list_latest(db: &Db) -> Result<Vec<CircularSummary>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64, String, NaiveDate)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String, i64, VersionStatus, NaiveDate)> = sqlx::query_as(
         "SELECT v.id, c.number, v.title, v.version_no, v.status, v.ack_deadline
            FROM circular c JOIN circular_version v ON v.circular_id = c.id
           WHERE v.version_no = (SELECT MAX(version_no) FROM circular_version WHERE circular_id = c.id)
@@ -527,7 +521,7 @@ pub async fn list_latest(db: &Db) -> Result<Vec<CircularSummary>, sqlx::Error> {
                 number,
                 title,
                 version_no,
-                status: VersionStatus::parse(&status).unwrap_or(VersionStatus::Draft),
+                status,
                 ack_deadline: deadline.to_string(),
                 counts: None,
             },

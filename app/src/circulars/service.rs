@@ -109,10 +109,7 @@ pub async fn publisher_may_see(
     let Some(meta) = repo::meta(&mut tx, id).await? else {
         return Ok(false);
     };
-    if !matches!(
-        meta.status(),
-        VersionStatus::Draft | VersionStatus::InReview
-    ) {
+    if !matches!(meta.status, VersionStatus::Draft | VersionStatus::InReview) {
         return Ok(true);
     }
     let (_, stored) = repo::load_valid(&mut tx, id).await?;
@@ -174,7 +171,7 @@ pub async fn save_draft(
         }
         Some(id) => {
             let meta = repo::meta(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-            next_status(meta.status(), WorkflowAction::Edit)
+            next_status(meta.status, WorkflowAction::Edit)
                 .map_err(|p| problem("status", p, locale))?;
             // The scope check on the stored audience comes first: whoever may not see the
             // draft may not learn anything about it or change it.
@@ -207,7 +204,7 @@ pub async fn save_draft(
                     Some(user.id),
                     "circular.edit",
                     &format!("version:{}", id.0),
-                    json!({"fields": changed, "was": meta.status().as_str()}),
+                    json!({"fields": changed, "was": meta.status.as_str()}),
                     now,
                 )
                 .await?;
@@ -231,7 +228,7 @@ pub async fn transition(
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     let meta = repo::meta(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let status = next_status(meta.status(), action).map_err(|p| problem("status", p, locale))?;
+    let status = next_status(meta.status, action).map_err(|p| problem("status", p, locale))?;
     let (_, c) = repo::load_valid(&mut tx, id).await?;
     check_scope(&mut tx, user, &c, locale).await?;
     match action {
@@ -303,7 +300,7 @@ async fn publish(
             .map(|a| (a.filename, a.sha256))
             .collect(),
     });
-    let kind = ChangeKind::parse(&meta.change_kind).unwrap_or(ChangeKind::Initial);
+    let kind = meta.change_kind;
     let basis = ack_basis(
         kind,
         meta.version_no,
@@ -337,7 +334,7 @@ pub async fn new_version(
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     let meta = repo::meta(&mut tx, from).await?.ok_or(AppError::NotFound)?;
-    if meta.status() != VersionStatus::Published
+    if meta.status != VersionStatus::Published
         || repo::has_open_version(&mut tx, meta.circular_id).await?
     {
         return Err(problem("status", Problem::WrongStatus, locale));
@@ -378,7 +375,7 @@ pub async fn attach(
     let meta = repo::meta(&mut tx, version)
         .await?
         .ok_or(AppError::NotFound)?;
-    next_status(meta.status(), WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
+    next_status(meta.status, WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
     let (_, c) = repo::load_valid(&mut tx, version).await?;
     check_scope(&mut tx, user, &c, locale).await?;
     let id = super::attachments::insert(&mut tx, version, filename, data, user.id, now).await?;

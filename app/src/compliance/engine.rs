@@ -230,7 +230,7 @@ async fn apply_report(
     repo::replace_matches(tx, device.id, &device.matched_apps(), &found, now).await?;
     repo::set_platform_and_report_time(tx, device.id, platform, now).await?;
     let device = DeviceRow {
-        platform: platform.as_str().to_owned(),
+        platform,
         last_inventory_at: Some(now),
         ..device
     };
@@ -501,7 +501,7 @@ pub async fn evaluate(
     if device.retired_at.is_some() {
         return Ok(out);
     }
-    let platform = Platform::parse(&device.platform).unwrap_or(Platform::Other);
+    let platform = device.platform;
     let matched = match matched {
         Some(m) => m,
         None => device.matched_apps(),
@@ -687,7 +687,7 @@ async fn apply(
         }
     };
     if let Some(kind) = mail {
-        let locale = Locale::parse(&device.owner_locale).unwrap_or(Locale::De);
+        let locale = device.owner_locale;
         let block_on = after
             .block_at
             .map(|b| crate::time::today_berlin(b).to_string())

@@ -50,7 +50,7 @@ pub async fn in_force<'e, E: sqlx::SqliteExecutor<'e>>(ex: E) -> Result<Vec<InFo
         number: String,
         title: String,
         effective_on: NaiveDate,
-        platform: String,
+        platform: Platform,
         app_identifier: String,
     }
     let rows: Vec<Row> = sqlx::query_as(
@@ -63,9 +63,7 @@ pub async fn in_force<'e, E: sqlx::SqliteExecutor<'e>>(ex: E) -> Result<Vec<InFo
     .await?;
     let mut out: Vec<InForce> = vec![];
     for r in rows {
-        let Some(platform) = Platform::parse(&r.platform) else {
-            continue;
-        };
+        let platform = r.platform;
         if out.last().map(|l| l.circular_id) != Some(r.circular_id) {
             out.push(InForce {
                 circular_id: r.circular_id,
@@ -90,7 +88,7 @@ pub struct DeviceRow {
     pub owner_id: crate::org::UserId,
     /// Imported or auto-registered (the owner's own registration is not vouched for).
     pub managed_at: Option<DateTime<Utc>>,
-    pub platform: String,
+    pub platform: Platform,
     pub label: String,
     pub mdm_id: Option<String>,
     pub registered_at: DateTime<Utc>,
@@ -98,7 +96,7 @@ pub struct DeviceRow {
     pub retired_at: Option<DateTime<Utc>>,
     pub owner_email: String,
     pub owner_name: String,
-    pub owner_locale: String,
+    pub owner_locale: crate::i18n::Locale,
     /// Stored prohibited matches, comma-separated (read along to save round trips on the
     /// report path, which runs under the write lock).
     pub matches: Option<String>,
@@ -229,7 +227,7 @@ pub async fn standings_of(
     struct Row {
         rule: String,
         circular_id: Option<i64>,
-        state: String,
+        state: ComplianceState,
         apps: String,
         warned_at: Option<DateTime<Utc>>,
         block_at: Option<DateTime<Utc>>,
@@ -247,8 +245,7 @@ pub async fn standings_of(
                 r.rule,
                 StoredStanding {
                     standing: Stored {
-                        state: ComplianceState::parse(&r.state)
-                            .unwrap_or(ComplianceState::Compliant),
+                        state: r.state,
                         warned_at: r.warned_at,
                         block_at: r.block_at,
                     },
@@ -448,7 +445,7 @@ pub async fn standings(
         title: Option<String>,
         version_id: Option<i64>,
         effective_on: Option<String>,
-        state: String,
+        state: ComplianceState,
         apps: String,
         since: DateTime<Utc>,
         block_at: Option<DateTime<Utc>>,
@@ -492,7 +489,7 @@ pub async fn standings(
                 _ => String::new(),
             },
             circular_version: r.version_id,
-            state: ComplianceState::parse(&r.state).unwrap_or(ComplianceState::Compliant),
+            state: r.state,
             apps: split_apps(&r.apps),
             since: crate::time::format_berlin(r.since),
             block_on: r.block_at.map(|b| crate::time::today_berlin(b).to_string()),
@@ -637,7 +634,7 @@ pub async fn devices_matching(
         label: String,
         owner: String,
         unit: String,
-        platform: String,
+        platform: Platform,
         apps: String,
     }
     let rows: Vec<Row> = sqlx::query_as(
@@ -651,13 +648,15 @@ pub async fn devices_matching(
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let platform = Platform::parse(&r.platform)?;
-            let banned = circular.apps_on(platform);
+            let banned = circular.apps_on(r.platform);
             let apps: Vec<String> = split_apps(&r.apps)
                 .into_iter()
                 .filter(|a| banned.contains(a))
                 .collect();
-            (!apps.is_empty()).then_some((r.id, r.label, r.owner, r.unit, r.platform, apps))
+            (!apps.is_empty()).then(|| {
+                let platform = r.platform.as_str().to_owned();
+                (r.id, r.label, r.owner, r.unit, platform, apps)
+            })
         })
         .collect())
 }

@@ -12,6 +12,15 @@ pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod reminders;
 
+crate::str_enum! {
+    /// Where a mail of the outbox stands.
+    pub enum OutboxState {
+        Pending => "pending",
+        Failed => "failed",
+        Sent => "sent",
+    }
+}
+
 /// One outbox row as admins see it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutboxRow {
@@ -20,7 +29,6 @@ pub struct OutboxRow {
     pub subject: String,
     pub created_at: String,
     pub attempts: i64,
-    /// sent, pending or failed
-    pub state: String,
+    pub state: OutboxState,
     pub last_error: Option<String>,
 }

@@ -30,7 +30,11 @@ fn Mail() -> impl IntoView {
                             <th scope="col">{t.mail_attempts}</th><th scope="col">{t.status}</th><th scope="col">{t.reason}</th></tr></thead>
                         <tbody>{list.into_iter().map(|m| view! {
                             <tr><td>{m.to_addr}</td><td>{m.subject}</td><td>{m.created_at}</td><td class="num">{m.attempts}</td>
-                                <td>{if m.state == "failed" { t.mail_failed } else { t.mail_pending }}</td><td>{m.last_error.unwrap_or_default()}</td></tr>
+                                <td>{match m.state {
+                                    super::OutboxState::Failed => t.mail_failed,
+                                    super::OutboxState::Pending => t.mail_pending,
+                                    super::OutboxState::Sent => t.mail_sent,
+                                }}</td><td>{m.last_error.unwrap_or_default()}</td></tr>
                         }).collect_view()}</tbody>
                     </table></div>
                 }.into_any(),

@@ -29,7 +29,7 @@ fn reminder_mail(
     title: &str,
     link: &str,
 ) -> templates::Mail {
-    let locale = Locale::parse(&p.locale).unwrap_or_default();
+    let locale = p.locale;
     templates::reminder(
         locale,
         &p.display_name,
@@ -64,7 +64,7 @@ pub async fn schedule(
         let link = format!("{}/read/{version}", s.base_url);
         let mut tx = begin_write(db).await?;
         // head id -> (email, locale, overdue names)
-        let mut digests: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
+        let mut digests: BTreeMap<i64, (String, Locale, Vec<String>)> = BTreeMap::new();
         for p in &open {
             let deadline = p.deadline(s.late_joiner_days);
             if let Some(kind) = reminder_due(&s.plan, deadline, today) {
@@ -81,7 +81,7 @@ pub async fn schedule(
                 );
             }
             if (today - deadline).num_days() > s.escalate_after_days {
-                let heads: Vec<(i64, String, String)> = sqlx::query_as(
+                let heads: Vec<(i64, String, Locale)> = sqlx::query_as(
                     "SELECT DISTINCT h.id, h.email, h.locale FROM user_role r JOIN users h ON h.id = r.user_id JOIN org_unit su ON su.id = r.scope_unit_id
                       WHERE r.role = 'head' AND h.active AND h.id <> $2 AND substr($1, 1, length(su.path)) = su.path",
                 )
@@ -99,7 +99,6 @@ pub async fn schedule(
             }
         }
         for (head, (email, locale, names)) in digests {
-            let locale = Locale::parse(&locale).unwrap_or_default();
             let mail = templates::escalation(
                 locale,
                 &number,

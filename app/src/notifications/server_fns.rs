@@ -34,7 +34,13 @@ pub async fn outbox(#[server(default)] all: bool) -> Result<Vec<OutboxRow>, AppE
                 subject: r.subject,
                 created_at: crate::time::format_berlin(r.created_at),
                 attempts: r.attempts,
-                state: if r.sent { "sent" } else if r.failed { "failed" } else { "pending" }.into(),
+                state: if r.sent {
+                    super::OutboxState::Sent
+                } else if r.failed {
+                    super::OutboxState::Failed
+                } else {
+                    super::OutboxState::Pending
+                },
                 last_error: r.last_error,
             })
             .collect())

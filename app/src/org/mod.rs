@@ -24,40 +24,17 @@ pub struct OrgUnitId(pub i64);
 #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
 pub struct UserId(pub i64);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UnitKind {
-    City,
-    Dezernat,
-    Fachbereich,
-    Amt,
-    Betrieb,
+crate::str_enum! {
+    pub enum UnitKind {
+        City => "city",
+        Dezernat => "dezernat",
+        Fachbereich => "fachbereich",
+        Amt => "amt",
+        Betrieb => "betrieb",
+    }
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 5] = [
-        UnitKind::City,
-        UnitKind::Dezernat,
-        UnitKind::Fachbereich,
-        UnitKind::Amt,
-        UnitKind::Betrieb,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::City => "city",
-            UnitKind::Dezernat => "dezernat",
-            UnitKind::Fachbereich => "fachbereich",
-            UnitKind::Amt => "amt",
-            UnitKind::Betrieb => "betrieb",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<UnitKind> {
-        let s = s.trim().to_ascii_lowercase();
-        UnitKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     pub fn label(self, locale: Locale) -> &'static str {
         match (self, locale) {
             (UnitKind::City, Locale::De) => "Stadt",

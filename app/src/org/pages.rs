@@ -35,7 +35,8 @@ fn unit_options(
 
 fn kind_options(locale: Locale, selected: Option<UnitKind>) -> impl IntoView {
     UnitKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|k| view! { <option value=k.as_str() selected=Some(k) == selected>{k.label(locale)}</option> })
         .collect_view()
 }
@@ -297,7 +298,7 @@ fn LocaleSelect(selected: Locale) -> impl IntoView {
         <div class="field">
             <label for="f-locale">{t.preferred_language}</label>
             <select id="f-locale" name="form[locale]">
-                {Locale::ALL.into_iter().map(|l| view! { <option value=l.code() selected=l == selected>{l.native_name()}</option> }).collect_view()}
+                {Locale::ALL.iter().copied().map(|l| view! { <option value=l.code() selected=l == selected>{l.native_name()}</option> }).collect_view()}
             </select>
         </div>
     }
@@ -385,7 +386,7 @@ fn UserEdit() -> impl IntoView {
                                 <div class="field">
                                     <label for="f-role">{t.role}</label>
                                     <select id="f-role" name="role">
-                                        {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label(locale)}</option> }).collect_view()}
+                                        {Role::ALL.iter().copied().map(|r| view! { <option value=r.as_str()>{r.label(locale)}</option> }).collect_view()}
                                     </select>
                                 </div>
                                 <div class="field">

@@ -12,7 +12,7 @@ use sqlx::FromRow;
 struct UnitRow {
     id: i64,
     parent_id: Option<i64>,
-    kind: String,
+    kind: UnitKind,
     code: String,
     name: String,
     path: String,
@@ -25,8 +25,7 @@ impl UnitRow {
         OrgUnit {
             id: OrgUnitId(self.id),
             parent_id: self.parent_id.map(OrgUnitId),
-            // The CHECK constraint guarantees a known kind.
-            kind: UnitKind::parse(&self.kind).unwrap_or(UnitKind::Amt),
+            kind: self.kind,
             code: self.code,
             name: self.name,
             path: self.path,
@@ -60,12 +59,10 @@ pub async fn unit_path(
     tx: &mut Tx,
     id: OrgUnitId,
 ) -> Result<Option<(String, UnitKind)>, sqlx::Error> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT path, kind FROM org_unit WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(row.map(|(p, k)| (p, UnitKind::parse(&k).unwrap_or(UnitKind::Amt))))
+    sqlx::query_as("SELECT path, kind FROM org_unit WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
 }
 
 pub async fn unit_by_code(
@@ -245,7 +242,7 @@ pub async fn set_password_hash(
 
 #[derive(FromRow)]
 struct RoleRow {
-    role: String,
+    role: Role,
     scope_unit_id: Option<i64>,
     path: Option<String>,
     name: Option<String>,
@@ -265,13 +262,11 @@ async fn role_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            Some(RoleGrant {
-                role: Role::parse(&r.role)?,
-                scope_unit_id: r.scope_unit_id.map(OrgUnitId),
-                scope_path: r.path,
-                scope_name: r.name,
-            })
+        .map(|r| RoleGrant {
+            role: r.role,
+            scope_unit_id: r.scope_unit_id.map(OrgUnitId),
+            scope_path: r.path,
+            scope_name: r.name,
         })
         .collect())
 }
@@ -284,7 +279,7 @@ pub async fn load_session_user(
     id: UserId,
     signed_in_ms: i64,
 ) -> Result<Option<(SessionUser, Locale)>, sqlx::Error> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
+    let row: Option<(String, String, Locale)> = sqlx::query_as(
         "SELECT display_name, email, locale FROM users WHERE id = $1 AND active AND sessions_valid_from <= $2",
     )
     .bind(id)
@@ -303,7 +298,7 @@ pub async fn load_session_user(
             roles,
             admin_awaits_second_factor: false,
         },
-        Locale::parse(&locale).unwrap_or_default(),
+        locale,
     )))
 }
 
@@ -315,7 +310,7 @@ struct UserRow {
     personnel_no: Option<String>,
     org_unit_id: i64,
     org_unit_name: String,
-    locale: String,
+    locale: Locale,
     active: bool,
 }
 
@@ -328,7 +323,7 @@ impl UserRow {
             personnel_no: self.personnel_no,
             org_unit_id: OrgUnitId(self.org_unit_id),
             org_unit_name: self.org_unit_name,
-            locale: Locale::parse(&self.locale).unwrap_or_default(),
+            locale: self.locale,
             active: self.active,
         }
     }

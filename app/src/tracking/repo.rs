@@ -158,7 +158,7 @@ pub struct OpenRow {
     pub id: i64,
     pub display_name: String,
     pub email: String,
-    pub locale: String,
+    pub locale: crate::i18n::Locale,
     pub unit_path: String,
     pub unit_name: String,
     pub ack_deadline: NaiveDate,
