@@ -1,9 +1,9 @@
 //! `server`: the portal's HTTP server and admin CLI.
 use anyhow::Context;
 use app::auth::password::PasswordService;
-use app::auth::Role;
+
 use app::i18n::Locale;
-use app::org::{import, repo, rules, service, ImportOutcome, UnitKind, UserForm};
+use app::org::{import, service, ImportOutcome};
 use clap::{Parser, Subcommand};
 use server::config::Config;
 use server::{demo, open_database, Application};
@@ -347,33 +347,6 @@ async fn create_user(
     let en = Locale::En;
     let grants = import::parse_roles(&roles.join(";"))
         .map_err(|p| anyhow::anyhow!("--role: {}", p.message(en)))?;
-    let unit_id = {
-        let mut tx = app::db::begin_write(db).await?;
-        let found = match &unit {
-            Some(code) => repo::unit_by_code(&mut tx, code).await?.map(|(id, _)| id),
-            None => sqlx::query_scalar::<_, i64>("SELECT id FROM org_unit WHERE parent_id IS NULL")
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(app::org::OrgUnitId),
-        };
-        tx.rollback().await?;
-        match (found, &unit) {
-            (Some(id), _) => id,
-            (None, Some(code)) => anyhow::bail!("no org unit with code {code}"),
-            (None, None) => {
-                let root = rules::ValidUnit {
-                    id: None,
-                    code: "STADT".into(),
-                    name: city,
-                    kind: UnitKind::City,
-                    parent_id: None,
-                };
-                service::save_unit(db, None, root, en)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("creating root unit: {e:?}"))?
-            }
-        }
-    };
     let (password, generated) = match password_env {
         Some(var) => (
             std::env::var(&var)
@@ -392,23 +365,16 @@ async fn create_user(
             )
         }
     };
-    let form = UserForm {
-        email,
-        display_name: name,
-        org_unit_id: unit_id.0.to_string(),
-        locale: "de".into(),
-        password: password.clone(),
-        ..Default::default()
-    };
-    let user = rules::parse_user(&form).map_err(|p| {
-        let msgs: Vec<String> = p
-            .iter()
-            .map(|(f, pr)| format!("{f}: {}", pr.message(en)))
-            .collect();
-        anyhow::anyhow!(msgs.join("; "))
-    })?;
     let passwords = PasswordService::new(config.hash_concurrency);
-    let id = service::save_user(db, &passwords, None, user, en)
+    let account = service::NewAccount {
+        email: email.clone(),
+        display_name: name,
+        unit_code: unit,
+        city,
+        grants,
+        password: password.clone(),
+    };
+    let id = service::create_account(db, &passwords, account, en)
         .await
         .map_err(|e| match e {
             app::error::AppError::Validation(v) => anyhow::anyhow!(v
@@ -418,28 +384,7 @@ async fn create_user(
                 .join("; ")),
             other => anyhow::anyhow!("{other}"),
         })?;
-    for (role, scope) in grants {
-        if role == Role::Employee {
-            continue;
-        }
-        let scope_id = match scope {
-            Some(code) => {
-                let mut tx = app::db::begin_write(db).await?;
-                let found = repo::unit_by_code(&mut tx, &code).await?;
-                tx.rollback().await?;
-                Some(
-                    found
-                        .with_context(|| format!("no org unit with code {code}"))?
-                        .0,
-                )
-            }
-            None => None,
-        };
-        service::change_role(db, None, id, role, scope_id, true, en)
-            .await
-            .map_err(|e| anyhow::anyhow!("granting {}: {e:?}", role.as_str()))?;
-    }
-    println!("Created user {} (id {}).", form.email, id.0);
+    println!("Created user {email} (id {}).", id.0);
     if roles.iter().any(|r| r.trim().eq_ignore_ascii_case("admin")) {
         println!("Admin rights apply once they have set up a second factor on 'Mein Profil' (right after the first sign-in).");
     }

@@ -211,3 +211,60 @@ fn api_tokens_are_issued_once_listed_without_secrets_and_revoked() {
     let out = server(&db).args(["token", "revoke", "1"]).output().unwrap();
     assert!(!out.status.success(), "revoking twice is an error");
 }
+
+#[test]
+fn create_user_writes_all_or_nothing_and_the_second_factor_reset_names_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli2.db");
+    // An unknown scope: refused with the reason, and nothing is left behind ...
+    let out = server(&db)
+        .args([
+            "create-user",
+            "--email",
+            "leitung@beispielstadt.de",
+            "--name",
+            "Leitung",
+            "--city",
+            "Stadt Beispielstadt",
+            "--role",
+            "head@NOPE",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("role: This org unit does not exist"), "{err}");
+    // ... so the same address can be created right after (with the root unit it needs).
+    let out = server(&db)
+        .args([
+            "create-user",
+            "--email",
+            "leitung@beispielstadt.de",
+            "--name",
+            "Leitung",
+            "--city",
+            "Stadt Beispielstadt",
+            "--role",
+            "head@STADT",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Nobody here has a second factor: the reset says so and fails.
+    let out = server(&db)
+        .args(["reset-second-factor", "--email", "leitung@beispielstadt.de"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no second factor"));
+    let out = server(&db)
+        .args(["reset-second-factor", "--email", "niemand@beispielstadt.de"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user with e-mail"));
+}

@@ -77,6 +77,13 @@ pub async fn unit_by_code(
     Ok(row.map(|(id, p)| (OrgUnitId(id), p)))
 }
 
+/// The root unit (the city), if the tree has one.
+pub async fn root_unit(tx: &mut Tx) -> Result<Option<OrgUnitId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM org_unit WHERE parent_id IS NULL")
+        .fetch_optional(&mut **tx)
+        .await
+}
+
 pub async fn root_exists(tx: &mut Tx) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM org_unit WHERE parent_id IS NULL")
         .fetch_one(&mut **tx)

@@ -355,6 +355,99 @@ pub async fn end_all_sessions(db: &Db, actor: UserId, id: UserId) -> Result<(), 
     Ok(())
 }
 
+/// A person created from the command line (e.g. the first admin of a deployment).
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    /// Org unit code; the root unit when `None`.
+    pub unit_code: Option<String>,
+    /// Name of the root unit to create when the tree is still empty.
+    pub city: String,
+    /// Roles besides employee, with the code of their scope unit.
+    pub grants: Vec<(Role, Option<String>)>,
+    pub password: String,
+}
+
+/// Creates the person, their roles and, in an empty database, the root unit, all in one
+/// transaction: a bad scope or a duplicate address leaves nothing behind.
+pub async fn create_account(
+    db: &Db,
+    passwords: &PasswordService,
+    account: NewAccount,
+    locale: Locale,
+) -> Result<UserId, AppError> {
+    for (role, scope) in &account.grants {
+        check_role_scope(*role, scope.is_some())
+            .map_err(|p| AppError::field("role", p.message(locale)))?;
+    }
+    let hash = passwords.hash(&account.password).await;
+    let now = Utc::now();
+    let unknown = |field: &str| AppError::field(field, Problem::UnknownUnit.message(locale));
+    let mut tx = begin_write(db).await?;
+    let unit_id = match &account.unit_code {
+        Some(code) => {
+            repo::unit_by_code(&mut tx, code)
+                .await?
+                .ok_or_else(|| unknown("unit"))?
+                .0
+        }
+        None => match repo::root_unit(&mut tx).await? {
+            Some(id) => id,
+            None => {
+                let root = ValidUnit {
+                    id: None,
+                    code: "STADT".into(),
+                    name: account.city.clone(),
+                    kind: UnitKind::City,
+                    parent_id: None,
+                };
+                save_unit_in(&mut tx, None, &root, now)
+                    .await?
+                    .map_err(|p| into_error(p, locale))?
+            }
+        },
+    };
+    let form = super::UserForm {
+        email: account.email,
+        display_name: account.display_name,
+        org_unit_id: unit_id.0.to_string(),
+        // People see German until they choose otherwise; `locale` is only for messages.
+        locale: Locale::default().as_str().into(),
+        password: account.password,
+        ..Default::default()
+    };
+    let user = super::rules::parse_user(&form).map_err(|p| into_error(p, locale))?;
+    let id = save_user_in(&mut tx, None, &user, Some(&hash), now)
+        .await?
+        .map_err(|p| into_error(p, locale))?;
+    for (role, scope) in account.grants {
+        if role == Role::Employee {
+            continue;
+        }
+        let scope_id = match scope {
+            Some(code) => Some(
+                repo::unit_by_code(&mut tx, &code)
+                    .await?
+                    .ok_or_else(|| unknown("role"))?
+                    .0,
+            ),
+            None => None,
+        };
+        repo::add_role(&mut tx, id, role, scope_id, None, now).await?;
+        repo::audit(
+            &mut tx,
+            None,
+            "user.role_grant",
+            &format!("user:{}", id.0),
+            json!({"role": role.as_str(), "scope_unit_id": scope_id}),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Sets a password (admin reset, CLI, or the user's own change after verification).
 pub async fn set_password(
     db: &Db,
