@@ -139,7 +139,7 @@ pub async fn simulate_mdm(
         sent += 1;
         let found = body["prohibited_apps"]
             .as_array()
-            .map(|a| a.len())
+            .map(std::vec::Vec::len)
             .unwrap_or(0);
         if found > 0 {
             flagged += 1;

@@ -81,7 +81,7 @@ impl Config {
             bail!("COMPLIANCE_GRACE_DAYS must be at least 0 and STALE_AFTER_DAYS at least 1");
         }
         let cpus = std::thread::available_parallelism()
-            .map(|n| n.get())
+            .map(std::num::NonZero::get)
             .unwrap_or(2);
         Ok(Config {
             database_url,

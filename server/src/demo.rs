@@ -691,7 +691,7 @@ pub fn accounts_table() -> String {
         app::auth::second_factor::grouped(ADMIN_TOTP_SECRET),
         ADMIN_RECOVERY_CODES.join(" ")
     ));
-    out.push_str(&format!("  Circular {} (messenger ban) is published to the whole city; about 40 % have acknowledged.\n", MESSENGER_BAN_NUMBER));
+    out.push_str(&format!("  Circular {MESSENGER_BAN_NUMBER} (messenger ban) is published to the whole city; about 40 % have acknowledged.\n"));
     out.push_str("  The MDM reported WhatsApp or Snapchat on some phones (see /compliance as admin); `server simulate-mdm` posts such reports through the API.\n");
     out.push_str(&format!("  …and {GENERATED_EMPLOYEES} more employees (firstname.lastname@{DOMAIN}), password {EMPLOYEE_PASSWORD}\n"));
     out

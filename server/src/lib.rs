@@ -197,7 +197,7 @@ impl Application {
                             devices = run.devices,
                             transitions = run.transitions,
                             "compliance job"
-                        )
+                        );
                     }
                     Ok(_) => {}
                     Err(err) => tracing::error!(error = %err, "compliance job failed"),

@@ -60,7 +60,11 @@ fn free_port() -> u16 {
 
 fn delivered(dir: &std::path::Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .map(|d| {
+            d.filter_map(std::result::Result::ok)
+                .map(|e| e.path())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

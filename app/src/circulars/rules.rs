@@ -323,7 +323,7 @@ pub fn changed_fields(old: &ValidCircular, new: &ValidCircular) -> Vec<&'static 
     let mut out = vec![];
     let mut check = |name, differs: bool| {
         if differs {
-            out.push(name)
+            out.push(name);
         }
     };
     check("number", old.number != new.number);

@@ -152,7 +152,7 @@ pub async fn upload_attachment(
                         .text()
                         .await
                         .ok()
-                        .and_then(|t| t.trim().parse::<i64>().ok())
+                        .and_then(|t| t.trim().parse::<i64>().ok());
                 }
                 Some("file") => {
                     filename = field.file_name().unwrap_or_default().to_owned();

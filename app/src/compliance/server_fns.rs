@@ -120,7 +120,7 @@ pub async fn grant_exemption(form: ExemptionForm) -> Result<i64, AppError> {
         match until {
             Err(_) => problems.push(("valid_until", Problem::InvalidDate)),
             Ok(d) if d < crate::time::today_berlin(now) => {
-                problems.push(("valid_until", Problem::DateInPast))
+                problems.push(("valid_until", Problem::DateInPast));
             }
             Ok(_) => {}
         }

@@ -95,15 +95,12 @@ pub fn parse_csv(bytes: &[u8], locale: Locale) -> Result<Vec<(usize, DeviceRecor
                 Problem::TooLong(MAX_DEVICES).message(locale),
             ));
         }
-        let record = match record {
-            Ok(r) => r,
-            Err(_) => {
-                errors.push(FieldError::new(
-                    format!("line {line}"),
-                    Problem::MalformedRow.message(locale),
-                ));
-                continue;
-            }
+        let Ok(record) = record else {
+            errors.push(FieldError::new(
+                format!("line {line}"),
+                Problem::MalformedRow.message(locale),
+            ));
+            continue;
         };
         let line = record.position().map(|p| p.line() as usize).unwrap_or(line);
         let mut d = DeviceRecord::default();
@@ -185,7 +182,7 @@ pub async fn import(
         errors.push(FieldError::new(
             format!("{prefix} {n}: {field}"),
             p.message(locale),
-        ))
+        ));
     };
     let mut tx = begin_write(db).await?;
     let mut seen: HashMap<(&'static str, String), usize> = HashMap::new();
