@@ -648,15 +648,16 @@ async fn seed_messenger_ban(db: &Db) -> anyhow::Result<()> {
         let at = Utc::now() - chrono::Duration::hours((n % 48) as i64);
         acks::insert(
             &mut tx,
-            UserId(user),
-            id,
-            &sha,
-            Locale::De,
-            "password",
-            None,
-            None,
-            &attested,
-            at,
+            &acks::NewAcknowledgment {
+                user: UserId(user),
+                version: id,
+                content_sha256: &sha,
+                locale: Locale::De,
+                auth_method: app::auth::AuthMethod::Password.as_str(),
+                on_behalf: None,
+                devices: &attested,
+                at,
+            },
         )
         .await?;
     }

@@ -2,6 +2,8 @@
 //! employees with a device each, many published circulars and acknowledgments. Written with
 //! plain multi-row inserts in a few big transactions so that 100k people take seconds.
 use app::db::{begin_write, Db};
+use app::org::rules::child_path;
+use app::org::{OrgUnitId, UnitKind};
 use chrono::{Duration, Utc};
 
 pub struct LargeCity {
@@ -27,49 +29,39 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
     let mut next_id = 2i64;
     let mut leaves: Vec<i64> = vec![];
     for d in 0..10 {
-        let did = next_id;
+        let dezernat = SyntheticUnit {
+            id: next_id,
+            parent: 1,
+            parent_path: "/1/".into(),
+            kind: UnitKind::Dezernat,
+            code: format!("D{d}"),
+            name: format!("Dezernat {d}"),
+        };
         next_id += 1;
-        insert_unit(
-            &mut tx,
-            did,
-            1,
-            "dezernat",
-            &format!("D{d}"),
-            &format!("Dezernat {d}"),
-            &format!("/1/{did}/"),
-            now,
-        )
-        .await?;
+        insert_unit(&mut tx, &dezernat, now).await?;
         for f in 0..6 {
-            let fid = next_id;
+            let fachbereich = SyntheticUnit {
+                id: next_id,
+                parent: dezernat.id,
+                parent_path: dezernat.path(),
+                kind: UnitKind::Fachbereich,
+                code: format!("FB{d}{f}"),
+                name: format!("Fachbereich {d}.{f}"),
+            };
             next_id += 1;
-            let fpath = format!("/1/{did}/{fid}/");
-            insert_unit(
-                &mut tx,
-                fid,
-                did,
-                "fachbereich",
-                &format!("FB{d}{f}"),
-                &format!("Fachbereich {d}.{f}"),
-                &fpath,
-                now,
-            )
-            .await?;
+            insert_unit(&mut tx, &fachbereich, now).await?;
             for a in 0..7 {
-                let aid = next_id;
+                let amt = SyntheticUnit {
+                    id: next_id,
+                    parent: fachbereich.id,
+                    parent_path: fachbereich.path(),
+                    kind: UnitKind::Amt,
+                    code: format!("A{d}{f}{a}"),
+                    name: format!("Amt {d}.{f}.{a}"),
+                };
                 next_id += 1;
-                insert_unit(
-                    &mut tx,
-                    aid,
-                    fid,
-                    "amt",
-                    &format!("A{d}{f}{a}"),
-                    &format!("Amt {d}.{f}.{a}"),
-                    &format!("{fpath}{aid}/"),
-                    now,
-                )
-                .await?;
-                leaves.push(aid);
+                insert_unit(&mut tx, &amt, now).await?;
+                leaves.push(amt.id);
             }
         }
     }
@@ -217,24 +209,34 @@ async fn seed_compliance(db: &Db, size: &LargeCity) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_unit(
-    tx: &mut app::db::Tx,
+/// One unit of the synthetic tree (ids are chosen up front so paths need no second write).
+struct SyntheticUnit {
     id: i64,
     parent: i64,
-    kind: &str,
-    code: &str,
-    name: &str,
-    path: &str,
+    parent_path: String,
+    kind: UnitKind,
+    code: String,
+    name: String,
+}
+
+impl SyntheticUnit {
+    fn path(&self) -> String {
+        child_path(&self.parent_path, OrgUnitId(self.id))
+    }
+}
+
+async fn insert_unit(
+    tx: &mut app::db::Tx,
+    unit: &SyntheticUnit,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO org_unit (id, parent_id, kind, code, name, path, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)")
-        .bind(id)
-        .bind(parent)
-        .bind(kind)
-        .bind(code)
-        .bind(name)
-        .bind(path)
+        .bind(unit.id)
+        .bind(unit.parent)
+        .bind(unit.kind)
+        .bind(&unit.code)
+        .bind(&unit.name)
+        .bind(unit.path())
         .bind(now)
         .execute(&mut **tx)
         .await?;

@@ -30,25 +30,7 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Create a user, e.g. the first admin of a real deployment.
-    CreateUser {
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        /// Org unit code; defaults to the root unit. In an empty database a root unit
-        /// named by --city is created.
-        #[arg(long)]
-        unit: Option<String>,
-        /// City name for the root unit when the database has none yet.
-        #[arg(long, default_value = "Stadt")]
-        city: String,
-        /// Role(s) besides employee: admin, auditor (city-wide) or head@CODE, publisher@CODE.
-        #[arg(long = "role")]
-        roles: Vec<String>,
-        /// Read the password from this environment variable instead of generating one.
-        #[arg(long)]
-        password_env: Option<String>,
-    },
+    CreateUser(CreateUserArgs),
     /// Remove a person's second factor and end their sessions (audited), e.g. when the
     /// only admin lost their phone and recovery codes.
     ResetSecondFactor {
@@ -107,6 +89,27 @@ enum Command {
         #[arg(long)]
         seal: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct CreateUserArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// Org unit code; defaults to the root unit. In an empty database a root unit
+    /// named by --city is created.
+    #[arg(long)]
+    unit: Option<String>,
+    /// City name for the root unit when the database has none yet.
+    #[arg(long, default_value = "Stadt")]
+    city: String,
+    /// Role(s) besides employee: admin, auditor (city-wide) or head@CODE, publisher@CODE.
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// Read the password from this environment variable instead of generating one.
+    #[arg(long)]
+    password_env: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -319,31 +322,26 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::CreateUser {
-            email,
-            name,
-            unit,
-            city,
-            roles,
-            password_env,
-        } => {
+        Command::CreateUser(args) => {
             let db = open_database(&config).await?;
-            create_user(&db, &config, email, name, unit, city, roles, password_env).await
+            create_user(&db, &config, args).await
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn create_user(
     db: &app::db::Db,
     config: &Config,
-    email: String,
-    name: String,
-    unit: Option<String>,
-    city: String,
-    roles: Vec<String>,
-    password_env: Option<String>,
+    args: CreateUserArgs,
 ) -> anyhow::Result<()> {
+    let CreateUserArgs {
+        email,
+        name,
+        unit,
+        city,
+        roles,
+        password_env,
+    } = args;
     let en = Locale::En;
     let grants = import::parse_roles(&roles.join(";"))
         .map_err(|p| anyhow::anyhow!("--role: {}", p.message(en)))?;

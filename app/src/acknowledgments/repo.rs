@@ -87,19 +87,36 @@ pub async fn active_device_ids(ex: &mut Tx, user: UserId) -> Result<Vec<DeviceId
     Ok(ids.into_iter().map(DeviceId).collect())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    tx: &mut Tx,
-    user: UserId,
-    version: VersionId,
-    sha: &str,
-    locale: Locale,
-    auth_method: &str,
-    on_behalf_by: Option<UserId>,
-    remark: Option<&str>,
-    devices: &[(DeviceId, Attestation)],
-    now: DateTime<Utc>,
-) -> Result<AckId, sqlx::Error> {
+/// One acknowledgment to record.
+pub struct NewAcknowledgment<'a> {
+    pub user: UserId,
+    pub version: VersionId,
+    /// The content hash the person saw (checked against the version by the caller).
+    pub content_sha256: &'a str,
+    pub locale: Locale,
+    /// How the person signed in (`AuthMethod::as_str`), or `paper` for a head's record.
+    pub auth_method: &'a str,
+    /// The head who recorded a paper acknowledgment, with their remark.
+    pub on_behalf: Option<(UserId, &'a str)>,
+    pub devices: &'a [(DeviceId, Attestation)],
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert(tx: &mut Tx, ack: &NewAcknowledgment<'_>) -> Result<AckId, sqlx::Error> {
+    let NewAcknowledgment {
+        user,
+        version,
+        content_sha256: sha,
+        locale,
+        auth_method,
+        on_behalf,
+        devices,
+        at: now,
+    } = *ack;
+    let (on_behalf_by, remark) = match on_behalf {
+        Some((by, remark)) => (Some(by), Some(remark)),
+        None => (None, None),
+    };
     // The evidence chain covers a salted commitment to the person, not the user id itself.
     let salt = crate::evidence::repo::new_salt();
     let commitment = crate::evidence::chain::person_commitment(&salt, user.0);

@@ -128,15 +128,16 @@ pub async fn acknowledge(form: AckForm) -> Result<AckId, AppError> {
         }
         let id = super::repo::insert(
             &mut tx,
-            user.id,
-            version_id,
-            &ack.content_sha256,
-            locale,
-            auth_method,
-            None,
-            None,
-            &ack.devices,
-            now,
+            &super::repo::NewAcknowledgment {
+                user: user.id,
+                version: version_id,
+                content_sha256: &ack.content_sha256,
+                locale,
+                auth_method,
+                on_behalf: None,
+                devices: &ack.devices,
+                at: now,
+            },
         )
         .await?;
         tx.commit().await?;

@@ -69,7 +69,6 @@ pub async fn set_number_and_retention(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn insert_version(
     tx: &mut Tx,
     circular: CircularId,
@@ -360,19 +359,30 @@ pub async fn set_status(
     Ok(())
 }
 
+/// What publishing freezes into a version.
+pub struct Publication<'a> {
+    pub id: VersionId,
+    pub circular: CircularId,
+    pub body_html: &'a str,
+    pub sha256: &'a str,
+    /// The version number whose acknowledgments stay valid (see `rules::ack_basis`).
+    pub ack_basis_no: i64,
+    pub approver: UserId,
+    pub at: DateTime<Utc>,
+}
+
 /// Freezes a version: rendered text, hash, approver, acknowledgment basis; the previously
 /// published version of the circular becomes superseded.
-#[allow(clippy::too_many_arguments)]
-pub async fn publish(
-    tx: &mut Tx,
-    id: VersionId,
-    circular: CircularId,
-    body_html: &str,
-    sha256: &str,
-    ack_basis_no: i64,
-    approver: UserId,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+pub async fn publish(tx: &mut Tx, p: &Publication<'_>) -> Result<(), sqlx::Error> {
+    let Publication {
+        id,
+        circular,
+        body_html,
+        sha256,
+        ack_basis_no,
+        approver,
+        at: now,
+    } = *p;
     sqlx::query("UPDATE circular_version SET status = 'superseded', updated_at = $1 WHERE circular_id = $2 AND status = 'published'")
         .bind(now)
         .bind(circular)

@@ -308,13 +308,15 @@ async fn publish(
     );
     repo::publish(
         tx,
-        id,
-        meta.circular_id,
-        &body_html,
-        &sha,
-        basis,
-        approver.id,
-        now,
+        &repo::Publication {
+            id,
+            circular: meta.circular_id,
+            body_html: &body_html,
+            sha256: &sha,
+            ack_basis_no: basis,
+            approver: approver.id,
+            at: now,
+        },
     )
     .await?;
     Ok(())

@@ -213,15 +213,16 @@ pub async fn acknowledge_on_behalf(
             .ok_or(AppError::NotFound)?;
         let id = crate::acknowledgments::repo::insert(
             &mut tx,
-            person,
-            version,
-            &sha,
-            locale,
-            "paper",
-            Some(head.id),
-            Some(&remark),
-            &[],
-            now,
+            &crate::acknowledgments::repo::NewAcknowledgment {
+                user: person,
+                version,
+                content_sha256: &sha,
+                locale,
+                auth_method: "paper",
+                on_behalf: Some((head.id, &remark)),
+                devices: &[],
+                at: now,
+            },
         )
         .await?;
         crate::org::repo::audit(
