@@ -212,43 +212,35 @@ fn api_tokens_are_issued_once_listed_without_secrets_and_revoked() {
     assert!(!out.status.success(), "revoking twice is an error");
 }
 
+/// `create-user` of the same head in an empty database, with the role given.
+fn create_head(db: &std::path::Path, role: &str) -> std::process::Output {
+    server(db)
+        .args([
+            "create-user",
+            "--email",
+            "leitung@beispielstadt.de",
+            "--name",
+            "Leitung",
+            "--city",
+            "Stadt Beispielstadt",
+            "--role",
+            role,
+        ])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn create_user_writes_all_or_nothing_and_the_second_factor_reset_names_its_target() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli2.db");
     // An unknown scope: refused with the reason, and nothing is left behind ...
-    let out = server(&db)
-        .args([
-            "create-user",
-            "--email",
-            "leitung@beispielstadt.de",
-            "--name",
-            "Leitung",
-            "--city",
-            "Stadt Beispielstadt",
-            "--role",
-            "head@NOPE",
-        ])
-        .output()
-        .unwrap();
+    let out = create_head(&db, "head@NOPE");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("role: This org unit does not exist"), "{err}");
     // ... so the same address can be created right after (with the root unit it needs).
-    let out = server(&db)
-        .args([
-            "create-user",
-            "--email",
-            "leitung@beispielstadt.de",
-            "--name",
-            "Leitung",
-            "--city",
-            "Stadt Beispielstadt",
-            "--role",
-            "head@STADT",
-        ])
-        .output()
-        .unwrap();
+    let out = create_head(&db, "head@STADT");
     assert!(
         out.status.success(),
         "{}",
