@@ -333,7 +333,8 @@ pub async fn is_seeded(db: &Db) -> anyhow::Result<bool> {
 }
 
 /// Seeds the demo city into an empty database. Refuses a database that has users already.
-pub async fn seed(db: &Db) -> anyhow::Result<()> {
+/// Seeds the demo city; `base_url` is where the portal is reached (links in mails).
+pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
     if is_seeded(db).await? {
         anyhow::bail!("the database already has users; seed-demo only fills an empty database");
     }
@@ -459,7 +460,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         .context("committing the demo city failed")?;
     seed_devices(db).await?;
     seed_messenger_ban(db).await?;
-    seed_inventory(db).await?;
+    seed_inventory(db, base_url).await?;
     Ok(())
 }
 
@@ -467,7 +468,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
 /// posts over HTTP): every 6th phone has WhatsApp, every 11th Snapchat. The ban takes effect
 /// in about three weeks, so these phones show up as "prohibited app found", with the day by
 /// which the owner must remove it.
-async fn seed_inventory(db: &Db) -> anyhow::Result<()> {
+async fn seed_inventory(db: &Db, base_url: &str) -> anyhow::Result<()> {
     let phones: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT d.mdm_id, d.platform, u.email FROM device d JOIN users u ON u.id = d.owner_id
           WHERE d.mdm_id IS NOT NULL AND d.platform IN ('android', 'ios') ORDER BY d.id",
@@ -475,7 +476,7 @@ async fn seed_inventory(db: &Db) -> anyhow::Result<()> {
     .fetch_all(db)
     .await?;
     let links = app::compliance::engine::Links {
-        base_url: "http://127.0.0.1:3000".into(),
+        base_url: base_url.to_owned(),
     };
     let settings = app::compliance::ComplianceSettings::default();
     for (n, (mdm_id, platform, email)) in phones.into_iter().enumerate() {

@@ -188,15 +188,19 @@ async fn seed_compliance(db: &Db, size: &LargeCity) -> anyhow::Result<()> {
             .bind(version)
             .execute(&mut *tx)
             .await?;
-        let since = (Utc::now() - Duration::days(3)).to_rfc3339();
-        sqlx::query(&format!(
+        let since = Utc::now() - Duration::days(3);
+        sqlx::query(
             "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)
-             SELECT id, 'circular:{circular}', {circular}, 'blocked', '{since}', 'com.whatsapp', '{since}', '{since}' FROM device WHERE id % 20 = 0"
-        ))
+             SELECT id, $1, $2, $3, $4, 'com.whatsapp', $4, $4 FROM device WHERE id % 20 = 0",
+        )
+        .bind(app::compliance::repo::rule_of(circular))
+        .bind(circular)
+        .bind(app::compliance::ComplianceState::Blocked)
+        .bind(since)
         .execute(&mut *tx)
         .await?;
         sqlx::query("INSERT INTO device_app_match (device_id, app_identifier, first_seen_at) SELECT id, 'com.whatsapp', $1 FROM device WHERE id % 20 = 0")
-            .bind(&since)
+            .bind(since)
             .execute(&mut *tx)
             .await?;
     }

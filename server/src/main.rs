@@ -143,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             if demo && !demo::is_seeded(&db).await? {
                 println!("Seeding the demo city …");
-                demo::seed(&db).await?;
+                demo::seed(&db, &config.settings.base_url(config.bind_addr)).await?;
             }
             let seal_every = config.seal_every;
             let compliance_every = config.compliance_every;
@@ -199,7 +199,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let db = open_database(&config).await?;
-            demo::seed(&db).await?;
+            demo::seed(&db, &config.settings.base_url(config.bind_addr)).await?;
             println!("{}", demo::accounts_table());
             Ok(())
         }

@@ -53,7 +53,10 @@ impl TestApp {
         let db_path = dir.path().join("test.db");
         let config = test_config(&db_path, settings.clone());
         let db = server::open_database(&config).await.unwrap();
-        server::demo::seed(&db).await.unwrap();
+        // Links in the seed's mails point at the configured address (the port is not known yet).
+        server::demo::seed(&db, &config.settings.base_url(config.bind_addr))
+            .await
+            .unwrap();
         Self::start(dir, db_path, settings).await
     }
 
