@@ -194,8 +194,11 @@ async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
             .unwrap();
     assert_ne!(stored, secret, "only the hash is stored");
     // Last use is recorded off the request path.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM api_token WHERE name = 'Mail-Gateway' AND last_used_at IS NOT NULL").await, 1);
+    app.eventually_count(
+        "SELECT COUNT(*) FROM api_token WHERE name = 'Mail-Gateway' AND last_used_at IS NOT NULL",
+        1,
+    )
+    .await;
     // The list never shows secrets.
     let (_, list) = app.call(&admin, "tokens/list", &[]).await;
     assert!(!list.to_string().contains(&secret));

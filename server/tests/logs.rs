@@ -132,10 +132,28 @@ fn secrets_never_reach_the_logs() {
             .send()
             .await
             .unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         let pool = app::db::connect(&format!("sqlite://{}", db.display()), 1)
             .await
             .unwrap();
+        // The seal job (every second here) logs too: wait until it has sealed the audit
+        // entries of the steps above, so its lines are searched as well.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let unsealed: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit')",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if unsealed == 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the seal job never ran"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         let hash: String = sqlx::query_scalar(
             "SELECT password_hash FROM users WHERE email = 'neu@musterstadt.de'",
         )

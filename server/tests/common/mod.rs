@@ -250,6 +250,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Waits until `sql` (a `SELECT COUNT(*)`) counts `expected`, for work done off the
+    /// request path; fails after 30 s.
+    pub async fn eventually_count(&self, sql: &str, expected: i64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let n = self.count(sql).await;
+            if n == expected {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{sql}: {n}, expected {expected}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
     }
