@@ -49,6 +49,8 @@ pub struct Application {
     pub addr: SocketAddr,
     /// Where links in mails point (`PUBLIC_URL`, else the listening address).
     pub public_url: String,
+    /// This node's access snapshot (tests wait on it instead of sleeping).
+    pub access: app::compliance::access::AccessCache,
     listener: tokio::net::TcpListener,
     router: Router,
 }
@@ -91,8 +93,10 @@ impl Application {
             .await
             .context("loading the access decisions failed")?;
         state.access.spawn_refresher(db.clone());
+        let access = state.access.clone();
         let router = router(state, &config);
         Ok(Application {
+            access,
             public_url,
             addr,
             listener,

@@ -72,10 +72,10 @@ async fn effective_at(app: &TestApp) -> chrono::DateTime<Utc> {
     app::time::start_of_day_berlin(day)
 }
 
-/// Waits until every node's access snapshot has seen the changes made so far (it polls the
+/// Waits until the node's access snapshot has seen the changes made so far (it polls the
 /// change log every 100 ms).
-async fn settle() {
-    tokio::time::sleep(app::compliance::access::POLL_EVERY * 4).await;
+async fn settle(app: &TestApp) {
+    app.access_settled().await;
 }
 
 /// A demo phone (Android) whose seeded inventory was clean.
@@ -397,7 +397,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
 
     // The gateway, asking over HTTP now, is denied with the reason.
     let token = api_token(&app.db, &[Scope::AccessRead]).await;
-    settle().await;
+    settle(&app).await;
     let (status, d) = api(
         &app,
         reqwest::Method::GET,
@@ -1158,7 +1158,7 @@ async fn the_openapi_document_describes_the_real_answers() {
     )
     .await
     .unwrap();
-    settle().await;
+    settle(&app).await;
     let (s, b) = api(
         &app,
         get.clone(),
@@ -1509,7 +1509,7 @@ async fn a_pruned_change_log_makes_the_snapshot_reload_and_stay_right() {
     )
     .await
     .unwrap();
-    settle().await;
+    settle(&app).await;
     let (status, d) = api(
         &app,
         reqwest::Method::GET,

@@ -99,6 +99,12 @@ impl AccessCache {
         Ok(())
     }
 
+    /// The newest entry of the access change log this snapshot has applied (0 before the
+    /// first load). Lets a caller wait until the node has seen a change.
+    pub fn applied_up_to(&self) -> i64 {
+        self.inner.read().expect("access snapshot lock").last_seq
+    }
+
     /// Refreshes every [`POLL_EVERY`] for as long as the process runs.
     pub fn spawn_refresher(&self, db: Db) {
         let cache = self.clone();

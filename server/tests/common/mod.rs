@@ -21,6 +21,8 @@ pub struct TestApp {
     pub base: String,
     pub db_path: PathBuf,
     pub db: app::db::Db,
+    /// The server's access snapshot.
+    pub access: app::compliance::access::AccessCache,
     _dir: Arc<tempfile::TempDir>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -67,6 +69,7 @@ impl TestApp {
             .await
             .unwrap();
         let addr = app.addr;
+        let access = app.access.clone();
         let server = tokio::spawn(async move {
             app.run().await.unwrap();
         });
@@ -75,6 +78,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             db_path,
             db,
+            access,
             _dir: dir,
             server,
         }
@@ -264,6 +268,23 @@ impl TestApp {
                 "{sql}: {n}, expected {expected}"
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the server's access snapshot has applied every change logged so far, as
+    /// the mail gateway would see it; fails after 30 s.
+    pub async fn access_settled(&self) {
+        let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM access_change")
+            .fetch_one(&self.db)
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while self.access.applied_up_to() < newest {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the access snapshot never caught up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 
