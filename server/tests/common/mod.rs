@@ -1,6 +1,7 @@
 //! Test harness: starts the real server on port 0 against a fresh SQLite file seeded with the
 //! demo city, and talks HTTP to it with a cookie-keeping client, like a browser would.
 #![allow(dead_code)]
+pub mod compliance;
 use app::state::Settings;
 use reqwest::header::{HeaderMap, HeaderValue, LOCATION, ORIGIN};
 use reqwest::{redirect, Client, Response, StatusCode};

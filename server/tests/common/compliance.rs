@@ -1,0 +1,106 @@
+//! Helpers shared by the compliance tests (API calls, reports, the demo ban's dates).
+use super::*;
+use app::compliance::engine::{InventoryReport, Links};
+use app::compliance::{ComplianceSettings, StalePolicy};
+use chrono::Utc;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+pub const WHATSAPP: &str = "com.whatsapp";
+
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new().request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+pub fn report(mdm_id: &str, apps: &[&str]) -> Value {
+    json!({
+        "mdm_id": mdm_id,
+        "platform": "android",
+        "apps": apps.iter().map(|a| json!({"id": a, "name": a})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn typed(mdm_id: &str, apps: &[&str]) -> InventoryReport {
+    serde_json::from_value(report(mdm_id, apps)).unwrap()
+}
+
+/// Default settings, but stale devices are ignored (the demo devices never reported).
+pub fn quiet() -> ComplianceSettings {
+    ComplianceSettings {
+        stale_policy: StalePolicy::Ignore,
+        ..Default::default()
+    }
+}
+
+pub fn links(app: &TestApp) -> Links {
+    Links {
+        base_url: app.base.clone(),
+    }
+}
+
+/// The demo messenger ban's effective day starts at this instant.
+pub async fn effective_at(app: &TestApp) -> chrono::DateTime<Utc> {
+    let day: chrono::NaiveDate = sqlx::query_scalar(
+        "SELECT effective_on FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE c.number = 'RS 2026/17' AND v.status = 'published'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    app::time::start_of_day_berlin(day)
+}
+
+/// Waits until the node's access snapshot has seen the changes made so far (it polls the
+/// change log every 100 ms).
+pub async fn settle(app: &TestApp) {
+    app.access_settled().await;
+}
+
+/// A demo phone (Android) whose seeded inventory was clean.
+pub async fn clean_phone(app: &TestApp) -> String {
+    sqlx::query_scalar(
+        "SELECT mdm_id FROM device WHERE platform = 'android' AND kind = 'phone' AND mdm_id IS NOT NULL
+            AND id NOT IN (SELECT device_id FROM device_app_match) ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+/// A `COUNT(*)` query about one device (`$1` is its MDM id).
+pub async fn count_for(app: &TestApp, sql: &str, mdm: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(mdm)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+pub async fn state_of(app: &TestApp, mdm_id: &str, rule_like: &str) -> Option<String> {
+    sqlx::query_scalar(
+        "SELECT s.state FROM device_compliance s JOIN device d ON d.id = s.device_id WHERE d.mdm_id = $1 AND s.rule LIKE $2",
+    )
+    .bind(mdm_id)
+    .bind(rule_like)
+    .fetch_optional(&app.db)
+    .await
+    .unwrap()
+}

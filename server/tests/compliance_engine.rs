@@ -1,0 +1,540 @@
+//! The compliance engine with an injected clock: every state transition with its mails and
+//! evidence, exemptions, stale devices, heads' view, the dry run and the job on several nodes.
+mod common;
+use app::compliance::engine;
+use app::compliance::{ComplianceSettings, StalePolicy};
+use app::tokens::Scope;
+use chrono::{Duration, Utc};
+use common::compliance::*;
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
+    let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
+    // Other demo devices never reported; keep them out of this test.
+    let settings = quiet();
+    let start = effective_at(&app).await + Duration::hours(9);
+    let out = engine::report_inventory(
+        &app.db,
+        &settings,
+        &links(&app),
+        &typed(&mdm, &[WHATSAPP]),
+        start,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.standings[0].state.as_str(), "warned");
+    let block_at = out.standings[0].block_at.unwrap();
+    assert_eq!(block_at, start + Duration::days(7));
+    let warn_mail: String = sqlx::query_scalar("SELECT subject FROM mail_outbox WHERE dedupe_key IN (SELECT 'compliance:' || id FROM compliance_transition WHERE device_id = (SELECT id FROM device WHERE mdm_id = $1)) ORDER BY id DESC LIMIT 1")
+        .bind(&mdm)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let block_day = app::time::today_berlin(block_at)
+        .format("%d.%m.%Y")
+        .to_string();
+    assert!(
+        warn_mail.contains("Diensthandy") && warn_mail.contains(&block_day),
+        "{warn_mail}"
+    );
+
+    // The job leaves the device alone within the grace period (other demo phones with
+    // apps are warned by it now), then blocks it.
+    engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(6))
+        .await
+        .unwrap();
+    assert_eq!(
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
+        Some("warned")
+    );
+    let decision = engine::decide(&app.db, &mdm, start + Duration::days(6))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(decision.decision, engine::Decision::Allow);
+    assert_eq!(decision.pending.len(), 1);
+    engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(7))
+        .await
+        .unwrap();
+    assert_eq!(
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
+        Some("blocked")
+    );
+
+    // The gateway, asking over HTTP now, is denied with the reason.
+    let token = api_token(&app.db, &[Scope::AccessRead]).await;
+    settle(&app).await;
+    let (status, d) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/devices/{mdm}/access"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(d["decision"], "deny");
+    assert_eq!(d["reasons"][0]["circular"], "RS 2026/17");
+    assert_eq!(d["reasons"][0]["apps"], json!([WHATSAPP]));
+    // A clean device is allowed; an unknown one is a 404, not an allow.
+    let other: String = sqlx::query_scalar(
+        "SELECT mdm_id FROM device WHERE mdm_id IS NOT NULL AND mdm_id <> $1 AND id NOT IN (SELECT device_id FROM device_app_match) LIMIT 1",
+    )
+    .bind(&mdm)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let (_, clean) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/devices/{other}/access"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(clean["decision"], "allow");
+    let (status, unknown) = api(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/devices/NOPE/access",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, unknown["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_device"))
+    );
+
+    // App removed: compliant at once, with a mail.
+    let out = engine::report_inventory(
+        &app.db,
+        &settings,
+        &links(&app),
+        &typed(&mdm, &[]),
+        start + Duration::days(8),
+    )
+    .await
+    .unwrap();
+    assert!(out.standings.is_empty());
+    assert_eq!(out.decision, engine::Decision::Allow);
+    let subjects: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM mail_outbox WHERE dedupe_key IN (SELECT 'compliance:' || id FROM compliance_transition WHERE device_id = (SELECT id FROM device WHERE mdm_id = $1)) ORDER BY id",
+    )
+    .bind(&mdm)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(subjects.len(), 3, "{subjects:?}");
+    assert!(
+        subjects[1].contains("gesperrt") && subjects[2].contains("wieder freigegeben"),
+        "{subjects:?}"
+    );
+    let path: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT from_state, to_state, cause FROM compliance_transition WHERE device_id = (SELECT id FROM device WHERE mdm_id = $1) ORDER BY id")
+            .bind(&mdm)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        path,
+        vec![
+            ("compliant".into(), "warned".into(), "report".into()),
+            ("warned".into(), "blocked".into(), "job".into()),
+            ("blocked".into(), "compliant".into(), "report".into()),
+        ]
+    );
+
+    // Transitions are sealed into the evidence chain; tampering with one is detected.
+    app::evidence::repo::seal_pending(&app.db).await.unwrap();
+    let report = app::evidence::repo::verify(&app.db).await.unwrap();
+    assert!(report.broken.is_none());
+    assert_eq!(
+        report.compliance_transitions,
+        app.count("SELECT COUNT(*) FROM compliance_transition")
+            .await
+    );
+    sqlx::query(
+        "UPDATE compliance_transition SET to_state = 'compliant' WHERE to_state = 'blocked'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let report = app::evidence::repo::verify(&app.db).await.unwrap();
+    let broken = report.broken.expect("tampering detected");
+    assert_eq!(broken.kind, "compliance");
+    assert!(
+        broken.reason.contains("changed after sealing"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[tokio::test]
+async fn exemptions_hold_until_revoked_and_are_audited() {
+    let app = TestApp::spawn().await;
+    let mdm = clean_phone(&app).await;
+    let token = api_token(&app.db, &[Scope::InventoryWrite]).await;
+    api(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/inventory",
+        Some(&token),
+        Some(report(&mdm, &[WHATSAPP])),
+    )
+    .await;
+    assert_eq!(
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
+        Some("violating")
+    );
+    let circular: i64 = sqlx::query_scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let admin = app.logged_in(ADMIN).await;
+    let c = circular.to_string();
+    let good = |until: &str, mdm: &str| {
+        vec![
+            ("form[mdm_id]", mdm.to_owned()),
+            ("form[circular]", c.clone()),
+            ("form[reason]", "Pilotgerät der IT-Sicherheit".to_owned()),
+            ("form[valid_until]", until.to_owned()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+    };
+    // Bad input: a date in the past, an unknown device.
+    let past = as_refs(&good(&day_in(-1), &mdm));
+    let (status, err) = app
+        .call(
+            &admin,
+            "compliance/exempt",
+            &past
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&err, "valid_until").is_some());
+    let unknown = as_refs(&good(&day_in(30), "MDM-XXXXX"));
+    let (_, err) = app
+        .call(
+            &admin,
+            "compliance/exempt",
+            &unknown
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert!(field_message(&err, "mdm_id").is_some());
+    // A reason of a word or two is not a reason; a date that is no date is refused.
+    let (status, err) = app
+        .call(
+            &admin,
+            "compliance/exempt",
+            &[
+                ("form[mdm_id]", mdm.as_str()),
+                ("form[circular]", c.as_str()),
+                ("form[reason]", "ok"),
+                ("form[valid_until]", "morgen"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&err, "reason").is_some());
+    assert!(field_message(&err, "valid_until").is_some());
+    assert_eq!(app.count("SELECT COUNT(*) FROM exemption").await, 0);
+
+    let ok = as_refs(&good(&day_in(60), &mdm));
+    let (status, id) = app
+        .call(
+            &admin,
+            "compliance/exempt",
+            &ok.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{id}");
+    assert_eq!(
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
+        Some("exempt")
+    );
+    // Exempt devices stay allowed past the effective date and the grace period.
+    let settings = quiet();
+    let later = effective_at(&app).await + Duration::days(10);
+    engine::run_job(&app.db, &settings, &links(&app), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
+        Some("exempt")
+    );
+
+    let employee = app.logged_in(EMPLOYEE).await;
+    let (status, _) = app
+        .call(
+            &employee,
+            "compliance/revoke_exemption",
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .call(
+            &admin,
+            "compliance/revoke_exemption",
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        state_of(&app, &mdm, "circular:%").await.as_deref(),
+        Some("violating")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('exemption.grant', 'exemption.revoke')").await, 2);
+}
+
+#[tokio::test]
+async fn stale_devices_follow_the_configured_policy() {
+    let app = TestApp::spawn().await;
+    let token = api_token(&app.db, &[Scope::InventoryWrite, Scope::AccessRead]).await;
+    api(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/inventory",
+        Some(&token),
+        Some(report("MDM-00002", &[])),
+    )
+    .await;
+    let in_20_days = Utc::now() + Duration::days(20);
+    let mut settings = ComplianceSettings {
+        stale_policy: StalePolicy::Ignore,
+        ..Default::default()
+    };
+    let run = engine::run_job(&app.db, &settings, &links(&app), in_20_days)
+        .await
+        .unwrap();
+    assert_eq!(run.transitions, 0, "ignore: nothing happens");
+    settings.stale_policy = StalePolicy::Warn;
+    engine::run_job(&app.db, &settings, &links(&app), in_20_days)
+        .await
+        .unwrap();
+    assert_eq!(
+        state_of(&app, "MDM-00002", "stale").await.as_deref(),
+        Some("stale")
+    );
+    assert_eq!(
+        engine::decide(&app.db, "MDM-00002", in_20_days)
+            .await
+            .unwrap()
+            .unwrap()
+            .decision,
+        engine::Decision::Allow
+    );
+    settings.stale_policy = StalePolicy::Block;
+    engine::run_job(&app.db, &settings, &links(&app), in_20_days)
+        .await
+        .unwrap();
+    let d = engine::decide(&app.db, "MDM-00002", in_20_days)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.decision, engine::Decision::Deny);
+    assert_eq!(d.reasons[0].rule, "stale");
+    // Devices without an MDM id are never stale.
+    assert_eq!(app.count("SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id WHERE d.mdm_id IS NULL").await, 0);
+    // A fresh report clears it.
+    engine::report_inventory(
+        &app.db,
+        &settings,
+        &links(&app),
+        &typed("MDM-00002", &[]),
+        in_20_days,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        state_of(&app, "MDM-00002", "stale").await.as_deref(),
+        Some("compliant")
+    );
+}
+
+#[tokio::test]
+async fn heads_see_counts_and_warned_devices_of_their_units_only() {
+    let app = TestApp::spawn().await;
+    // After the effective date the job warns every phone the demo MDM reported with an app.
+    engine::run_job(
+        &app.db,
+        &quiet(),
+        &links(&app),
+        effective_at(&app).await + Duration::hours(10),
+    )
+    .await
+    .unwrap();
+    let head = app.logged_in(HEAD).await; // head of the Bürgeramt
+    let (status, o) = app.call(&head, "compliance/overview", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["is_admin"], false);
+    assert_eq!(o["exemptions"], json!([]));
+    let units: Vec<&str> = o["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["unit"].as_str().unwrap())
+        .collect();
+    assert!(!units.is_empty());
+    let path: String = sqlx::query_scalar(
+        "SELECT o.path FROM users u JOIN user_role r ON r.user_id = u.id AND r.role = 'head' JOIN org_unit o ON o.id = r.scope_unit_id WHERE u.email = $1",
+    )
+    .bind(HEAD.0)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let inside: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM org_unit WHERE path LIKE $1 || '%'")
+            .bind(&path)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert!(
+        units.iter().all(|u| inside.iter().any(|i| i == u)),
+        "{units:?} outside {inside:?}"
+    );
+    let expected: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id JOIN users u ON u.id = d.owner_id
+           JOIN org_unit o ON o.id = u.org_unit_id WHERE s.state = 'warned' AND o.path LIKE $1 || '%'",
+    )
+    .bind(&path)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let standings = o["standings"].as_array().unwrap();
+    assert!(expected > 0, "the demo Bürgeramt has warned phones");
+    assert_eq!(standings.len() as i64, expected);
+    assert!(standings.iter().all(|s| s["state"] == "warned"));
+    let city_wide = app
+        .count("SELECT COUNT(*) FROM device_compliance WHERE state = 'warned'")
+        .await;
+    assert!(
+        city_wide > expected,
+        "the city has more warned devices than the Bürgeramt"
+    );
+
+    // Filters cannot widen a head's view; employees and auditors get nothing.
+    let (_, filtered) = app
+        .call(&head, "compliance/overview", &[("state", "violating")])
+        .await;
+    assert_eq!(filtered["standings"], json!([]));
+    let employee = app.logged_in(EMPLOYEE).await;
+    let (status, _) = app.call(&employee, "compliance/overview", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .call(
+            &employee,
+            "compliance/dry_run",
+            &[("circular", "1"), ("date", "2030-01-01")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_dry_run_shows_who_would_be_warned_or_blocked_on_a_day() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let circular: i64 = sqlx::query_scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let c = circular.to_string();
+    let carrying = app
+        .count("SELECT COUNT(DISTINCT device_id) FROM device_app_match")
+        .await;
+    assert!(carrying > 0);
+    let effective = app::time::today_berlin(effective_at(&app).await);
+    let outcomes = |rows: &Value| -> Vec<String> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (day, expected) in [
+        (effective - Duration::days(1), "violating"),
+        (effective + Duration::days(2), "warned"),
+        (effective + Duration::days(8), "blocked"),
+    ] {
+        let (status, rows) = app
+            .call(
+                &admin,
+                "compliance/dry_run",
+                &[("circular", &c), ("date", &day.to_string())],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{rows}");
+        let got = outcomes(&rows);
+        assert_eq!(got.len() as i64, carrying);
+        assert!(got.iter().all(|o| o == expected), "{day}: {got:?}");
+    }
+    // Nothing was changed by the dry runs.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device_compliance WHERE state IN ('warned', 'blocked')")
+            .await,
+        0
+    );
+    let (status, err) = app
+        .call(
+            &admin,
+            "compliance/dry_run",
+            &[("circular", &c), ("date", "31.12.2026")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&err, "date").is_some());
+    let (status, _) = app
+        .call(
+            &admin,
+            "compliance/dry_run",
+            &[("circular", "999"), ("date", "2030-01-01")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_job_on_several_nodes_at_once_makes_each_transition_once() {
+    let app = TestApp::spawn().await;
+    let later = effective_at(&app).await + Duration::days(1);
+    let before = app
+        .count("SELECT COUNT(*) FROM compliance_transition")
+        .await;
+    let carrying = app
+        .count("SELECT COUNT(DISTINCT device_id) FROM device_app_match")
+        .await;
+    // Four "nodes" run the job at the same moment.
+    let runs = futures_util::future::join_all((0..4).map(|_| {
+        let db = app.db.clone();
+        let links = links(&app);
+        async move { engine::run_job(&db, &quiet(), &links, later).await.unwrap() }
+    }))
+    .await;
+    let made: usize = runs.iter().map(|r| r.transitions).sum();
+    assert_eq!(made as i64, carrying, "each device warned once in all");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM compliance_transition")
+            .await,
+        before + carrying
+    );
+    // One warning mail per device, not one per node.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM mail_outbox WHERE subject LIKE '%Sperre ab%' OR subject LIKE '%access ends%'")
+            .await,
+        carrying
+    );
+}
