@@ -654,7 +654,7 @@ async fn seed_messenger_ban(db: &Db) -> anyhow::Result<()> {
                 version: id,
                 content_sha256: &sha,
                 locale: Locale::De,
-                auth_method: app::auth::AuthMethod::Password.as_str(),
+                auth_method: app::auth::AuthMethod::Password,
                 on_behalf: None,
                 devices: &attested,
                 at,

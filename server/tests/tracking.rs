@@ -209,6 +209,17 @@ async fn a_head_records_a_paper_acknowledgment_with_a_remark_and_the_person_sees
     let employee = app.logged_in(EMPLOYEE).await;
     let (_, inbox) = app.call(&employee, "ack/inbox", &[]).await;
     assert_eq!(inbox["history"][0]["on_behalf_by"], "Petra Hoffmann");
+    // The receipt names how it was given.
+    let ack: i64 =
+        sqlx::query_scalar("SELECT id FROM acknowledgment WHERE on_behalf_by IS NOT NULL")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let (_, html) = app.get_html(&employee, &format!("/receipts/{ack}")).await;
+    assert!(
+        html.contains("Papierformular, erfasst von der Leitung"),
+        "{html}"
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'ack.on_behalf'")
             .await,

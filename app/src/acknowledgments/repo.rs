@@ -94,8 +94,8 @@ pub struct NewAcknowledgment<'a> {
     /// The content hash the person saw (checked against the version by the caller).
     pub content_sha256: &'a str,
     pub locale: Locale,
-    /// How the person signed in (`AuthMethod::as_str`), or `paper` for a head's record.
-    pub auth_method: &'a str,
+    /// How the person signed in, or `Paper` for a head's record.
+    pub auth_method: crate::auth::AuthMethod,
     /// The head who recorded a paper acknowledgment, with their remark.
     pub on_behalf: Option<(UserId, &'a str)>,
     pub devices: &'a [(DeviceId, Attestation)],
@@ -130,7 +130,7 @@ pub async fn insert(tx: &mut Tx, ack: &NewAcknowledgment<'_>) -> Result<AckId, s
     .bind(now)
     .bind(sha)
     .bind(locale.code())
-    .bind(auth_method)
+    .bind(auth_method.as_str())
     .bind(on_behalf_by)
     .bind(remark)
     .bind(salt)

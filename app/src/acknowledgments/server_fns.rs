@@ -90,7 +90,7 @@ pub async fn acknowledge(form: AckForm) -> Result<AckId, AppError> {
         let session: tower_sessions::Session = leptos_axum::extract()
             .await
             .map_err(|_| AppError::Unauthorized)?;
-        let auth_method = crate::auth::session::auth_method(&session).await.as_str();
+        let auth_method = crate::auth::session::auth_method(&session).await;
         let version_id = crate::circulars::VersionId(
             form.version_id
                 .trim()

@@ -72,6 +72,8 @@ pub enum AuthMethod {
     PasswordTotp,
     /// Password and one of the person's one-time recovery codes.
     PasswordRecoveryCode,
+    /// Not signed in at all: a head recorded a signed paper form on the person's behalf.
+    Paper,
 }
 
 impl AuthMethod {
@@ -80,6 +82,7 @@ impl AuthMethod {
             AuthMethod::Password => "password",
             AuthMethod::PasswordTotp => "password+totp",
             AuthMethod::PasswordRecoveryCode => "password+recovery_code",
+            AuthMethod::Paper => "paper",
         }
     }
 
@@ -88,13 +91,17 @@ impl AuthMethod {
             AuthMethod::Password,
             AuthMethod::PasswordTotp,
             AuthMethod::PasswordRecoveryCode,
+            AuthMethod::Paper,
         ]
         .into_iter()
         .find(|m| m.as_str() == s)
     }
 
     pub fn second_factor(self) -> bool {
-        !matches!(self, AuthMethod::Password)
+        matches!(
+            self,
+            AuthMethod::PasswordTotp | AuthMethod::PasswordRecoveryCode
+        )
     }
 
     pub fn label(self, locale: Locale) -> &'static str {
@@ -104,7 +111,9 @@ impl AuthMethod {
             (AuthMethod::PasswordRecoveryCode, Locale::De) => {
                 "Passwort und Wiederherstellungscode (zweiter Faktor)"
             }
+            (AuthMethod::Paper, Locale::De) => "Papierformular, erfasst von der Leitung",
             (AuthMethod::Password, Locale::En) => "Password",
+            (AuthMethod::Paper, Locale::En) => "Paper form, recorded by the head of unit",
             (AuthMethod::PasswordTotp, Locale::En) => "Password and one-time code (second factor)",
             (AuthMethod::PasswordRecoveryCode, Locale::En) => {
                 "Password and recovery code (second factor)"

@@ -218,7 +218,7 @@ pub async fn acknowledge_on_behalf(
                 version,
                 content_sha256: &sha,
                 locale,
-                auth_method: "paper",
+                auth_method: crate::auth::AuthMethod::Paper,
                 on_behalf: Some((head.id, &remark)),
                 devices: &[],
                 at: now,
