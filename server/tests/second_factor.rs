@@ -450,3 +450,28 @@ async fn the_second_factor_of_an_admin_is_not_reset_on_the_web() {
         .contains("server reset-second-factor"));
     assert!(secret_of(&app, HEAD.0).await.is_some());
 }
+
+#[tokio::test]
+async fn the_second_factor_functions_need_a_signed_in_person() {
+    let app = TestApp::spawn().await;
+    let anonymous = app.client();
+    for (endpoint, form) in [
+        ("auth/second_factor", vec![]),
+        ("auth/second_factor_begin", vec![]),
+        ("auth/second_factor_confirm", vec![("code", "123456")]),
+        ("auth/second_factor_disable", vec![("code", "123456")]),
+        ("org/reset_second_factor", vec![("id", "1")]),
+    ] {
+        let (status, _) = app.call(&anonymous, endpoint, &form).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{endpoint}");
+    }
+    // Half-way through the sign-in is not signed in either.
+    assert_eq!(location(&app.login(&anonymous, ADMIN).await), SECOND_STEP);
+    let (status, _) = app.call(&anonymous, "auth/second_factor_begin", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'user.second_factor%'")
+            .await,
+        0
+    );
+}
