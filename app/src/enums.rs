@@ -41,6 +41,16 @@ macro_rules! str_enum {
             }
         }
 
+        $crate::text_sql_type!($name);
+    };
+}
+
+/// Makes a type with `Display` and `FromStr` (whose error is an `std::error::Error`) a
+/// `sqlx` type stored as TEXT, for any database whose strings sqlx knows. Decoding goes
+/// through `FromStr`, so a stored value the type does not know is a decode error.
+#[macro_export]
+macro_rules! text_sql_type {
+    ($name:ty) => {
         #[cfg(feature = "ssr")]
         impl<DB: sqlx::Database> sqlx::Type<DB> for $name
         where
@@ -63,7 +73,7 @@ macro_rules! str_enum {
                 &self,
                 buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
             ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <String as sqlx::Encode<'q, DB>>::encode(self.as_str().to_owned(), buf)
+                <String as sqlx::Encode<'q, DB>>::encode(self.to_string(), buf)
             }
         }
 
@@ -77,6 +87,26 @@ macro_rules! str_enum {
             ) -> Result<Self, sqlx::error::BoxDynError> {
                 let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
                 Ok(text.parse::<$name>()?)
+            }
+        }
+    };
+}
+
+/// Serialises a type as its `Display` text and deserialises it through `FromStr`, for
+/// types whose JSON form is a string with structure (such as `circular:17`).
+#[macro_export]
+macro_rules! text_serde {
+    ($name:ty) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                text.parse().map_err(serde::de::Error::custom)
             }
         }
     };

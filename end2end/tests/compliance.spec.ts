@@ -35,7 +35,7 @@ test('an admin filters the compliance overview, grants an exemption and runs a d
   await page.getByLabel('Zustand').selectOption('violating');
   await page.getByRole('button', { name: 'Filtern' }).click();
   await expect(page).toHaveURL(/state=violating/);
-  const rows = page.getByTestId('standings').locator('tbody tr');
+  const rows = page.getByTestId('findings').locator('tbody tr');
   await expect(rows.first()).toContainText('verbotene App gefunden');
   const row = rows.filter({ hasNotText: 'Max Mustermann' }).first();
   const mdm = (await row.locator('td').nth(1).innerText()).trim();

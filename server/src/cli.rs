@@ -110,11 +110,7 @@ pub async fn simulate_mdm(
             issued.secret
         }
     };
-    let devices: Vec<(String, String)> = sqlx::query_as(
-        "SELECT mdm_id, platform FROM device WHERE mdm_id IS NOT NULL AND retired_at IS NULL AND platform IN ('android', 'ios') ORDER BY id",
-    )
-    .fetch_all(db)
-    .await?;
+    let devices = app::devices::repo::managed_phones(db).await?;
     let client = reqwest::Client::new();
     let endpoint = format!("{}/api/v1/inventory", url.trim_end_matches('/'));
     let (mut sent, mut flagged) = (0, 0);

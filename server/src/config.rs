@@ -16,10 +16,9 @@ pub struct Config {
     pub site_root: String,
     /// `PASSWORD_HASH_CONCURRENCY`: argon2 hashes running at once (default: CPU count).
     pub hash_concurrency: usize,
-    /// `EVIDENCE_SEAL_SECONDS`: how often new records are sealed into the chain (default 5).
-    pub seal_every: std::time::Duration,
-    /// `COMPLIANCE_JOB_SECONDS`: how often the compliance job runs (default 300).
-    pub compliance_every: std::time::Duration,
+    /// How often each background job runs (`EVIDENCE_SEAL_SECONDS`, `RETENTION_JOB_SECONDS`,
+    /// `COMPLIANCE_JOB_SECONDS`, `MAIL_WORKER_SECONDS`, `REMINDER_JOB_SECONDS`).
+    pub jobs: crate::jobs::Intervals,
     /// `SMTP_HOST` etc.; `None` writes mails to `MAIL_DIR` instead.
     pub smtp: Option<app::notifications::outbox::SmtpSettings>,
     /// `MAIL_FROM` (default `Rundschreiben-Portal <noreply@localhost>`).
@@ -113,12 +112,20 @@ impl Config {
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?,
-            seal_every: std::time::Duration::from_secs(
-                parse_var("EVIDENCE_SEAL_SECONDS", 5u64)?.max(1),
-            ),
-            compliance_every: std::time::Duration::from_secs(
-                parse_var("COMPLIANCE_JOB_SECONDS", 300u64)?.max(1),
-            ),
+            jobs: {
+                let defaults = crate::jobs::Intervals::default();
+                let seconds = |name: &str, default: std::time::Duration| {
+                    parse_var(name, default.as_secs())
+                        .map(|s| std::time::Duration::from_secs(s.max(1)))
+                };
+                crate::jobs::Intervals {
+                    seal: seconds("EVIDENCE_SEAL_SECONDS", defaults.seal)?,
+                    retention: seconds("RETENTION_JOB_SECONDS", defaults.retention)?,
+                    compliance: seconds("COMPLIANCE_JOB_SECONDS", defaults.compliance)?,
+                    mail: seconds("MAIL_WORKER_SECONDS", defaults.mail)?,
+                    reminders: seconds("REMINDER_JOB_SECONDS", defaults.reminders)?,
+                }
+            },
             settings: Settings {
                 session_idle: chrono::Duration::minutes(idle),
                 session_absolute: chrono::Duration::hours(absolute),

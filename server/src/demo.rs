@@ -4,7 +4,7 @@
 use anyhow::Context;
 use app::auth::password::hash_blocking;
 use app::auth::Role;
-use app::db::{begin_write, Db};
+use app::db::{begin_read, begin_write, Db};
 use app::i18n::Locale;
 use app::org::rules::ValidUnit;
 use app::org::{repo, rules::ValidUser, service, OrgUnitId, UnitKind, UserId};
@@ -469,16 +469,13 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
 /// in about three weeks, so these phones show up as "prohibited app found", with the day by
 /// which the owner must remove it.
 async fn seed_inventory(db: &Db, base_url: &str) -> anyhow::Result<()> {
-    let phones: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT d.mdm_id, d.platform, u.email FROM device d JOIN users u ON u.id = d.owner_id
-          WHERE d.mdm_id IS NOT NULL AND d.platform IN ('android', 'ios') ORDER BY d.id",
-    )
-    .fetch_all(db)
-    .await?;
+    let phones = app::devices::repo::managed_phones_with_owner(db).await?;
     let links = app::compliance::engine::Links {
         base_url: base_url.to_owned(),
     };
     let settings = app::compliance::ComplianceSettings::default();
+    // Through the report queue, like the REST API.
+    let queue = app::compliance::engine::ReportQueue::start(db.clone(), settings, links);
     for (n, (mdm_id, platform, email)) in phones.into_iter().enumerate() {
         // Max Mustermann, the demo employee, has both apps on his phone.
         let n = if email == "max.mustermann@musterstadt.de" {
@@ -488,7 +485,8 @@ async fn seed_inventory(db: &Db, base_url: &str) -> anyhow::Result<()> {
         };
         let report: app::compliance::engine::InventoryReport =
             serde_json::from_value(crate::cli::simulated_report(n, &mdm_id, &platform))?;
-        app::compliance::engine::report_inventory(db, &settings, &links, &report, Utc::now())
+        queue
+            .report(report, Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("demo inventory for {mdm_id}: {e:?}"))?;
     }
@@ -501,9 +499,7 @@ async fn seed_devices(db: &Db) -> anyhow::Result<()> {
     use app::devices::rules::{luhn_check_digit, ValidDevice};
     use app::devices::{repo as devices, DeviceKind, Ownership, Platform};
     let now = Utc::now();
-    let users: Vec<(i64, String)> = sqlx::query_as("SELECT id, email FROM users ORDER BY id")
-        .fetch_all(db)
-        .await?;
+    let users = repo::user_emails(db).await?;
     let mut tx = begin_write(db).await?;
     for (n, (id, email)) in users.into_iter().enumerate() {
         let max = email == "max.mustermann@musterstadt.de";
@@ -584,11 +580,12 @@ android; jp.naver.line.android; LINE
 ios; jp.naver.line; LINE";
 
 async fn session_user(db: &Db, email: &str) -> anyhow::Result<app::auth::SessionUser> {
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(db)
-        .await?;
-    Ok(repo::load_session_user(db, UserId(id), i64::MAX)
+    let mut tx = begin_read(db).await?;
+    let id = repo::find_login_in(&mut tx, email)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    tx.commit().await?;
+    Ok(repo::load_session_user(db, id, i64::MAX)
         .await?
         .context("demo user missing")?
         .0)
@@ -628,15 +625,11 @@ async fn seed_messenger_ban(db: &Db) -> anyhow::Result<()> {
         .await
         .map_err(err)?;
 
-    let sha: String =
-        sqlx::query_scalar("SELECT content_sha256 FROM circular_version WHERE id = $1")
-            .bind(id)
-            .fetch_one(db)
-            .await?;
-    let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, email FROM users ORDER BY id")
-        .fetch_all(db)
-        .await?;
+    let people = repo::user_emails(db).await?;
     let mut tx = begin_write(db).await?;
+    let sha = acks::version_hash(&mut tx, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     for (n, (user, email)) in people.into_iter().enumerate() {
         if n % 5 >= 2 || ACCOUNTS.iter().any(|a| a.email == email) {
             continue;

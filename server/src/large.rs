@@ -2,7 +2,7 @@
 //! employees with a device each, many published circulars and acknowledgments. Written with
 //! plain multi-row inserts in a few big transactions so that 100k people take seconds.
 use app::db::{begin_write, Db};
-use app::org::rules::child_path;
+use app::org::UnitPath;
 use app::org::{OrgUnitId, UnitKind};
 use chrono::{Duration, Utc};
 
@@ -26,13 +26,14 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    let city = UnitPath::above_root().child(OrgUnitId(1));
     let mut next_id = 2i64;
     let mut leaves: Vec<i64> = vec![];
     for d in 0..10 {
         let dezernat = SyntheticUnit {
             id: next_id,
             parent: 1,
-            parent_path: "/1/".into(),
+            parent_path: city.clone(),
             kind: UnitKind::Dezernat,
             code: format!("D{d}"),
             name: format!("Dezernat {d}"),
@@ -193,7 +194,7 @@ async fn seed_compliance(db: &Db, size: &LargeCity) -> anyhow::Result<()> {
             "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)
              SELECT id, $1, $2, $3, $4, 'com.whatsapp', $4, $4 FROM device WHERE id % 20 = 0",
         )
-        .bind(app::compliance::repo::rule_of(circular))
+        .bind(app::compliance::Rule::Circular(app::circulars::CircularId(circular)))
         .bind(circular)
         .bind(app::compliance::ComplianceState::Blocked)
         .bind(since)
@@ -217,15 +218,15 @@ async fn seed_compliance(db: &Db, size: &LargeCity) -> anyhow::Result<()> {
 struct SyntheticUnit {
     id: i64,
     parent: i64,
-    parent_path: String,
+    parent_path: UnitPath,
     kind: UnitKind,
     code: String,
     name: String,
 }
 
 impl SyntheticUnit {
-    fn path(&self) -> String {
-        child_path(&self.parent_path, OrgUnitId(self.id))
+    fn path(&self) -> UnitPath {
+        self.parent_path.child(OrgUnitId(self.id))
     }
 }
 

@@ -5,7 +5,9 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod demo;
+pub mod jobs;
 pub mod large;
+pub mod repo;
 pub mod security;
 
 use anyhow::Context;
@@ -51,6 +53,8 @@ pub struct Application {
     pub public_url: String,
     /// This node's access snapshot (tests wait on it instead of sleeping).
     pub access: app::compliance::access::AccessCache,
+    /// This node's inventory report queue (tests report through it, like the REST API).
+    pub reports: app::compliance::engine::ReportQueue,
     listener: tokio::net::TcpListener,
     router: Router,
 }
@@ -83,7 +87,7 @@ impl Application {
             tokens: Default::default(),
             api_limits: Default::default(),
             access: Default::default(),
-            reports,
+            reports: reports.clone(),
         };
         // Every node answers access decisions from memory, kept current from the change log;
         // loaded before the first request is served.
@@ -97,117 +101,12 @@ impl Application {
         let router = router(state, &config);
         Ok(Application {
             access,
+            reports,
             public_url,
             addr,
             listener,
             router,
         })
-    }
-
-    /// Starts the background job that seals new evidence every `every` and applies retention
-    /// hourly (safe on every node: both take the write lock, so nodes take turns).
-    pub fn spawn_evidence_sealer(&self, db: Db, every: std::time::Duration) {
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            let mut last_retention =
-                std::time::Instant::now() - std::time::Duration::from_secs(7200);
-            loop {
-                tick.tick().await;
-                // Retention runs hourly; it is idempotent and safe on several nodes.
-                if last_retention.elapsed() >= std::time::Duration::from_secs(3600) {
-                    last_retention = std::time::Instant::now();
-                    if let Err(err) =
-                        app::evidence::retention::apply(&db, chrono::Utc::now(), None).await
-                    {
-                        tracing::error!(error = %err, "retention run failed");
-                    }
-                }
-                match app::evidence::repo::seal_pending(&db).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::debug!(sealed = n, "evidence sealed"),
-                    Err(err) => tracing::error!(error = %err, "sealing evidence failed"),
-                }
-            }
-        });
-    }
-
-    /// Starts the mail worker (every few seconds) and the reminder job (hourly). Both are safe
-    /// on several nodes at once: rows are claimed, and every mail has a dedupe key.
-    pub fn spawn_mail_jobs(
-        &self,
-        db: Db,
-        mailer: app::notifications::outbox::Mailer,
-        reminders: app::notifications::reminders::ReminderSettings,
-    ) {
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-            let mut last_schedule =
-                std::time::Instant::now() - std::time::Duration::from_secs(7200);
-            loop {
-                tick.tick().await;
-                if last_schedule.elapsed() >= std::time::Duration::from_secs(3600) {
-                    last_schedule = std::time::Instant::now();
-                    match app::notifications::reminders::schedule(
-                        &db,
-                        &reminders,
-                        chrono::Utc::now(),
-                    )
-                    .await
-                    {
-                        Ok(n) if n > 0 => tracing::info!(enqueued = n, "reminders enqueued"),
-                        Ok(_) => {}
-                        Err(err) => tracing::error!(error = %err, "reminder job failed"),
-                    }
-                }
-                if let Err(err) =
-                    app::notifications::outbox::send_due(&db, &mailer, chrono::Utc::now(), 50).await
-                {
-                    tracing::error!(error = %err, "mail worker failed");
-                }
-            }
-        });
-    }
-
-    /// Starts the compliance job: every `every`, devices move to their next state (warned
-    /// → blocked at the block date, exemptions ending, stale devices). Safe on several
-    /// nodes: each batch runs under the write lock and re-reads the stored states.
-    pub fn spawn_compliance_job(
-        &self,
-        db: Db,
-        settings: app::compliance::ComplianceSettings,
-        every: std::time::Duration,
-    ) {
-        let links = app::compliance::engine::Links {
-            base_url: self.public_url.clone(),
-        };
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                let now = chrono::Utc::now();
-                // The access change log only needs to cover the nodes' polling delay; a node
-                // that fell further behind reloads its whole snapshot.
-                if let Err(err) = app::compliance::repo::prune_access_changes(
-                    &db,
-                    now - chrono::Duration::hours(1),
-                )
-                .await
-                {
-                    tracing::error!(error = %err, "pruning the access change log failed");
-                }
-                match app::compliance::engine::run_job(&db, &settings, &links, now).await {
-                    Ok(run) if run.transitions > 0 => {
-                        tracing::info!(
-                            devices = run.devices,
-                            transitions = run.transitions,
-                            "compliance job"
-                        );
-                    }
-                    Ok(_) => {}
-                    Err(err) => tracing::error!(error = %err, "compliance job failed"),
-                }
-            }
-        });
     }
 
     pub async fn run(self) -> anyhow::Result<()> {
@@ -316,10 +215,7 @@ async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, &'static str) {
     use axum::http::StatusCode;
-    let applied: Result<i64, _> =
-        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&state.db)
-            .await;
+    let applied = repo::applied_migrations(&state.db).await;
     match applied {
         Ok(n) if n as usize >= MIGRATOR.iter().count() => (StatusCode::OK, "ready"),
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),

@@ -145,19 +145,27 @@ async fn main() -> anyhow::Result<()> {
                 println!("Seeding the demo city …");
                 demo::seed(&db, &config.settings.base_url(config.bind_addr)).await?;
             }
-            let seal_every = config.seal_every;
-            let compliance_every = config.compliance_every;
             let mailer = app::notifications::outbox::Mailer::new(
                 config.smtp.clone(),
                 &config.mail_from,
                 config.mail_dir.clone(),
             )
             .map_err(|e| anyhow::anyhow!(e))?;
-            let settings = config.settings.clone();
+            let (settings, intervals) = (config.settings.clone(), config.jobs.clone());
             let app = Application::build(config, db.clone()).await?;
-            app.spawn_evidence_sealer(db.clone(), seal_every);
-            app.spawn_compliance_job(db.clone(), settings.compliance.clone(), compliance_every);
-            app.spawn_mail_jobs(db, mailer, settings.reminders(&app.public_url));
+            let jobs = server::jobs::all(server::jobs::Context {
+                db,
+                intervals,
+                compliance: settings.compliance.clone(),
+                links: app::compliance::engine::Links {
+                    base_url: app.public_url.clone(),
+                },
+                mailer,
+                reminders: settings.reminders(&app.public_url),
+            });
+            for job in jobs {
+                job.spawn();
+            }
             println!(
                 "\nRundschreiben-Portal is running at http://{}/\n",
                 app.addr
@@ -225,17 +233,9 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchRollup { runs } => {
             let db = open_database(&config).await?;
             // The oldest whole-city circular (it has acknowledgments), the root, and one Amt.
-            let version: i64 = sqlx::query_scalar("SELECT MIN(v.id) FROM circular_version v WHERE v.whole_city AND v.status = 'published'").fetch_one(&db).await?;
-            let root: i64 = sqlx::query_scalar("SELECT id FROM org_unit WHERE parent_id IS NULL")
-                .fetch_one(&db)
-                .await?;
-            let amt: i64 = sqlx::query_scalar(
-                "SELECT id FROM org_unit WHERE kind = 'amt' ORDER BY id LIMIT 1",
-            )
-            .fetch_one(&db)
-            .await?;
+            let (version, root, amt) = app::tracking::repo::bench_targets(&db).await?;
             for (label, unit) in [("root unit", root), ("one Amt", amt)] {
-                let t = server::large::bench_rollup(&db, version, unit, runs).await?;
+                let t = server::large::bench_rollup(&db, version, unit.0, runs).await?;
                 let p = |q: f64| t[((t.len() as f64 - 1.0) * q).round() as usize];
                 println!("roll-up {label:<10} runs {runs}: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms", p(0.5), p(0.95), p(0.99), t[t.len() - 1]);
             }

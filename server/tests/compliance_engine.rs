@@ -17,15 +17,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     // Other demo devices never reported; keep them out of this test.
     let settings = quiet();
     let start = effective_at(&app).await + Duration::hours(9);
-    let out = engine::report_inventory(
-        &app.db,
-        &settings,
-        &links(&app),
-        &typed(&mdm, &[WHATSAPP]),
-        start,
-    )
-    .await
-    .unwrap();
+    let out = report_at(&app, &mdm, &[WHATSAPP], start).await;
     assert_eq!(out.standings[0].state.as_str(), "warned");
     let block_at = out.standings[0].block_at.unwrap();
     assert_eq!(block_at, start + Duration::days(7));
@@ -51,10 +43,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
         state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("warned")
     );
-    let decision = engine::decide(&app.db, &mdm, start + Duration::days(6))
-        .await
-        .unwrap()
-        .unwrap();
+    let decision = decision_at(&app, &mdm, start + Duration::days(6)).await;
     assert_eq!(decision.decision, engine::Decision::Allow);
     assert_eq!(decision.pending.len(), 1);
     engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(7))
@@ -111,15 +100,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     );
 
     // App removed: compliant at once, with a mail.
-    let out = engine::report_inventory(
-        &app.db,
-        &settings,
-        &links(&app),
-        &typed(&mdm, &[]),
-        start + Duration::days(8),
-    )
-    .await
-    .unwrap();
+    let out = report_at(&app, &mdm, &[], start + Duration::days(8)).await;
     assert!(out.standings.is_empty());
     assert_eq!(out.decision, engine::Decision::Allow);
     let subjects: Vec<String> = sqlx::query_scalar(
@@ -330,35 +311,20 @@ async fn stale_devices_follow_the_configured_policy() {
         Some("stale")
     );
     assert_eq!(
-        engine::decide(&app.db, "MDM-00002", in_20_days)
-            .await
-            .unwrap()
-            .unwrap()
-            .decision,
+        decision_at(&app, "MDM-00002", in_20_days).await.decision,
         engine::Decision::Allow
     );
     settings.stale_policy = StalePolicy::Block;
     engine::run_job(&app.db, &settings, &links(&app), in_20_days)
         .await
         .unwrap();
-    let d = engine::decide(&app.db, "MDM-00002", in_20_days)
-        .await
-        .unwrap()
-        .unwrap();
+    let d = decision_at(&app, "MDM-00002", in_20_days).await;
     assert_eq!(d.decision, engine::Decision::Deny);
-    assert_eq!(d.reasons[0].rule, "stale");
+    assert_eq!(d.reasons[0].rule.to_string(), "stale");
     // Devices without an MDM id are never stale.
     assert_eq!(app.count("SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id WHERE d.mdm_id IS NULL").await, 0);
     // A fresh report clears it.
-    engine::report_inventory(
-        &app.db,
-        &settings,
-        &links(&app),
-        &typed("MDM-00002", &[]),
-        in_20_days,
-    )
-    .await
-    .unwrap();
+    report_at(&app, "MDM-00002", &[], in_20_days).await;
     assert_eq!(
         state_of(&app, "MDM-00002", "stale").await.as_deref(),
         Some("compliant")
@@ -414,10 +380,10 @@ async fn heads_see_counts_and_warned_devices_of_their_units_only() {
     .fetch_one(&app.db)
     .await
     .unwrap();
-    let standings = o["standings"].as_array().unwrap();
+    let findings = o["findings"].as_array().unwrap();
     assert!(expected > 0, "the demo Bürgeramt has warned phones");
-    assert_eq!(standings.len() as i64, expected);
-    assert!(standings.iter().all(|s| s["state"] == "warned"));
+    assert_eq!(findings.len() as i64, expected);
+    assert!(findings.iter().all(|s| s["state"] == "warned"));
     let city_wide = app
         .count("SELECT COUNT(*) FROM device_compliance WHERE state = 'warned'")
         .await;
@@ -430,7 +396,7 @@ async fn heads_see_counts_and_warned_devices_of_their_units_only() {
     let (_, filtered) = app
         .call(&head, "compliance/overview", &[("state", "violating")])
         .await;
-    assert_eq!(filtered["standings"], json!([]));
+    assert_eq!(filtered["findings"], json!([]));
     let employee = app.logged_in(EMPLOYEE).await;
     let (status, _) = app.call(&employee, "compliance/overview", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

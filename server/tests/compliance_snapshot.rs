@@ -61,15 +61,13 @@ async fn a_pruned_change_log_makes_the_snapshot_reload_and_stay_right() {
     assert!(pruned > 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM access_change").await, 0);
     // A change after the pruning still reaches the gateway.
-    engine::report_inventory(
-        &app.db,
-        &quiet(),
-        &links(&app),
-        &typed(&mdm, &[WHATSAPP]),
+    report_at(
+        &app,
+        &mdm,
+        &[WHATSAPP],
         effective_at(&app).await + Duration::days(8),
     )
-    .await
-    .unwrap();
+    .await;
     engine::run_job(
         &app.db,
         &quiet(),

@@ -1,7 +1,8 @@
 //! The employee's side: inbox on the home page, the reading page with the acknowledgment
 //! form (works without JavaScript), and the printable receipt.
 use super::server_fns::*;
-use super::{Attestation, Inbox};
+use super::{AckId, Attestation, Inbox};
+use crate::circulars::VersionId;
 use crate::context::use_ctx;
 use crate::devices::pages::{device_summary, DeviceFields};
 use crate::devices::SaveDevice;
@@ -74,7 +75,7 @@ fn Read() -> impl IntoView {
     let add_device = ServerAction::<SaveDevice>::new();
     let data = Resource::new(
         move || (id(), add_device.version().get()),
-        |(id, _)| read_circular(id),
+        |(id, _)| read_circular(VersionId(id)),
     );
     let error = Signal::derive(move || ack.value().get().and_then(|r| r.err()));
     let device_error = Signal::derive(move || add_device.value().get().and_then(|r| r.err()));
@@ -171,7 +172,7 @@ fn ReceiptView() -> impl IntoView {
     let t = locale.texts();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let receipt = Resource::new(id, get_receipt);
+    let receipt = Resource::new(id, |id| get_receipt(AckId(id)));
     view! {
         <Title text=t.receipt_title/>
         <Suspense fallback=move || view! { <p>{t.loading}</p> }>

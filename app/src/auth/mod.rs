@@ -154,7 +154,7 @@ pub struct RoleGrant {
     pub role: Role,
     pub scope_unit_id: Option<OrgUnitId>,
     /// Materialised path of the scope unit; lets scope checks run without a query.
-    pub scope_path: Option<String>,
+    pub scope_path: Option<crate::org::UnitPath>,
     pub scope_name: Option<String>,
 }
 

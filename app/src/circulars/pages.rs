@@ -1,7 +1,7 @@
 //! Publisher pages: the list of circulars, the editor with live preview, and the detail
 //! page with the workflow actions and acknowledgment counts.
 use super::server_fns::*;
-use super::{AckCounts, VersionStatus, VersionView};
+use super::{AckCounts, VersionId, VersionStatus, VersionView};
 use crate::auth::Role;
 use crate::context::use_ctx;
 use crate::error::AppError;
@@ -146,7 +146,7 @@ pub fn CircularNewPage() -> impl IntoView {
 pub fn CircularEditPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let data = Resource::new(id, get_version);
+    let data = Resource::new(id, |id| get_version(VersionId(id)));
     let t = use_ctx().locale.texts();
     view! {
         <Guard role=Role::Publisher>
@@ -299,7 +299,7 @@ fn Detail() -> impl IntoView {
     let files_changed = RwSignal::new(0u32);
     let data = Resource::new(
         move || (id(), flow.version().get(), files_changed.get()),
-        |(id, _, _)| get_version(id),
+        |(id, _, _)| get_version(VersionId(id)),
     );
     let error = Signal::derive(move || {
         flow.value().get().and_then(|r| r.err()).or_else(|| {

@@ -1,11 +1,11 @@
 //! SQL of the circulars domain.
 use super::rules::ValidCircular;
 use super::{
-    AckCounts, AppPlatform, AudienceUnit, ChangeKind, CircularId, CircularSummary, ProhibitedApp,
-    VersionId, VersionStatus, VersionView,
+    AckCounts, AppPlatform, AttachmentInfo, AudienceUnit, ChangeKind, CircularId, CircularSummary,
+    ProhibitedApp, VersionId, VersionStatus, VersionView,
 };
 use crate::db::{Db, Tx};
-use crate::org::{OrgUnitId, UserId};
+use crate::org::{OrgUnitId, UnitPath, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
@@ -172,8 +172,8 @@ pub async fn back_to_draft(
 /// (version, whole city, paths of the audience units).
 pub async fn open_version_audiences(
     db: &Db,
-) -> Result<Vec<(VersionId, bool, Vec<String>)>, sqlx::Error> {
-    let rows: Vec<(i64, bool, Option<String>)> = sqlx::query_as(
+) -> Result<Vec<(VersionId, bool, Vec<UnitPath>)>, sqlx::Error> {
+    let rows: Vec<(i64, bool, Option<UnitPath>)> = sqlx::query_as(
         "SELECT v.id, v.whole_city, o.path FROM circular_version v
            LEFT JOIN circular_audience a ON a.version_id = v.id
            LEFT JOIN org_unit o ON o.id = a.org_unit_id
@@ -181,7 +181,7 @@ pub async fn open_version_audiences(
     )
     .fetch_all(db)
     .await?;
-    let mut out: Vec<(VersionId, bool, Vec<String>)> = vec![];
+    let mut out: Vec<(VersionId, bool, Vec<UnitPath>)> = vec![];
     for (id, whole_city, path) in rows {
         match out.last_mut() {
             Some((last, _, paths)) if last.0 == id => paths.extend(path),
@@ -244,10 +244,10 @@ pub async fn meta(tx: &mut Tx, id: VersionId) -> Result<Option<VersionMeta>, sql
 pub async fn unit_paths(
     tx: &mut Tx,
     ids: &[OrgUnitId],
-) -> Result<Option<Vec<String>>, sqlx::Error> {
+) -> Result<Option<Vec<UnitPath>>, sqlx::Error> {
     let mut out = vec![];
     for id in ids {
-        let p: Option<String> = sqlx::query_scalar("SELECT path FROM org_unit WHERE id = $1")
+        let p: Option<UnitPath> = sqlx::query_scalar("SELECT path FROM org_unit WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
@@ -259,13 +259,11 @@ pub async fn unit_paths(
     Ok(Some(out))
 }
 
-pub async fn root_path(tx: &mut Tx) -> Result<String, sqlx::Error> {
-    Ok(
-        sqlx::query_scalar("SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_optional(&mut **tx)
-            .await?
-            .unwrap_or_else(|| "/".into()),
-    )
+/// The root's path (above the root when there is no tree yet, which no scope contains).
+pub async fn root_path(tx: &mut Tx) -> Result<UnitPath, sqlx::Error> {
+    Ok(crate::org::repo::root_path(&mut **tx)
+        .await?
+        .unwrap_or_else(UnitPath::above_root))
 }
 
 /// The version as stored, for publishing: everything the content hash covers.
@@ -476,7 +474,7 @@ pub async fn load_view(db: &Db, id: VersionId) -> Result<Option<VersionView>, sq
     .fetch_all(db)
     .await?;
     let apps = apps_of(db, id).await?;
-    let attachments = super::attachments::list(db, id).await?;
+    let attachments = attachments(db, id).await?;
     let body_html = r
         .body_html
         .unwrap_or_else(|| super::markdown::render(&r.body_md));
@@ -571,3 +569,101 @@ pub async fn counts(
 /// of days late joiners get.
 pub const PERSONAL_DEADLINE: &str = "(CASE WHEN substr(u.unit_since, 1, 10) > substr(v.published_at, 1, 10)
       THEN max(v.ack_deadline, date(substr(u.unit_since, 1, 10), '+' || $3 || ' days')) ELSE v.ack_deadline END)";
+
+/// The PDF attachments of a version, in upload order; on a transaction (`&mut **tx`) or the
+/// pool.
+pub async fn attachments(
+    db: impl sqlx::SqliteExecutor<'_>,
+    version: VersionId,
+) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as("SELECT id, filename, size_bytes, sha256 FROM circular_attachment WHERE version_id = $1 ORDER BY id")
+        .bind(version)
+        .fetch_all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, filename, size_bytes, sha256)| AttachmentInfo {
+            id,
+            filename,
+            size_bytes,
+            sha256,
+        })
+        .collect())
+}
+
+/// Stores a PDF with its SHA-256 and returns the attachment's id.
+pub async fn insert_attachment(
+    tx: &mut Tx,
+    version: VersionId,
+    filename: &str,
+    data: &[u8],
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let sha = crate::evidence::chain::sha256_hex(data);
+    sqlx::query_scalar(
+        "INSERT INTO circular_attachment (version_id, filename, size_bytes, sha256, data, uploaded_by, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(version)
+    .bind(filename)
+    .bind(data.len() as i64)
+    .bind(sha)
+    .bind(data)
+    .bind(by)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Copies the attachments of one version to another (new versions start with them).
+pub async fn copy_attachments(
+    tx: &mut Tx,
+    from: VersionId,
+    to: VersionId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO circular_attachment (version_id, filename, size_bytes, sha256, data, uploaded_by, uploaded_at)
+         SELECT $2, filename, size_bytes, sha256, data, uploaded_by, uploaded_at FROM circular_attachment WHERE version_id = $1 ORDER BY id",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// (version id, version status) of an attachment.
+pub async fn attachment_owner(
+    tx: &mut Tx,
+    id: i64,
+) -> Result<Option<(VersionId, VersionStatus)>, sqlx::Error> {
+    let row: Option<(i64, VersionStatus)> = sqlx::query_as(
+        "SELECT a.version_id, v.status FROM circular_attachment a JOIN circular_version v ON v.id = a.version_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|(v, s)| (VersionId(v), s)))
+}
+
+pub async fn delete_attachment(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM circular_attachment WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// (version id, file name, bytes) of an attachment, for the download.
+pub async fn attachment_file(
+    db: &Db,
+    id: i64,
+) -> Result<Option<(VersionId, String, Vec<u8>)>, sqlx::Error> {
+    let row: Option<(i64, String, Vec<u8>)> =
+        sqlx::query_as("SELECT version_id, filename, data FROM circular_attachment WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(v, name, data)| (VersionId(v), name, data)))
+}

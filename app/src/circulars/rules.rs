@@ -3,7 +3,7 @@
 use super::{AppPlatform, ChangeKind, CircularForm, ProhibitedApp, VersionStatus};
 use crate::i18n::Problem;
 use crate::org::rules::Problems;
-use crate::org::{OrgUnitId, UserId};
+use crate::org::{OrgUnitId, UnitPath, UserId};
 use chrono::NaiveDate;
 
 pub const TITLE_MAX: usize = 200;
@@ -359,17 +359,15 @@ pub fn changed_fields(old: &ValidCircular, new: &ValidCircular) -> Vec<&'static 
 /// Does a publisher with these scope paths cover the audience? The whole city needs a
 /// scope at the root.
 pub fn scope_covers(
-    scope_paths: &[String],
-    root_path: &str,
+    scope_paths: &[UnitPath],
+    root_path: &UnitPath,
     whole_city: bool,
-    audience_paths: &[String],
+    audience_paths: &[UnitPath],
 ) -> bool {
     if whole_city {
-        return scope_paths.iter().any(|s| s == root_path);
+        return scope_paths.contains(root_path);
     }
-    audience_paths
-        .iter()
-        .all(|a| scope_paths.iter().any(|s| a.starts_with(s.as_str())))
+    audience_paths.iter().all(|a| a.within(scope_paths))
 }
 
 /// From which version number on an acknowledgment counts for a newly published version:
@@ -527,16 +525,18 @@ mod tests {
 
     #[test]
     fn publisher_scope_must_cover_every_audience_unit() {
-        let scopes = vec!["/1/2/".to_string()];
+        let p = |s: &str| UnitPath::parse(s).unwrap();
+        let (scopes, root) = (vec![p("/1/2/")], p("/1/"));
         assert!(scope_covers(
             &scopes,
-            "/1/",
+            &root,
             false,
-            &["/1/2/5/".into(), "/1/2/".into()]
+            &[p("/1/2/5/"), p("/1/2/")]
         ));
-        assert!(!scope_covers(&scopes, "/1/", false, &["/1/3/".into()]));
-        assert!(!scope_covers(&scopes, "/1/", true, &[]));
-        assert!(scope_covers(&["/1/".into()], "/1/", true, &[]));
+        assert!(!scope_covers(&scopes, &root, false, &[p("/1/3/")]));
+        assert!(!scope_covers(&scopes, &root, false, &[p("/1/20/")]));
+        assert!(!scope_covers(&scopes, &root, true, &[]));
+        assert!(scope_covers(std::slice::from_ref(&root), &root, true, &[]));
     }
 
     #[test]

@@ -22,11 +22,13 @@ pub async fn list_circulars() -> Result<Vec<CircularSummary>, AppError> {
 
 /// A version with its counts, for the publisher's detail and edit pages.
 #[server(prefix = "/fn", endpoint = "circulars/get")]
-pub async fn get_version(id: i64) -> Result<(VersionView, Option<super::AckCounts>), AppError> {
+pub async fn get_version(
+    id: VersionId,
+) -> Result<(VersionView, Option<super::AckCounts>), AppError> {
     crate::error::respond(async move {
         let user = publisher()?;
         let state = crate::state::app_state();
-        let view = super::service::view_for_publisher(&state.db, &user, VersionId(id)).await?;
+        let view = super::service::view_for_publisher(&state.db, &user, id).await?;
         let counts = super::service::counts_if_published(
             &state.db,
             view.id,
@@ -73,7 +75,7 @@ pub async fn preview_markdown(body_md: String) -> Result<String, AppError> {
 
 /// `action`: submit, return, publish or withdraw.
 #[server(prefix = "/fn", endpoint = "circulars/workflow")]
-pub async fn workflow(id: i64, action: String) -> Result<super::VersionStatus, AppError> {
+pub async fn workflow(id: VersionId, action: String) -> Result<super::VersionStatus, AppError> {
     use super::rules::WorkflowAction;
     crate::error::respond(async move {
         let user = publisher()?;
@@ -85,33 +87,21 @@ pub async fn workflow(id: i64, action: String) -> Result<super::VersionStatus, A
             _ => return Err(AppError::NotFound),
         };
         let locale = crate::auth::guard::ctx().locale;
-        super::service::transition(
-            &crate::state::app_state().db,
-            &user,
-            VersionId(id),
-            action,
-            locale,
-        )
-        .await
+        super::service::transition(&crate::state::app_state().db, &user, id, action, locale).await
     })
     .await
 }
 
 /// `kind`: material (everyone acknowledges again) or editorial (no new acknowledgment).
 #[server(prefix = "/fn", endpoint = "circulars/new_version")]
-pub async fn new_version(id: i64, kind: String) -> Result<VersionId, AppError> {
+pub async fn new_version(id: VersionId, kind: String) -> Result<VersionId, AppError> {
     crate::error::respond(async move {
         let user = publisher()?;
         let locale = crate::auth::guard::ctx().locale;
         let kind = super::ChangeKind::parse(&kind).ok_or(AppError::NotFound)?;
-        let id = super::service::new_version(
-            &crate::state::app_state().db,
-            &user,
-            VersionId(id),
-            kind,
-            locale,
-        )
-        .await?;
+        let id =
+            super::service::new_version(&crate::state::app_state().db, &user, id, kind, locale)
+                .await?;
         leptos_axum::redirect(&format!("/circulars/{}/edit", id.0));
         Ok(id)
     })

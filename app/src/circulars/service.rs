@@ -11,6 +11,7 @@ use crate::db::{begin_write, Db, Tx};
 use crate::error::AppError;
 use crate::i18n::{Locale, Problem};
 use crate::org::repo::audit;
+use crate::org::UnitPath;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -42,7 +43,7 @@ fn problem(field: &str, p: Problem, locale: Locale) -> AppError {
 }
 
 /// Scope paths of the user's publisher grants.
-fn publisher_scopes(user: &SessionUser) -> Vec<String> {
+fn publisher_scopes(user: &SessionUser) -> Vec<UnitPath> {
     user.roles
         .iter()
         .filter(|g| g.role == Role::Publisher)
@@ -73,7 +74,7 @@ async fn check_scope(
 
 /// Whether a version that is not yet published is visible to this publisher: its stored
 /// audience lies wholly inside one of their scopes.
-fn may_see_open(user: &SessionUser, root: &str, whole_city: bool, paths: &[String]) -> bool {
+fn may_see_open(user: &SessionUser, root: &UnitPath, whole_city: bool, paths: &[UnitPath]) -> bool {
     scope_covers(&publisher_scopes(user), root, whole_city, paths)
 }
 
@@ -294,7 +295,7 @@ async fn publish(
         effective_on: c.effective_on.to_string(),
         ack_deadline: c.ack_deadline.to_string(),
         apps,
-        attachments: super::attachments::list(&mut **tx, id)
+        attachments: repo::attachments(&mut **tx, id)
             .await?
             .into_iter()
             .map(|a| (a.filename, a.sha256))
@@ -380,7 +381,7 @@ pub async fn attach(
     next_status(meta.status, WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
     let (_, c) = repo::load_valid(&mut tx, version).await?;
     check_scope(&mut tx, user, &c, locale).await?;
-    let id = super::attachments::insert(&mut tx, version, filename, data, user.id, now).await?;
+    let id = repo::insert_attachment(&mut tx, version, filename, data, user.id, now).await?;
     // An attachment is content: its uploader joins the editors, and a submitted version
     // goes back to draft.
     repo::record_editor(&mut tx, version, user.id, now).await?;
@@ -402,13 +403,13 @@ pub async fn attach(
 pub async fn detach(db: &Db, user: &SessionUser, id: i64, locale: Locale) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
-    let (version, status) = super::attachments::owner(&mut tx, id)
+    let (version, status) = repo::attachment_owner(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     next_status(status, WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
     let (_, c) = repo::load_valid(&mut tx, version).await?;
     check_scope(&mut tx, user, &c, locale).await?;
-    super::attachments::delete(&mut tx, id).await?;
+    repo::delete_attachment(&mut tx, id).await?;
     repo::record_editor(&mut tx, version, user.id, now).await?;
     repo::back_to_draft(&mut tx, version, now).await?;
     audit(

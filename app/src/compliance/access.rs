@@ -31,7 +31,7 @@ pub struct AccessCache {
 #[derive(Default)]
 struct Snapshot {
     by_mdm: HashMap<String, Vec<DecisionRow>>,
-    mdm_of: HashMap<i64, String>,
+    mdm_of: HashMap<crate::devices::DeviceId, String>,
     last_seq: i64,
     fresh_at: Option<Instant>,
 }

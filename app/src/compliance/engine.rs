@@ -2,9 +2,10 @@
 //! (in the request that receives a report and in a background job), answers access
 //! decisions and computes dry runs. Every transition is recorded with its cause, and the
 //! owner gets a mail through the outbox in the same transaction.
-use super::repo::{self, DeviceRow, InForce, StoredStanding, STALE_RULE};
+use super::repo::{self, DeviceRow, FoundApp, InForce, Stored, Transition};
 use super::rules::{self, Facts, Standing};
-use super::{ComplianceSettings, ComplianceState};
+use super::{AppId, Cause, ComplianceSettings, ComplianceState, Ground, Rule};
+use crate::circulars::CircularId;
 use crate::db::{begin_write, Db, Tx};
 use crate::devices::{DeviceId, Platform};
 use crate::error::{AppError, FieldError};
@@ -45,16 +46,18 @@ pub struct ReportedApp {
     pub version: Option<String>,
 }
 
-/// A device's standing under one rule, as returned by the API.
+/// Where a device stands under one rule, as returned by the API.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RuleStanding {
+pub struct RuleStatus {
     /// `circular:<id>` or `stale`.
-    pub rule: String,
+    #[schema(value_type = String)]
+    pub rule: Rule,
     /// Circular number, for circular rules.
     pub circular: Option<String>,
     #[schema(value_type = String)]
     pub state: ComplianceState,
-    pub apps: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub apps: Vec<AppId>,
     /// While warned: when access ends.
     pub block_at: Option<DateTime<Utc>>,
 }
@@ -62,13 +65,15 @@ pub struct RuleStanding {
 /// Result of an inventory report.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportOutcome {
-    pub device_id: i64,
+    #[schema(value_type = i64)]
+    pub device_id: DeviceId,
     /// The device was unknown and has been registered to the given owner.
     pub registered: bool,
     /// Prohibited apps found in this report.
-    pub prohibited_apps: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub prohibited_apps: Vec<AppId>,
     /// The device's standings that are not compliant after the report.
-    pub standings: Vec<RuleStanding>,
+    pub standings: Vec<RuleStatus>,
     /// The access decision after the report.
     pub decision: Decision,
 }
@@ -84,10 +89,12 @@ pub enum Decision {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     /// `circular:<id>`, `stale` or `retired`.
-    pub rule: String,
+    #[schema(value_type = String)]
+    pub rule: Ground,
     pub circular: Option<String>,
     pub title: Option<String>,
-    pub apps: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub apps: Vec<AppId>,
     /// Since when the current state holds.
     pub since: Option<DateTime<Utc>>,
     /// When access ends (or ended).
@@ -170,26 +177,6 @@ fn validate(report: &InventoryReport) -> Result<(String, Platform), AppError> {
     }
 }
 
-/// Applies an inventory report: stores the prohibited matches and the report time, updates
-/// the device's standings and enqueues mails, all in one transaction. Reports for the same
-/// device are serialised by the write lock, so concurrent reports cannot interleave.
-pub async fn report_inventory(
-    db: &Db,
-    settings: &ComplianceSettings,
-    links: &Links,
-    report: &InventoryReport,
-    now: DateTime<Utc>,
-) -> Result<ReportOutcome, AppError> {
-    let checked = validate(report)?;
-    // The rules in force change only when a circular is published or withdrawn; reading them
-    // before taking the write lock keeps the lock short (the job catches up with changes).
-    let in_force = repo::in_force(db).await?;
-    let mut tx = begin_write(db).await?;
-    let outcome = apply_report(&mut tx, &in_force, settings, links, report, checked, now).await?;
-    tx.commit().await?;
-    Ok(outcome)
-}
-
 /// Applies one checked report inside the caller's write transaction. A validation error is
 /// returned before anything is written for this report, so the caller may go on with
 /// others in the same transaction; any other error means the transaction must be dropped.
@@ -199,13 +186,14 @@ async fn apply_report(
     settings: &ComplianceSettings,
     links: &Links,
     report: &InventoryReport,
-    (mdm_id, platform): (String, Platform),
+    (mdm_id, platform): &(String, Platform),
     now: DateTime<Utc>,
 ) -> Result<ReportOutcome, AppError> {
-    let (device, registered) = match repo::device_by_mdm(tx, &mdm_id).await? {
+    let (mdm_id, platform) = (mdm_id.as_str(), *platform);
+    let (device, registered): (DeviceRow, bool) = match repo::device_by_mdm(tx, mdm_id).await? {
         Some(d) => (correct_owner(tx, report, d, now).await?, false),
         None => (
-            auto_register(tx, report, &mdm_id, platform, now).await?,
+            auto_register(tx, report, mdm_id, platform, now).await?,
             true,
         ),
     };
@@ -218,35 +206,38 @@ async fn apply_report(
         }
         d => d,
     };
-    let banned: HashSet<String> = in_force.iter().flat_map(|c| c.apps_on(platform)).collect();
-    let mut found: Vec<repo::Match> = vec![];
-    for app in &report.apps {
-        let id = rules::normalise_app_id(&app.id);
-        if banned.contains(&id) && !found.iter().any(|m| m.0 == id) {
-            found.push((id, app.name.clone(), app.version.clone()));
-        }
-    }
-    found.sort();
+    let banned: HashSet<AppId> = in_force.iter().flat_map(|c| c.apps_on(platform)).collect();
+    let reported: Vec<AppId> = report
+        .apps
+        .iter()
+        .map(|a| AppId::normalise(&a.id))
+        .collect();
+    // Name and version of a prohibited app are taken from its first mention in the report.
+    let found: Vec<FoundApp> = rules::prohibited(&reported, &banned)
+        .into_iter()
+        .map(|id| {
+            let app = &report.apps[reported.iter().position(|r| *r == id).expect("reported")];
+            FoundApp {
+                id,
+                name: app.name.clone(),
+                version: app.version.clone(),
+            }
+        })
+        .collect();
     repo::replace_matches(tx, device.id, &device.matched_apps(), &found, now).await?;
     repo::set_platform_and_report_time(tx, device.id, platform, now).await?;
-    let device = DeviceRow {
-        platform,
-        last_inventory_at: Some(now),
-        ..device
-    };
-    let matched = found.iter().map(|m| m.0.clone()).collect();
-    let standings = evaluate(
-        tx,
-        &device,
+    let mut device = device;
+    device.platform = platform;
+    device.last_inventory_at = Some(now);
+    let matched = found.iter().map(|m| m.id.clone()).collect();
+    let run = Run {
         in_force,
         settings,
         links,
         now,
-        "report",
-        Some(matched),
-    )
-    .await?
-    .standings;
+        cause: Cause::Report,
+    };
+    let standings = evaluate(tx, &run, &device, Some(matched)).await?.standings;
     let decision = if standings
         .iter()
         .any(|s| rules::denies(s.state, s.block_at, now))
@@ -256,21 +247,22 @@ async fn apply_report(
         Decision::Allow
     };
     Ok(ReportOutcome {
-        device_id: device.id.0,
+        device_id: device.id,
         registered,
-        prohibited_apps: found.into_iter().map(|m| m.0).collect(),
+        prohibited_apps: found.into_iter().map(|m| m.id).collect(),
         standings,
         decision,
     })
 }
 
-/// A checked report waiting to be applied (with its MDM id and platform), and where its
-/// answer goes.
-type ReportJob = (
-    InventoryReport,
-    (String, Platform),
-    tokio::sync::oneshot::Sender<Result<ReportOutcome, AppError>>,
-);
+/// A checked report waiting to be applied: the report, its MDM id and platform, the time
+/// it counts as received, and where its answer goes.
+struct ReportJob {
+    report: InventoryReport,
+    checked: (String, Platform),
+    at: DateTime<Utc>,
+    answer: tokio::sync::oneshot::Sender<Result<ReportOutcome, AppError>>,
+}
 
 /// Group commit for inventory reports: requests hand their report to one writer task per
 /// process, which applies whatever has queued up (up to [`ReportQueue::BATCH`]) in one write
@@ -279,6 +271,9 @@ type ReportJob = (
 /// Each request still gets its own answer: a report with bad content is answered with its
 /// validation error and does not affect the others (it wrote nothing); if the transaction
 /// fails, every report of the batch gets the error and none of them is stored.
+///
+/// This is the only way reports are applied: the REST API, the demo seed and the tests all
+/// go through it.
 #[derive(Clone)]
 pub struct ReportQueue {
     tx: tokio::sync::mpsc::Sender<ReportJob>,
@@ -294,22 +289,30 @@ impl ReportQueue {
             while rx.recv_many(&mut batch, Self::BATCH).await > 0 {
                 let jobs = std::mem::take(&mut batch);
                 let results = Self::apply_batch(&db, &settings, &links, &jobs).await;
-                for ((_, _, answer), result) in jobs.into_iter().zip(results) {
-                    let _ = answer.send(result);
+                for (job, result) in jobs.into_iter().zip(results) {
+                    let _ = job.answer.send(result);
                 }
             }
         });
         ReportQueue { tx }
     }
 
-    /// Validates the report, queues it and waits for its outcome.
-    pub async fn report(&self, report: InventoryReport) -> Result<ReportOutcome, AppError> {
+    /// Validates the report, queues it and waits for its outcome. `at` is when the report
+    /// counts as received (the request's time; tests pass other days).
+    pub async fn report(
+        &self,
+        report: InventoryReport,
+        at: DateTime<Utc>,
+    ) -> Result<ReportOutcome, AppError> {
         let checked = validate(&report)?;
         let (answer, outcome) = tokio::sync::oneshot::channel();
-        self.tx
-            .send((report, checked, answer))
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let job = ReportJob {
+            report,
+            checked,
+            at,
+            answer,
+        };
+        self.tx.send(job).await.map_err(|_| AppError::Internal)?;
         outcome.await.map_err(|_| AppError::Internal)?
     }
 
@@ -328,17 +331,16 @@ impl ReportQueue {
             Ok(tx) => tx,
             Err(err) => return all_failed(err.into()),
         };
-        let now = Utc::now();
         let mut results = Vec::with_capacity(jobs.len());
-        for (report, checked, _) in jobs {
+        for job in jobs {
             let result = apply_report(
                 &mut tx,
                 &in_force,
                 settings,
                 links,
-                report,
-                checked.clone(),
-                now,
+                &job.report,
+                &job.checked,
+                job.at,
             )
             .await;
             match result {
@@ -483,43 +485,40 @@ async fn auto_register(
     repo::device_row(tx, id).await?.ok_or(AppError::Internal)
 }
 
-/// Re-evaluates one device under every rule and records the changes. `cause` says why
-/// ('report', 'job', 'exemption'); `matched` are the device's prohibited apps when the caller
-/// has them at hand (else they are read).
-#[allow(clippy::too_many_arguments)]
+/// What one evaluation pass knows: the rules in force, the settings, the time and why it runs.
+pub struct Run<'a> {
+    pub in_force: &'a [InForce],
+    pub settings: &'a ComplianceSettings,
+    pub links: &'a Links,
+    pub now: DateTime<Utc>,
+    pub cause: Cause,
+}
+
+/// Re-evaluates one device under every rule and records the changes. `matched` are the
+/// device's prohibited apps when the caller has them at hand (else they are read).
 pub async fn evaluate(
     tx: &mut Tx,
+    run: &Run<'_>,
     device: &DeviceRow,
-    in_force: &[InForce],
-    settings: &ComplianceSettings,
-    links: &Links,
-    now: DateTime<Utc>,
-    cause: &str,
-    matched: Option<HashSet<String>>,
+    matched: Option<HashSet<AppId>>,
 ) -> Result<Evaluation, sqlx::Error> {
     let mut out = Evaluation::default();
     if device.retired_at.is_some() {
         return Ok(out);
     }
+    let (now, settings) = (run.now, run.settings);
     let platform = device.platform;
-    let matched = match matched {
-        Some(m) => m,
-        None => device.matched_apps(),
-    };
+    let matched = matched.unwrap_or_else(|| device.matched_apps());
     let mut stored = if device.has_standings {
         repo::standings_of(tx, device.id).await?
     } else {
         Default::default()
     };
-    // Apps of each circular found on the device (comma-separated, sorted).
-    let found: Vec<String> = in_force
+    // Apps of each circular found on the device.
+    let found: Vec<Vec<AppId>> = run
+        .in_force
         .iter()
-        .map(|c| {
-            let banned = c.apps_on(platform);
-            let mut apps: Vec<&String> = matched.iter().filter(|a| banned.contains(*a)).collect();
-            apps.sort();
-            apps.into_iter().cloned().collect::<Vec<_>>().join(",")
-        })
+        .map(|c| rules::prohibited(&matched, &c.apps_on(platform)))
         .collect();
     // Exemptions matter only where an app was found (most reports are clean).
     let exempt = if found.iter().any(|a| !a.is_empty()) {
@@ -527,8 +526,7 @@ pub async fn evaluate(
     } else {
         HashSet::new()
     };
-    let changes = &mut out.changes;
-    for (circular, apps) in in_force.iter().zip(found) {
+    for (circular, apps) in run.in_force.iter().zip(found) {
         let rule = circular.rule();
         let current = stored.remove(&rule);
         let facts = Facts {
@@ -542,21 +540,20 @@ pub async fn evaluate(
         let before = standing_of(current.as_ref());
         let after = rules::next_standing(&before, &facts);
         let change = Change {
-            rule: &rule,
-            circular_id: Some(circular.circular_id),
-            stored_apps: current.as_ref().map(|c| c.apps.as_str()),
+            rule,
+            stored_apps: current.as_ref().map(|c| c.apps.as_slice()),
             before: &before,
             after: &after,
             apps: &apps,
             circular_label: &label,
         };
-        *changes += apply(tx, device, change, links, now, cause).await? as usize;
+        out.changes += apply(tx, run, device, change, run.cause).await? as usize;
         if after.state != ComplianceState::Compliant {
-            out.standings.push(RuleStanding {
-                rule: rule.clone(),
+            out.standings.push(RuleStatus {
+                rule,
                 circular: Some(circular.number.clone()),
                 state: after.state,
-                apps: repo::split_apps(&apps),
+                apps,
                 block_at: after.block_at,
             });
         }
@@ -572,25 +569,24 @@ pub async fn evaluate(
         ),
         None => ComplianceState::Compliant,
     };
-    let current = stored.remove(STALE_RULE);
+    let current = stored.remove(&Rule::Stale);
     let after = Standing {
         state: stale,
         warned_at: None,
         block_at: None,
     };
     let change = Change {
-        rule: STALE_RULE,
-        circular_id: None,
-        stored_apps: current.as_ref().map(|c| c.apps.as_str()),
+        rule: Rule::Stale,
+        stored_apps: current.as_ref().map(|c| c.apps.as_slice()),
         before: &standing_of(current.as_ref()),
         after: &after,
-        apps: "",
+        apps: &[],
         circular_label: "",
     };
-    *changes += apply(tx, device, change, links, now, cause).await? as usize;
+    out.changes += apply(tx, run, device, change, run.cause).await? as usize;
     if stale != ComplianceState::Compliant {
-        out.standings.push(RuleStanding {
-            rule: STALE_RULE.to_owned(),
+        out.standings.push(RuleStatus {
+            rule: Rule::Stale,
             circular: None,
             state: stale,
             apps: vec![],
@@ -599,24 +595,22 @@ pub async fn evaluate(
     }
     // Rules left over belong to circulars no longer in force (withdrawn or superseded by
     // a version without the ban): the device is compliant with them.
-    let cause = if cause == "report" {
-        cause
-    } else {
-        "withdrawn"
+    let cause = match run.cause {
+        Cause::Report => Cause::Report,
+        _ => Cause::Withdrawn,
     };
     for (rule, current) in stored {
         let change = Change {
-            rule: &rule,
-            circular_id: current.circular_id,
+            rule,
             stored_apps: Some(&current.apps),
             before: &current.standing,
             after: &Standing::compliant(),
-            apps: "",
+            apps: &[],
             circular_label: "",
         };
-        *changes += apply(tx, device, change, links, now, cause).await? as usize;
+        out.changes += apply(tx, run, device, change, cause).await? as usize;
     }
-    out.standings.sort_by(|a, b| a.rule.cmp(&b.rule));
+    out.standings.sort_by_key(|s| s.rule);
     Ok(out)
 }
 
@@ -625,10 +619,10 @@ pub async fn evaluate(
 #[derive(Debug, Default)]
 pub struct Evaluation {
     pub changes: usize,
-    pub standings: Vec<RuleStanding>,
+    pub standings: Vec<RuleStatus>,
 }
 
-fn standing_of(stored: Option<&StoredStanding>) -> Standing {
+fn standing_of(stored: Option<&Stored>) -> Standing {
     stored
         .map(|c| c.standing.clone())
         .unwrap_or_else(Standing::compliant)
@@ -636,25 +630,23 @@ fn standing_of(stored: Option<&StoredStanding>) -> Standing {
 
 /// One rule of one device: where it stands and where the rules move it.
 struct Change<'a> {
-    rule: &'a str,
-    circular_id: Option<i64>,
+    rule: Rule,
     /// Apps stored with the current standing (`None`: no row yet).
-    stored_apps: Option<&'a str>,
+    stored_apps: Option<&'a [AppId]>,
     before: &'a Standing,
     after: &'a Standing,
-    /// Matched apps now, comma-separated.
-    apps: &'a str,
+    /// Matched apps now.
+    apps: &'a [AppId],
     circular_label: &'a str,
 }
 
 /// Records a real change of one rule (with its mail); otherwise only refreshes the apps.
 async fn apply(
     tx: &mut Tx,
+    run: &Run<'_>,
     device: &DeviceRow,
     c: Change<'_>,
-    links: &Links,
-    now: DateTime<Utc>,
-    cause: &str,
+    cause: Cause,
 ) -> Result<bool, sqlx::Error> {
     let (rule, apps, before, after) = (c.rule, c.apps, c.before, c.after);
     if after.state == before.state {
@@ -665,26 +657,26 @@ async fn apply(
     }
     let transition = repo::record_transition(
         tx,
-        device.id,
-        rule,
-        c.circular_id,
-        before.state,
-        after,
-        apps,
-        cause,
-        now,
+        &Transition {
+            device: device.id,
+            rule,
+            from: before.state,
+            to: after,
+            apps,
+            cause,
+            at: run.now,
+        },
     )
     .await?;
     use ComplianceState::*;
-    let mail = if rule == STALE_RULE {
-        matches!(after.state, Stale | Blocked).then_some(ComplianceMail::Stale)
-    } else {
-        match (before.state, after.state) {
+    let mail = match rule {
+        Rule::Stale => matches!(after.state, Stale | Blocked).then_some(ComplianceMail::Stale),
+        Rule::Circular(_) => match (before.state, after.state) {
             (_, Warned) => Some(ComplianceMail::Warned),
             (_, Blocked) => Some(ComplianceMail::Blocked),
             (Warned | Blocked, Compliant | Exempt) => Some(ComplianceMail::Restored),
             _ => None,
-        }
+        },
     };
     if let Some(kind) = mail {
         let locale = device.owner_locale;
@@ -692,16 +684,17 @@ async fn apply(
             .block_at
             .map(|b| crate::time::today_berlin(b).to_string())
             .unwrap_or_default();
+        let apps = super::app_list(apps);
         let mail = templates::compliance(
             locale,
             kind,
             &templates::ComplianceFacts {
                 name: &device.owner_name,
                 device: &device.label,
-                apps: &apps.replace(',', ", "),
+                apps: &apps,
                 circular: c.circular_label,
                 block_on: &block_on,
-                link: &links.devices(),
+                link: &run.links.devices(),
             },
         );
         crate::notifications::outbox::enqueue(
@@ -709,7 +702,7 @@ async fn apply(
             &format!("compliance:{transition}"),
             &device.owner_email,
             &mail,
-            now,
+            run.now,
         )
         .await?;
     }
@@ -736,21 +729,24 @@ pub async fn run_job(
     let in_force = repo::in_force(db).await?;
     let stale_before = (settings.stale_policy != super::StalePolicy::Ignore)
         .then(|| now - Duration::days(settings.stale_after_days));
+    let pass = Run {
+        in_force: &in_force,
+        settings,
+        links,
+        now,
+        cause: Cause::Job,
+    };
     let mut run = JobRun::default();
-    let mut after = 0;
+    let mut after = DeviceId(0);
     loop {
         let batch = repo::job_candidates(db, stale_before, after, 200).await?;
         let Some(last) = batch.last() else { break };
-        after = last.0;
+        after = *last;
         let mut tx = begin_write(db).await?;
         for id in batch {
             if let Some(device) = repo::device_row(&mut tx, id).await? {
                 run.devices += 1;
-                run.transitions += evaluate(
-                    &mut tx, &device, &in_force, settings, links, now, "job", None,
-                )
-                .await?
-                .changes;
+                run.transitions += evaluate(&mut tx, &pass, &device, None).await?.changes;
             }
         }
         tx.commit().await?;
@@ -765,26 +761,20 @@ pub async fn reevaluate(
     settings: &ComplianceSettings,
     links: &Links,
     now: DateTime<Utc>,
-    cause: &str,
+    cause: Cause,
 ) -> Result<(), sqlx::Error> {
     let in_force = repo::in_force(&mut **tx).await?;
     if let Some(device) = repo::device_row(tx, id).await? {
-        evaluate(tx, &device, &in_force, settings, links, now, cause, None).await?;
+        let run = Run {
+            in_force: &in_force,
+            settings,
+            links,
+            now,
+            cause,
+        };
+        evaluate(tx, &run, &device, None).await?;
     }
     Ok(())
-}
-
-/// The access decision for the mail gateway, read from the database. `Ok(None)`: unknown
-/// device. Any database error is returned as an error — never as `allow`. (The API answers
-/// from each node's in-memory snapshot, see `access`, built from the same rows.)
-pub async fn decide(
-    db: &Db,
-    mdm_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<AccessDecision>, sqlx::Error> {
-    Ok(repo::decision_rows(db, mdm_id)
-        .await?
-        .map(|rows| decision_from(mdm_id, &rows, now)))
 }
 
 /// The decision at `now` from a device's decision rows: denied when retired or when a
@@ -798,7 +788,7 @@ pub fn decision_from(
     let mut pending = vec![];
     if rows.first().is_some_and(|r| r.retired) {
         reasons.push(Reason {
-            rule: "retired".into(),
+            rule: Ground::Retired,
             circular: None,
             title: None,
             apps: vec![],
@@ -807,16 +797,14 @@ pub fn decision_from(
         });
     }
     for r in rows {
-        let (Some(rule), Some(state)) =
-            (&r.rule, r.state.as_deref().and_then(ComplianceState::parse))
-        else {
+        let (Some(rule), Some(state)) = (r.rule, r.state) else {
             continue;
         };
         let reason = Reason {
-            rule: rule.clone(),
+            rule: Ground::Rule(rule),
             circular: r.number.clone(),
             title: r.title.clone(),
-            apps: repo::split_apps(r.apps.as_deref().unwrap_or_default()),
+            apps: r.apps(),
             since: r.since,
             block_at: r.block_at,
         };
@@ -843,7 +831,7 @@ pub fn decision_from(
 pub async fn dry_run(
     db: &Db,
     settings: &ComplianceSettings,
-    circular_id: i64,
+    circular_id: CircularId,
     day: chrono::NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<super::DryRunRow>>, sqlx::Error> {
@@ -855,7 +843,8 @@ pub async fn dry_run(
     let effective_at = crate::time::start_of_day_berlin(circular.effective_on);
     let rule = circular.rule();
     let mut out = vec![];
-    for (id, label, owner, unit, _, apps) in repo::devices_matching(db, &circular).await? {
+    for carrier in repo::devices_matching(db, &circular).await? {
+        let id = carrier.id;
         let mut tx = crate::db::begin_read(db).await?;
         let current = repo::standings_of(&mut tx, id)
             .await?
@@ -878,10 +867,10 @@ pub async fn dry_run(
         let mid = rules::next_standing(&current, &facts(first));
         let end = rules::next_standing(&mid, &facts(at.max(now)));
         out.push(super::DryRunRow {
-            device: label,
-            owner,
-            unit,
-            apps,
+            device: carrier.label,
+            owner: carrier.owner,
+            unit: carrier.unit,
+            apps: carrier.apps,
             outcome: end.state,
         });
     }

@@ -4,9 +4,13 @@
 //!
 //! - `rules`: the pure state machine, matching and the decision rule;
 //! - `repo` (ssr): SQL for states, transitions, exemptions and views;
-//! - `engine` (ssr): inventory reports, the background job and bulk device import — used
-//!   by the REST API in the server crate, by server functions and by the CLI;
+//! - `engine` (ssr): inventory reports (through the per-process `ReportQueue`), the
+//!   background job, evaluation of one device and the dry run — used by the REST API in the
+//!   server crate, by the service and by the CLI;
+//! - `service` (ssr): what the server functions do (overview, exemptions, dry run, import);
+//! - `access` (ssr): each node's snapshot of access decisions for the mail gateway;
 //! - `server_fns` and `pages`: what owners, heads and admins see.
+use crate::circulars::{CircularId, VersionId};
 use crate::devices::DeviceId;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +25,8 @@ pub mod access;
 pub mod engine;
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 crate::str_enum! {
     /// State of one device under one rule (a circular's app ban, or the stale rule).
@@ -33,6 +39,133 @@ crate::str_enum! {
         Stale => "stale"
     }
 }
+
+/// What a device's standing is about: one circular's app ban, or the stale-device rule.
+/// Stored and sent as `circular:<id>` or `stale` (the evidence chain hashes that text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    Circular(CircularId),
+    Stale,
+}
+
+impl Rule {
+    pub fn circular(self) -> Option<CircularId> {
+        match self {
+            Rule::Circular(id) => Some(id),
+            Rule::Stale => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rule::Circular(id) => write!(f, "circular:{}", id.0),
+            Rule::Stale => f.write_str("stale"),
+        }
+    }
+}
+
+impl std::str::FromStr for Rule {
+    type Err = crate::enums::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let unknown = || crate::enums::UnknownValue {
+            kind: "Rule",
+            value: s.chars().take(64).collect(),
+        };
+        match s {
+            "stale" => Ok(Rule::Stale),
+            _ => s
+                .strip_prefix("circular:")
+                .and_then(|id| id.parse().ok())
+                .map(|id| Rule::Circular(CircularId(id)))
+                .ok_or_else(unknown),
+        }
+    }
+}
+
+crate::text_sql_type!(Rule);
+crate::text_serde!(Rule);
+
+/// Why a device is denied or about to be: a rule's standing, or the device's retirement.
+/// Sent as the rule's text or `retired`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ground {
+    Rule(Rule),
+    Retired,
+}
+
+impl std::fmt::Display for Ground {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ground::Rule(rule) => rule.fmt(f),
+            Ground::Retired => f.write_str("retired"),
+        }
+    }
+}
+
+impl std::str::FromStr for Ground {
+    type Err = crate::enums::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "retired" => Ok(Ground::Retired),
+            _ => s.parse().map(Ground::Rule),
+        }
+    }
+}
+
+crate::text_serde!(Ground);
+
+crate::str_enum! {
+    /// Why a standing changed, recorded with each transition.
+    pub enum Cause {
+        /// An inventory report for the device.
+        Report => "report",
+        /// The background job (a date passed, a device went quiet).
+        Job => "job",
+        /// An exemption was granted or revoked.
+        Exemption => "exemption",
+        /// The circular was withdrawn or superseded by a version without the ban.
+        Withdrawn => "withdrawn",
+        /// A re-registered device took over the standing of a device with the same identifier.
+        Inherited => "inherited"
+    }
+}
+
+/// An app identifier as matched: trimmed and lower-case. Android package names and iOS
+/// bundle ids are matched case-insensitively, as MDMs report them in varying case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AppId(String);
+
+impl AppId {
+    pub fn normalise(raw: &str) -> AppId {
+        AppId(raw.trim().to_ascii_lowercase())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for AppId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Apps as shown to people: `com.whatsapp, com.snapchat.android`.
+pub fn app_list(apps: &[AppId]) -> String {
+    apps.iter()
+        .map(AppId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An exemption's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+pub struct ExemptionId(pub i64);
 
 crate::str_enum! {
     /// What happens to devices that stop reporting (`STALE_POLICY`).
@@ -78,20 +211,20 @@ impl Default for ComplianceSettings {
     }
 }
 
-/// One non-compliant standing of a device, for owners, heads and admins.
+/// One device that is not compliant under one rule, as listed for owners, heads and admins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Standing {
+pub struct Finding {
     pub device_id: DeviceId,
     pub device: String,
     pub owner: String,
     pub unit: String,
     pub mdm_id: Option<String>,
-    pub rule: String,
+    pub rule: Rule,
     /// "RS 2026/01 – title" for circular rules; empty for the stale rule.
     pub circular: String,
-    pub circular_version: Option<i64>,
+    pub circular_version: Option<VersionId>,
     pub state: ComplianceState,
-    pub apps: Vec<String>,
+    pub apps: Vec<AppId>,
     pub since: String,
     /// Date (Europe/Berlin) from which the device is blocked, while warned.
     pub block_on: Option<String>,
@@ -101,6 +234,7 @@ pub struct Standing {
 
 /// Counts per unit for a head's dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct UnitCounts {
     pub unit: String,
     pub devices: i64,
@@ -113,7 +247,7 @@ pub struct UnitCounts {
 /// An exemption as listed for admins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exemption {
-    pub id: i64,
+    pub id: ExemptionId,
     pub device: String,
     pub circular: String,
     pub reason: String,
@@ -128,7 +262,7 @@ pub struct DryRunRow {
     pub device: String,
     pub owner: String,
     pub unit: String,
-    pub apps: Vec<String>,
+    pub apps: Vec<AppId>,
     pub outcome: ComplianceState,
 }
 
@@ -137,9 +271,10 @@ pub struct DryRunRow {
 pub struct Overview {
     pub is_admin: bool,
     pub units: Vec<UnitCounts>,
-    pub standings: Vec<Standing>,
+    pub findings: Vec<Finding>,
     pub exemptions: Vec<Exemption>,
-    pub circulars: Vec<(i64, String)>,
+    /// Circulars whose bans are in force, with their labels (for the filters and forms).
+    pub circulars: Vec<(CircularId, String)>,
 }
 
 /// Result of a device import, for the upload page.

@@ -2,7 +2,8 @@
 //! compliance page for heads (their subtrees) and admins (all, filters, exemptions, dry
 //! run, device import).
 use super::server_fns::*;
-use super::{ComplianceState, Standing};
+use super::{app_list, ComplianceState, Finding};
+use crate::circulars::CircularId;
 use crate::context::use_ctx;
 use crate::i18n::Texts;
 use crate::time::format_day;
@@ -12,7 +13,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// What the owner has to do about one standing.
-fn advice(s: &Standing, t: &'static Texts, locale: crate::i18n::Locale) -> String {
+fn advice(s: &Finding, t: &'static Texts, locale: crate::i18n::Locale) -> String {
     let day = |d: &Option<String>| {
         d.as_deref()
             .map(|d| format_day(d, locale))
@@ -46,7 +47,7 @@ pub fn MyComplianceNotice() -> impl IntoView {
                         view! {
                             <li>
                                 <strong>{s.device.clone()}</strong>" – "{s.state.label(locale)}
-                                {(!s.apps.is_empty()).then(|| view! { " (" <code>{s.apps.join(", ")}</code> ")" })}
+                                {(!s.apps.is_empty()).then(|| view! { " (" <code>{app_list(&s.apps)}</code> ")" })}
                                 {(!s.circular.is_empty()).then(|| format!(", {}", s.circular))}
                                 <br/>{text}
                             </li>
@@ -110,7 +111,7 @@ fn Compliance() -> impl IntoView {
                         <section aria-labelledby="list-h">
                             <h2 id="list-h">{t.compliance_list}</h2>
                             {is_admin.then(|| view! { <Filters circulars=circulars.clone() state=state() circular=circular()/> })}
-                            <StandingTable list=o.standings/>
+                            <FindingTable list=o.findings/>
                         </section>
                         {is_admin.then(|| view! {
                             <Exemptions grant=grant revoke=revoke circulars=circulars.clone() list=o.exemptions.clone()/>
@@ -124,18 +125,18 @@ fn Compliance() -> impl IntoView {
     }
 }
 
-fn circular_options(circulars: &[(i64, String)], selected: &str) -> impl IntoView {
+fn circular_options(circulars: &[(CircularId, String)], selected: &str) -> impl IntoView {
     circulars
         .iter()
         .map(|(id, label)| {
-            let sel = id.to_string() == selected;
-            view! { <option value=id.to_string() selected=sel>{label.clone()}</option> }
+            let sel = id.0.to_string() == selected;
+            view! { <option value=id.0.to_string() selected=sel>{label.clone()}</option> }
         })
         .collect_view()
 }
 
 #[component]
-fn Filters(circulars: Vec<(i64, String)>, state: String, circular: String) -> impl IntoView {
+fn Filters(circulars: Vec<(CircularId, String)>, state: String, circular: String) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
     view! {
@@ -163,14 +164,14 @@ fn Filters(circulars: Vec<(i64, String)>, state: String, circular: String) -> im
 }
 
 #[component]
-fn StandingTable(list: Vec<Standing>) -> impl IntoView {
+fn FindingTable(list: Vec<Finding>) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
     if list.is_empty() {
         return view! { <p class="empty">{t.compliance_none}</p> }.into_any();
     }
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label={t.compliance_list}><table data-testid="standings">
+        <div class="table-wrap" tabindex="0" role="region" aria-label={t.compliance_list}><table data-testid="findings">
             <caption class="sr-only">{t.compliance_list}</caption>
             <thead><tr><th scope="col">{t.device_label}</th><th scope="col">{t.device_mdm_id}</th><th scope="col">{t.compliance_owner}</th><th scope="col">{t.org_unit}</th>
                 <th scope="col">{t.circular}</th><th scope="col">{t.compliance_apps}</th><th scope="col">{t.compliance_state}</th>
@@ -178,7 +179,7 @@ fn StandingTable(list: Vec<Standing>) -> impl IntoView {
             <tbody>{list.into_iter().map(|s| view! {
                 <tr class=format!("state-{}", s.state.as_str())>
                     <td>{s.device}</td><td>{s.mdm_id.unwrap_or_default()}</td><td>{s.owner}</td><td>{s.unit}</td>
-                    <td>{s.circular}</td><td><code>{s.apps.join(", ")}</code></td><td>{s.state.label(locale)}</td>
+                    <td>{s.circular}</td><td><code>{app_list(&s.apps)}</code></td><td>{s.state.label(locale)}</td>
                     <td>{s.since}</td><td>{s.block_on.map(|d| format_day(&d, locale)).unwrap_or_default()}</td>
                 </tr>
             }).collect_view()}</tbody>
@@ -191,7 +192,7 @@ fn StandingTable(list: Vec<Standing>) -> impl IntoView {
 fn Exemptions(
     grant: ServerAction<GrantExemption>,
     revoke: ServerAction<RevokeExemption>,
-    circulars: Vec<(i64, String)>,
+    circulars: Vec<(CircularId, String)>,
     list: Vec<super::Exemption>,
 ) -> impl IntoView {
     let t = use_ctx().locale.texts();
@@ -226,7 +227,7 @@ fn Exemptions(
                             <td>{e.device.clone()}</td><td>{e.circular}</td><td>{e.reason}</td><td>{e.valid_until}</td><td>{e.granted_by}</td>
                             <td>{if e.active { view! {
                                 <ActionForm action=revoke attr:class="inline-form">
-                                    <input type="hidden" name="id" value=e.id.to_string()/>
+                                    <input type="hidden" name="id" value=e.id.0.to_string()/>
                                     <button type="submit" class="link">{t.exemption_revoke}<span class="sr-only">": "{e.device}</span></button>
                                 </ActionForm>
                             }.into_any() } else { view! { <span>{t.exemption_ended}</span> }.into_any() }}</td>
@@ -239,7 +240,7 @@ fn Exemptions(
 }
 
 #[component]
-fn DryRun(circulars: Vec<(i64, String)>) -> impl IntoView {
+fn DryRun(circulars: Vec<(CircularId, String)>) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
     let run = ServerAction::<super::server_fns::DryRun>::new();
@@ -266,7 +267,7 @@ fn DryRun(circulars: Vec<(i64, String)>) -> impl IntoView {
                         <thead><tr><th scope="col">{t.device_label}</th><th scope="col">{t.compliance_owner}</th><th scope="col">{t.org_unit}</th>
                             <th scope="col">{t.compliance_apps}</th><th scope="col">{t.compliance_state}</th></tr></thead>
                         <tbody>{rows.into_iter().map(|r| view! {
-                            <tr><td>{r.device}</td><td>{r.owner}</td><td>{r.unit}</td><td><code>{r.apps.join(", ")}</code></td><td>{r.outcome.label(locale)}</td></tr>
+                            <tr><td>{r.device}</td><td>{r.owner}</td><td>{r.unit}</td><td><code>{app_list(&r.apps)}</code></td><td>{r.outcome.label(locale)}</td></tr>
                         }).collect_view()}</tbody>
                     </table></div>
                 }.into_any() })}

@@ -1,8 +1,14 @@
 //! SQL of the compliance domain. Writers take a `Tx` started with `BEGIN IMMEDIATE`.
-use super::rules::Standing as Stored;
-use super::ComplianceState;
+//!
+//! App lists are stored comma-separated (sorted) in `device_compliance.apps` and
+//! `compliance_transition.apps`, the form the evidence chain hashes; this module is the only
+//! place that joins and splits them.
+use super::rules::Standing;
+use super::{AppId, Cause, ComplianceState, ExemptionId, Rule};
+use crate::circulars::{CircularId, VersionId};
 use crate::db::{Db, Tx};
 use crate::devices::{DeviceId, Platform};
+use crate::org::UnitPath;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 use std::collections::{HashMap, HashSet};
@@ -10,22 +16,21 @@ use std::collections::{HashMap, HashSet};
 /// A circular whose published version prohibits apps: the rules the engine applies.
 #[derive(Debug, Clone)]
 pub struct InForce {
-    pub circular_id: i64,
-    pub version_id: i64,
+    pub circular_id: CircularId,
+    pub version_id: VersionId,
     pub number: String,
     pub title: String,
     pub effective_on: NaiveDate,
-    /// (platform, normalised app identifier)
-    pub apps: HashSet<(Platform, String)>,
+    pub apps: HashSet<(Platform, AppId)>,
 }
 
 impl InForce {
-    pub fn rule(&self) -> String {
-        rule_of(self.circular_id)
+    pub fn rule(&self) -> Rule {
+        Rule::Circular(self.circular_id)
     }
 
     /// The circular's prohibited identifiers on one platform.
-    pub fn apps_on(&self, platform: Platform) -> HashSet<String> {
+    pub fn apps_on(&self, platform: Platform) -> HashSet<AppId> {
         self.apps
             .iter()
             .filter(|(p, _)| *p == platform)
@@ -34,19 +39,27 @@ impl InForce {
     }
 }
 
-pub fn rule_of(circular_id: i64) -> String {
-    format!("circular:{circular_id}")
+/// Sorted, comma-separated: the stored form of an app list.
+pub fn join_apps(apps: &[AppId]) -> String {
+    let mut ids: Vec<&str> = apps.iter().map(AppId::as_str).collect();
+    ids.sort_unstable();
+    ids.join(",")
 }
 
-pub const STALE_RULE: &str = "stale";
+fn split_apps(apps: &str) -> Vec<AppId> {
+    apps.split(',')
+        .filter(|a| !a.is_empty())
+        .map(AppId::normalise)
+        .collect()
+}
 
 /// Published (current) versions with prohibited apps. Withdrawn circulars have no published
 /// version, so their bans end.
 pub async fn in_force<'e, E: sqlx::SqliteExecutor<'e>>(ex: E) -> Result<Vec<InForce>, sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
-        circular_id: i64,
-        version_id: i64,
+        circular_id: CircularId,
+        version_id: VersionId,
         number: String,
         title: String,
         effective_on: NaiveDate,
@@ -76,7 +89,7 @@ pub async fn in_force<'e, E: sqlx::SqliteExecutor<'e>>(ex: E) -> Result<Vec<InFo
         }
         let last = out.last_mut().expect("pushed above");
         last.apps
-            .insert((platform, super::rules::normalise_app_id(&r.app_identifier)));
+            .insert((platform, AppId::normalise(&r.app_identifier)));
     }
     Ok(out)
 }
@@ -98,14 +111,14 @@ pub struct DeviceRow {
     pub owner_name: String,
     pub owner_locale: crate::i18n::Locale,
     /// Stored prohibited matches, comma-separated (read along to save round trips on the
-    /// report path, which runs under the write lock).
-    pub matches: Option<String>,
+    /// report path, which runs under the write lock); see `matched_apps`.
+    matches: Option<String>,
     /// Whether any standing is stored for the device (most devices have none).
     pub has_standings: bool,
 }
 
 impl DeviceRow {
-    pub fn matched_apps(&self) -> HashSet<String> {
+    pub fn matched_apps(&self) -> HashSet<AppId> {
         split_apps(self.matches.as_deref().unwrap_or_default())
             .into_iter()
             .collect()
@@ -138,7 +151,7 @@ pub async fn device_row(tx: &mut Tx, id: DeviceId) -> Result<Option<DeviceRow>, 
 pub async fn job_candidates(
     db: &Db,
     stale_before: Option<DateTime<Utc>>,
-    after: i64,
+    after: DeviceId,
     limit: i64,
 ) -> Result<Vec<DeviceId>, sqlx::Error> {
     sqlx::query_scalar(
@@ -172,36 +185,41 @@ pub async fn set_platform_and_report_time(
     Ok(())
 }
 
-/// A prohibited app as reported: identifier, display name, version.
-pub type Match = (String, Option<String>, Option<String>);
+/// A prohibited app as reported.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundApp {
+    pub id: AppId,
+    pub name: Option<String>,
+    pub version: Option<String>,
+}
 
 /// Replaces the device's stored matches (`existing`) with those of the latest report,
 /// keeping the time each app was first seen.
 pub async fn replace_matches(
     tx: &mut Tx,
-    id: DeviceId,
-    existing: &HashSet<String>,
-    matches: &[Match],
+    device: DeviceId,
+    existing: &HashSet<AppId>,
+    matches: &[FoundApp],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     for gone in existing
         .iter()
-        .filter(|e| !matches.iter().any(|m| &m.0 == *e))
+        .filter(|e| !matches.iter().any(|m| &m.id == *e))
     {
         sqlx::query("DELETE FROM device_app_match WHERE device_id = $1 AND app_identifier = $2")
-            .bind(id)
-            .bind(gone)
+            .bind(device)
+            .bind(gone.as_str())
             .execute(&mut **tx)
             .await?;
     }
-    for (app, name, version) in matches {
+    for FoundApp { id, name, version } in matches {
         sqlx::query(
             "INSERT INTO device_app_match (device_id, app_identifier, display_name, app_version, first_seen_at)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (device_id, app_identifier) DO UPDATE SET display_name = excluded.display_name, app_version = excluded.app_version",
         )
-        .bind(id)
-        .bind(app)
+        .bind(device)
+        .bind(id.as_str())
         .bind(name)
         .bind(version)
         .bind(now)
@@ -211,29 +229,24 @@ pub async fn replace_matches(
     Ok(())
 }
 
-/// Stored standing per rule, with its matched apps.
+/// A device's stored standing under one rule, with the apps recorded with it.
 #[derive(Debug, Clone)]
-pub struct StoredStanding {
-    pub standing: Stored,
-    pub circular_id: Option<i64>,
-    pub apps: String,
+pub struct Stored {
+    pub standing: Standing,
+    pub apps: Vec<AppId>,
 }
 
-pub async fn standings_of(
-    tx: &mut Tx,
-    id: DeviceId,
-) -> Result<HashMap<String, StoredStanding>, sqlx::Error> {
+pub async fn standings_of(tx: &mut Tx, id: DeviceId) -> Result<HashMap<Rule, Stored>, sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
-        rule: String,
-        circular_id: Option<i64>,
+        rule: Rule,
         state: ComplianceState,
         apps: String,
         warned_at: Option<DateTime<Utc>>,
         block_at: Option<DateTime<Utc>>,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT rule, circular_id, state, apps, warned_at, block_at FROM device_compliance WHERE device_id = $1",
+        "SELECT rule, state, apps, warned_at, block_at FROM device_compliance WHERE device_id = $1",
     )
     .bind(id)
     .fetch_all(&mut **tx)
@@ -243,14 +256,13 @@ pub async fn standings_of(
         .map(|r| {
             (
                 r.rule,
-                StoredStanding {
-                    standing: Stored {
+                Stored {
+                    standing: Standing {
                         state: r.state,
                         warned_at: r.warned_at,
                         block_at: r.block_at,
                     },
-                    circular_id: r.circular_id,
-                    apps: r.apps,
+                    apps: split_apps(&r.apps),
                 },
             )
         })
@@ -262,8 +274,8 @@ pub async fn exempt_circulars(
     tx: &mut Tx,
     id: DeviceId,
     today: NaiveDate,
-) -> Result<HashSet<i64>, sqlx::Error> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+) -> Result<HashSet<CircularId>, sqlx::Error> {
+    let ids: Vec<CircularId> = sqlx::query_scalar(
         "SELECT circular_id FROM exemption WHERE device_id = $1 AND revoked_at IS NULL AND valid_until >= $2",
     )
     .bind(id)
@@ -273,47 +285,49 @@ pub async fn exempt_circulars(
     Ok(ids.into_iter().collect())
 }
 
+/// A change of one device's standing under one rule.
+pub struct Transition<'a> {
+    pub device: DeviceId,
+    pub rule: Rule,
+    pub from: ComplianceState,
+    pub to: &'a Standing,
+    /// The matched apps now.
+    pub apps: &'a [AppId],
+    pub cause: Cause,
+    pub at: DateTime<Utc>,
+}
+
 /// Writes the new standing of a device under a rule and records the transition; returns
 /// the transition's id.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_transition(
-    tx: &mut Tx,
-    id: DeviceId,
-    rule: &str,
-    circular_id: Option<i64>,
-    from: ComplianceState,
-    to: &Stored,
-    apps: &str,
-    cause: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
+pub async fn record_transition(tx: &mut Tx, t: &Transition<'_>) -> Result<i64, sqlx::Error> {
+    let apps = join_apps(t.apps);
     sqlx::query(
         "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps, warned_at, block_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (device_id, rule) DO UPDATE SET state = excluded.state, since = excluded.since,
             apps = excluded.apps, warned_at = excluded.warned_at, block_at = excluded.block_at",
     )
-    .bind(id)
-    .bind(rule)
-    .bind(circular_id)
-    .bind(to.state.as_str())
-    .bind(now)
-    .bind(apps)
-    .bind(to.warned_at)
-    .bind(to.block_at)
+    .bind(t.device)
+    .bind(t.rule)
+    .bind(t.rule.circular())
+    .bind(t.to.state)
+    .bind(t.at)
+    .bind(&apps)
+    .bind(t.to.warned_at)
+    .bind(t.to.block_at)
     .execute(&mut **tx)
     .await?;
     sqlx::query_scalar(
         "INSERT INTO compliance_transition (device_id, rule, from_state, to_state, at, cause, apps)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(id)
-    .bind(rule)
-    .bind(from.as_str())
-    .bind(to.state.as_str())
-    .bind(now)
-    .bind(cause)
-    .bind(apps)
+    .bind(t.device)
+    .bind(t.rule)
+    .bind(t.from)
+    .bind(t.to.state)
+    .bind(t.at)
+    .bind(t.cause)
+    .bind(&apps)
     .fetch_one(&mut **tx)
     .await
 }
@@ -322,11 +336,11 @@ pub async fn record_transition(
 pub async fn update_apps(
     tx: &mut Tx,
     id: DeviceId,
-    rule: &str,
-    apps: &str,
+    rule: Rule,
+    apps: &[AppId],
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE device_compliance SET apps = $1 WHERE device_id = $2 AND rule = $3")
-        .bind(apps)
+        .bind(join_apps(apps))
         .bind(id)
         .bind(rule)
         .execute(&mut **tx)
@@ -338,16 +352,22 @@ pub async fn update_apps(
 /// (`rule` is `None` for a device without such standings).
 #[derive(Debug, Clone, FromRow)]
 pub struct DecisionRow {
-    pub device_id: i64,
+    pub device_id: DeviceId,
     pub mdm_id: String,
     pub retired: bool,
-    pub rule: Option<String>,
-    pub state: Option<String>,
+    pub rule: Option<Rule>,
+    pub state: Option<ComplianceState>,
     pub since: Option<DateTime<Utc>>,
-    pub apps: Option<String>,
+    apps: Option<String>,
     pub block_at: Option<DateTime<Utc>>,
     pub number: Option<String>,
     pub title: Option<String>,
+}
+
+impl DecisionRow {
+    pub fn apps(&self) -> Vec<AppId> {
+        split_apps(self.apps.as_deref().unwrap_or_default())
+    }
 }
 
 const DECISION_SELECT: &str = "SELECT d.id AS device_id, d.mdm_id, d.retired_at IS NOT NULL AS retired, s.rule, s.state, s.since, s.apps, s.block_at, c.number,
@@ -356,19 +376,10 @@ const DECISION_SELECT: &str = "SELECT d.id AS device_id, d.mdm_id, d.retired_at 
    LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state IN ('warned', 'blocked')
    LEFT JOIN circular c ON c.id = s.circular_id";
 
-/// One index lookup by MDM id plus the device's warned/blocked standings. `None`: unknown.
-pub async fn decision_rows(db: &Db, mdm_id: &str) -> Result<Option<Vec<DecisionRow>>, sqlx::Error> {
-    let rows: Vec<DecisionRow> = sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.mdm_id = $1"))
-        .bind(mdm_id)
-        .fetch_all(db)
-        .await?;
-    Ok((!rows.is_empty()).then_some(rows))
-}
-
 /// Decision rows of every device with an MDM id (`ids: None`) or of the given devices.
 pub async fn decision_rows_of(
     db: &Db,
-    ids: Option<&[i64]>,
+    ids: Option<&[DeviceId]>,
 ) -> Result<Vec<DecisionRow>, sqlx::Error> {
     match ids {
         None => {
@@ -378,7 +389,11 @@ pub async fn decision_rows_of(
         }
         Some(ids) => {
             // The ids come from the database (integers), never from a request.
-            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let list = ids
+                .iter()
+                .map(|id| id.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             sqlx::query_as(&format!(
                 // `+d.mdm_id` keeps SQLite from walking the MDM-id index instead of the ids.
                 "{DECISION_SELECT} WHERE d.id IN ({list}) AND +d.mdm_id IS NOT NULL"
@@ -401,7 +416,7 @@ pub async fn access_change_range(db: &Db) -> Result<(i64, i64), sqlx::Error> {
 }
 
 /// Devices changed after `after` up to `upto` (inclusive).
-pub async fn access_changes(db: &Db, after: i64, upto: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn access_changes(db: &Db, after: i64, upto: i64) -> Result<Vec<DeviceId>, sqlx::Error> {
     sqlx::query_scalar("SELECT DISTINCT device_id FROM access_change WHERE seq > $1 AND seq <= $2")
         .bind(after)
         .bind(upto)
@@ -418,65 +433,95 @@ pub async fn prune_access_changes(db: &Db, before: DateTime<Utc>) -> Result<u64,
     Ok(res.rows_affected())
 }
 
-/// Non-compliant standings, optionally limited to units under `scopes` (materialised
-/// paths), a state, a circular, or one owner.
-pub struct StandingFilter<'a> {
-    pub scopes: Option<&'a [String]>,
-    pub state: Option<ComplianceState>,
-    pub circular_id: Option<i64>,
+/// Which findings to list: optionally only units under `scopes`, some states (all that are
+/// not compliant when empty), one circular or one owner.
+pub struct FindingFilter<'a> {
+    pub scopes: Option<&'a [UnitPath]>,
+    pub states: &'a [ComplianceState],
+    pub circular: Option<CircularId>,
     pub owner: Option<crate::org::UserId>,
     pub limit: i64,
 }
 
-pub async fn standings(
-    db: &Db,
-    f: &StandingFilter<'_>,
-) -> Result<Vec<super::Standing>, sqlx::Error> {
+/// `AND (path range OR path range …)` for the subtrees `scopes` (nothing when unscoped): the
+/// units' path index answers it, so a head's list costs what their subtree holds.
+fn push_scopes(
+    q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    column: &str,
+    scopes: Option<&[UnitPath]>,
+) {
+    let Some(scopes) = scopes else { return };
+    let scopes = UnitPath::outermost(scopes);
+    if scopes.is_empty() {
+        q.push(" AND 0 = 1");
+        return;
+    }
+    q.push(" AND (");
+    for (i, scope) in scopes.iter().enumerate() {
+        let (lo, hi) = scope.bounds();
+        if i > 0 {
+            q.push(" OR ");
+        }
+        q.push(format_args!("({column} >= "))
+            .push_bind(lo)
+            .push(format_args!(" AND {column} < "))
+            .push_bind(hi)
+            .push(")");
+    }
+    q.push(")");
+}
+
+/// Devices that are not compliant under some rule, worst first.
+pub async fn findings(db: &Db, f: &FindingFilter<'_>) -> Result<Vec<super::Finding>, sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
         device_id: DeviceId,
         label: String,
         owner: String,
         unit: String,
-        unit_path: String,
         mdm_id: Option<String>,
-        rule: String,
+        rule: Rule,
         number: Option<String>,
         title: Option<String>,
-        version_id: Option<i64>,
+        version_id: Option<VersionId>,
         effective_on: Option<String>,
         state: ComplianceState,
         apps: String,
         since: DateTime<Utc>,
         block_at: Option<DateTime<Utc>>,
     }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT d.id AS device_id, d.label, u.display_name AS owner, o.name AS unit, o.path AS unit_path, d.mdm_id,
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT d.id AS device_id, d.label, u.display_name AS owner, o.name AS unit, d.mdm_id,
                 s.rule, c.number, v.title, v.id AS version_id, v.effective_on, s.state, s.apps, s.since, s.block_at
            FROM device_compliance s JOIN device d ON d.id = s.device_id
            JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
            LEFT JOIN circular c ON c.id = s.circular_id
            LEFT JOIN circular_version v ON v.circular_id = s.circular_id AND v.status = 'published'
-          WHERE s.state <> 'compliant' AND d.retired_at IS NULL
-            AND ($1 IS NULL OR s.state = $1) AND ($2 IS NULL OR s.circular_id = $2) AND ($3 IS NULL OR d.owner_id = $3)
-          ORDER BY CASE s.state WHEN 'blocked' THEN 0 WHEN 'warned' THEN 1 WHEN 'violating' THEN 2 ELSE 3 END, s.since, d.id
-          LIMIT $4",
+          WHERE s.state <> 'compliant' AND d.retired_at IS NULL",
+    );
+    if !f.states.is_empty() {
+        q.push(" AND s.state IN (");
+        let mut list = q.separated(", ");
+        for state in f.states {
+            list.push_bind(*state);
+        }
+        q.push(")");
+    }
+    if let Some(circular) = f.circular {
+        q.push(" AND s.circular_id = ").push_bind(circular);
+    }
+    if let Some(owner) = f.owner {
+        q.push(" AND d.owner_id = ").push_bind(owner);
+    }
+    push_scopes(&mut q, "o.path", f.scopes);
+    q.push(
+        " ORDER BY CASE s.state WHEN 'blocked' THEN 0 WHEN 'warned' THEN 1 WHEN 'violating' THEN 2 ELSE 3 END, s.since, d.id LIMIT ",
     )
-    .bind(f.state.map(|s| s.as_str()))
-    .bind(f.circular_id)
-    .bind(f.owner)
-    // Scoped lists are filtered below, so the limit applies after the scope filter.
-    .bind(if f.scopes.is_some() { i64::MAX } else { f.limit })
-    .fetch_all(db)
-    .await?;
+    .push_bind(f.limit);
+    let rows: Vec<Row> = q.build_query_as().fetch_all(db).await?;
     Ok(rows
         .into_iter()
-        .filter(|r| {
-            f.scopes
-                .is_none_or(|s| crate::tracking::rules::in_scope(&r.unit_path, s))
-        })
-        .take(f.limit.max(0) as usize)
-        .map(|r| super::Standing {
+        .map(|r| super::Finding {
             device_id: r.device_id,
             device: r.label,
             owner: r.owner,
@@ -498,71 +543,42 @@ pub async fn standings(
         .collect())
 }
 
-pub fn split_apps(apps: &str) -> Vec<String> {
-    apps.split(',')
-        .filter(|a| !a.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// Device and state counts per unit below `scopes` (all units when `None`), grouped by
 /// the unit the owner belongs to.
 pub async fn unit_counts(
     db: &Db,
-    scopes: Option<&[String]>,
+    scopes: Option<&[UnitPath]>,
 ) -> Result<Vec<super::UnitCounts>, sqlx::Error> {
-    #[derive(FromRow)]
-    struct Row {
-        unit: String,
-        path: String,
-        devices: i64,
-        violating: i64,
-        warned: i64,
-        blocked: i64,
-        exempt: i64,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT o.name AS unit, o.path, COUNT(DISTINCT d.id) AS devices,
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT o.name AS unit, COUNT(DISTINCT d.id) AS devices,
                 COUNT(DISTINCT CASE WHEN s.state = 'violating' THEN d.id END) AS violating,
                 COUNT(DISTINCT CASE WHEN s.state IN ('warned', 'stale') THEN d.id END) AS warned,
                 COUNT(DISTINCT CASE WHEN s.state = 'blocked' THEN d.id END) AS blocked,
                 COUNT(DISTINCT CASE WHEN s.state = 'exempt' THEN d.id END) AS exempt
            FROM device d JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
            LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state <> 'compliant'
-          WHERE d.retired_at IS NULL AND d.ownership = 'service'
-          GROUP BY o.id ORDER BY o.path",
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| scopes.is_none_or(|s| crate::tracking::rules::in_scope(&r.path, s)))
-        .map(|r| super::UnitCounts {
-            unit: r.unit,
-            devices: r.devices,
-            violating: r.violating,
-            warned: r.warned,
-            blocked: r.blocked,
-            exempt: r.exempt,
-        })
-        .collect())
+          WHERE d.retired_at IS NULL AND d.ownership = 'service'",
+    );
+    push_scopes(&mut q, "o.path", scopes);
+    q.push(" GROUP BY o.id ORDER BY o.path");
+    q.build_query_as().fetch_all(db).await
 }
 
 pub async fn insert_exemption(
     tx: &mut Tx,
     device: DeviceId,
-    circular_id: i64,
+    circular: CircularId,
     reason: &str,
     valid_until: NaiveDate,
     by: crate::org::UserId,
     now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
+) -> Result<ExemptionId, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO exemption (device_id, circular_id, reason, valid_until, granted_by, granted_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(device)
-    .bind(circular_id)
+    .bind(circular)
     .bind(reason)
     .bind(valid_until)
     .bind(by)
@@ -574,7 +590,7 @@ pub async fn insert_exemption(
 /// Revokes an active exemption; returns its device, or `None` if there is no such active one.
 pub async fn revoke_exemption(
     tx: &mut Tx,
-    id: i64,
+    id: ExemptionId,
     now: DateTime<Utc>,
 ) -> Result<Option<DeviceId>, sqlx::Error> {
     sqlx::query_scalar(
@@ -589,7 +605,7 @@ pub async fn revoke_exemption(
 pub async fn exemptions(db: &Db, today: NaiveDate) -> Result<Vec<super::Exemption>, sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
-        id: i64,
+        id: ExemptionId,
         label: String,
         owner: String,
         number: String,
@@ -622,12 +638,18 @@ pub async fn exemptions(db: &Db, today: NaiveDate) -> Result<Vec<super::Exemptio
         .collect())
 }
 
+/// A device that carries one of a circular's apps now, for the dry run.
+pub struct Carrier {
+    pub id: DeviceId,
+    pub label: String,
+    pub owner: String,
+    pub unit: String,
+    pub apps: Vec<AppId>,
+}
+
 /// Devices (with owners) that currently have matches for a circular's apps on their
 /// platform, for the dry run.
-pub async fn devices_matching(
-    db: &Db,
-    circular: &InForce,
-) -> Result<Vec<(DeviceId, String, String, String, String, Vec<String>)>, sqlx::Error> {
+pub async fn devices_matching(db: &Db, circular: &InForce) -> Result<Vec<Carrier>, sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
         id: DeviceId,
@@ -648,14 +670,14 @@ pub async fn devices_matching(
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let banned = circular.apps_on(r.platform);
-            let apps: Vec<String> = split_apps(&r.apps)
-                .into_iter()
-                .filter(|a| banned.contains(a))
-                .collect();
-            (!apps.is_empty()).then(|| {
-                let platform = r.platform.as_str().to_owned();
-                (r.id, r.label, r.owner, r.unit, platform, apps)
+            let apps =
+                super::rules::prohibited(&split_apps(&r.apps), &circular.apps_on(r.platform));
+            (!apps.is_empty()).then_some(Carrier {
+                id: r.id,
+                label: r.label,
+                owner: r.owner,
+                unit: r.unit,
+                apps,
             })
         })
         .collect())

@@ -1,8 +1,9 @@
 //! Pure compliance rules: matching a reported inventory against prohibited apps, the state
 //! machine of one device under one rule, the stale-device policy and the access decision.
 //! No SQL and no clock: callers pass `now`, so tests drive every transition.
-use super::{ComplianceState, StalePolicy};
+use super::{AppId, ComplianceState, StalePolicy};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashSet;
 
 /// Largest number of apps accepted in one inventory report. Real devices carry a few
 /// hundred; anything far beyond is a broken client, not a device.
@@ -10,22 +11,17 @@ pub const MAX_APPS_PER_REPORT: usize = 5_000;
 /// Longest app identifier (Android package names are limited to 255 characters).
 pub const MAX_APP_ID_LEN: usize = 255;
 
-/// Normalised app identifier: trimmed, lower-case. Android package names and iOS bundle ids
-/// are matched case-insensitively, as MDMs report them in varying case.
-pub fn normalise_app_id(raw: &str) -> String {
-    raw.trim().to_ascii_lowercase()
-}
-
-/// Reported apps that are prohibited: returns the identifiers of `reported` (normalised)
-/// that appear in `prohibited` (already normalised), sorted and without duplicates.
-pub fn matches<'a>(
-    reported: impl IntoIterator<Item = &'a str>,
-    prohibited: &std::collections::HashSet<String>,
-) -> Vec<String> {
-    let mut out: Vec<String> = reported
+/// The one matching rule: the apps of `found` that `prohibited` bans, sorted and without
+/// duplicates. Identifiers are compared normalised (see [`AppId`]), so a report's
+/// `com.WhatsApp` matches a ban of `com.whatsapp`.
+pub fn prohibited<'a>(
+    found: impl IntoIterator<Item = &'a AppId>,
+    prohibited: &HashSet<AppId>,
+) -> Vec<AppId> {
+    let mut out: Vec<AppId> = found
         .into_iter()
-        .map(normalise_app_id)
-        .filter(|id| prohibited.contains(id))
+        .filter(|id| prohibited.contains(*id))
+        .cloned()
         .collect();
     out.sort();
     out.dedup();
@@ -227,12 +223,14 @@ mod tests {
 
     #[test]
     fn matching_is_case_insensitive_and_deduplicated() {
-        let prohibited: std::collections::HashSet<String> =
-            ["com.whatsapp".to_owned(), "com.snapchat.android".to_owned()].into();
-        let got = matches(
-            [" com.WhatsApp", "org.mozilla.firefox", "com.whatsapp"],
-            &prohibited,
+        let banned: HashSet<AppId> = ["com.whatsapp", "com.snapchat.android"]
+            .map(AppId::normalise)
+            .into();
+        let reported =
+            [" com.WhatsApp", "org.mozilla.firefox", "com.whatsapp"].map(AppId::normalise);
+        assert_eq!(
+            prohibited(&reported, &banned),
+            vec![AppId::normalise("com.whatsapp")]
         );
-        assert_eq!(got, vec!["com.whatsapp".to_owned()]);
     }
 }

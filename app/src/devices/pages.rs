@@ -1,6 +1,6 @@
 //! "My devices" for every employee and the admin device list.
 use super::server_fns::*;
-use super::{Device, DeviceKind, Ownership, Platform};
+use super::{Device, DeviceId, DeviceKind, Ownership, Platform};
 use crate::auth::Role;
 use crate::context::use_ctx;
 use crate::error::AppError;
@@ -239,7 +239,7 @@ fn AdminDeviceEdit() -> impl IntoView {
     let save = ServerAction::<SaveDevice>::new();
     let device = Resource::new(
         move || (id(), save.version().get()),
-        |(id, _)| get_device(id),
+        |(id, _)| get_device(DeviceId(id)),
     );
     let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));

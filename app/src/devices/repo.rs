@@ -84,6 +84,29 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<Device>, sql
     Ok(rows.into_iter().map(DeviceRow::into_device).collect())
 }
 
+/// (MDM id, platform) of the active Android and iOS devices with an MDM id, in registration
+/// order: what `server simulate-mdm` reports on.
+pub async fn managed_phones(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT mdm_id, platform FROM device WHERE mdm_id IS NOT NULL AND retired_at IS NULL AND platform IN ('android', 'ios') ORDER BY id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// (MDM id, platform, owner's email) of every Android and iOS device with an MDM id, retired
+/// ones included, in registration order: the demo city's first inventory reports.
+pub async fn managed_phones_with_owner(
+    db: &Db,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.mdm_id, d.platform, u.email FROM device d JOIN users u ON u.id = d.owner_id
+          WHERE d.mdm_id IS NOT NULL AND d.platform IN ('android', 'ios') ORDER BY d.id",
+    )
+    .fetch_all(db)
+    .await
+}
+
 pub async fn get(db: &Db, id: DeviceId) -> Result<Option<Device>, sqlx::Error> {
     let row: Option<DeviceRow> = sqlx::query_as(&format!("{DEVICE_SELECT} WHERE d.id = $1"))
         .bind(id)

@@ -127,14 +127,14 @@ pub async fn my_devices() -> Result<Vec<Device>, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "devices/retire")]
-pub async fn retire_device(id: i64) -> Result<(), AppError> {
+pub async fn retire_device(id: DeviceId) -> Result<(), AppError> {
     crate::error::respond(async move {
         let user = crate::auth::guard::require_user()?;
         let db = crate::state::app_state().db;
         let locale = crate::auth::guard::ctx().locale;
         let now = chrono::Utc::now();
         let mut tx = crate::db::begin_write(&db).await?;
-        let (owner, retired) = super::repo::owner_of(&mut tx, DeviceId(id))
+        let (owner, retired) = super::repo::owner_of(&mut tx, id)
             .await?
             .ok_or(AppError::NotFound)?;
         if owner != user.id && !user.is_admin() {
@@ -144,17 +144,15 @@ pub async fn retire_device(id: i64) -> Result<(), AppError> {
             return Ok(());
         }
         if !user.is_admin() {
-            super::rules::owner_may_retire(
-                super::repo::is_restricted(&mut tx, DeviceId(id)).await?,
-            )
-            .map_err(|p| AppError::field("device", p.message(locale)))?;
+            super::rules::owner_may_retire(super::repo::is_restricted(&mut tx, id).await?)
+                .map_err(|p| AppError::field("device", p.message(locale)))?;
         }
-        super::repo::retire(&mut tx, DeviceId(id), now).await?;
+        super::repo::retire(&mut tx, id, now).await?;
         crate::org::repo::audit(
             &mut tx,
             Some(user.id),
             "device.retire",
-            &format!("device:{id}"),
+            &format!("device:{}", id.0),
             serde_json::json!({"owner_id": owner}),
             now,
         )
@@ -177,10 +175,10 @@ pub async fn search_devices(q: String) -> Result<Vec<Device>, AppError> {
 
 /// One device, for its owner or an admin (others get 404).
 #[server(prefix = "/fn", endpoint = "devices/get")]
-pub async fn get_device(id: i64) -> Result<Device, AppError> {
+pub async fn get_device(id: DeviceId) -> Result<Device, AppError> {
     crate::error::respond(async move {
         let user = crate::auth::guard::require_user()?;
-        let device = super::repo::get(&crate::state::app_state().db, DeviceId(id))
+        let device = super::repo::get(&crate::state::app_state().db, id)
             .await?
             .ok_or(AppError::NotFound)?;
         if device.owner_id != user.id && !user.is_admin() {

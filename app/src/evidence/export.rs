@@ -47,29 +47,14 @@ async fn acknowledgments(
     version: Option<i64>,
     person: Option<i64>,
 ) -> Result<Vec<Value>, sqlx::Error> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM acknowledgment WHERE ($1 IS NULL OR version_id = $1) AND ($2 IS NULL OR user_id = $2) ORDER BY id",
-    )
-    .bind(version)
-    .bind(person)
-    .fetch_all(db)
-    .await?;
+    let ids = super::repo::ack_ids(db, version, person).await?;
     let mut out = vec![];
     for id in ids {
         let Some(content) = super::repo::ack_canonical(db, id).await? else {
             continue;
         };
-        let person: Option<(String, String, Option<String>, bool)> = sqlx::query_as(
-            "SELECT u.display_name, u.email, u.personnel_no, k.person_salt IS NOT NULL FROM acknowledgment k JOIN users u ON u.id = k.user_id WHERE k.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-        let seal: Option<(i64, String, String, String)> =
-            sqlx::query_as("SELECT seq, content_sha256, prev_hash, entry_hash FROM evidence_entry WHERE kind = 'ack' AND ref_id = $1")
-                .bind(id)
-                .fetch_optional(db)
-                .await?;
+        let person = super::repo::ack_person(db, id).await?;
+        let seal = super::repo::ack_seal(db, id).await?;
         out.push(json!({
             "acknowledgment": content,
             "content_sha256": content_hash::<AckContent>(&content),
@@ -131,11 +116,9 @@ pub async fn person_export(
 ) -> Response {
     let result = async {
         let actor = require(&ctx, |u| u.has_role(Role::Auditor))?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&state.db)
-            .await?;
-        exists.ok_or(AppError::NotFound)?;
+        if !super::repo::person_exists(&state.db, id).await? {
+            return Err(AppError::NotFound);
+        }
         let acks = acknowledgments(&state.db, None, Some(id)).await?;
         record_export(&state.db, actor, &format!("user:{id}")).await?;
         Ok::<_, AppError>(
@@ -160,13 +143,7 @@ pub async fn subject_export(
         let detail = crate::org::repo::get_user(&state.db, UserId(id)).await?.ok_or(AppError::NotFound)?;
         let devices = crate::devices::repo::all_for_owner(&state.db, UserId(id)).await?;
         let acks = acknowledgments(&state.db, None, Some(id)).await?;
-        let audit: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-            "SELECT id, at, action, target, details FROM audit_log WHERE actor_id = $1 OR target = $2 ORDER BY id",
-        )
-        .bind(id)
-        .bind(format!("user:{id}"))
-        .fetch_all(&state.db)
-        .await?;
+        let audit = super::repo::audit_of_person(&state.db, id).await?;
         record_export(&state.db, actor, &format!("user:{id}")).await?;
         Ok::<_, AppError>(json!({
             "format": "rundschreiben-subject-export/1",

@@ -70,7 +70,9 @@ fn VersionEvidence() -> impl IntoView {
     let t = use_ctx().locale.texts();
     let params = leptos_router::hooks::use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let data = Resource::new(id, super::server_fns::version_evidence);
+    let data = Resource::new(id, |id| {
+        super::server_fns::version_evidence(crate::circulars::VersionId(id))
+    });
     view! {
         <Title text=t.evidence_per_version/>
         <Suspense fallback=move || view! { <p>{t.loading}</p> }>

@@ -1,11 +1,12 @@
-//! Sealing and verifying the evidence chain.
+//! SQL of evidence: sealing and verifying the chain, the auditors' views and exports, and
+//! the pseudonymisation of retention.
 use super::chain::{
     content_hash, device_commitment, entry_hash, person_commitment, AckContent, AuditContent,
     ComplianceContent, GENESIS,
 };
 use super::{Broken, VerifyReport};
-use crate::db::{begin_write, Db};
-use chrono::Utc;
+use crate::db::{begin_write, Db, Tx};
+use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 #[derive(FromRow)]
@@ -35,10 +36,7 @@ async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
         // Pseudonymised: the device links are gone; their commitments were kept.
         (Some(kept), _) => serde_json::from_str(kept).unwrap_or_default(),
         (None, salt) => {
-            let linked: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
-                .bind(row.id)
-                .fetch_all(ex)
-                .await?;
+            let linked = ack_devices(ex, row.id).await?;
             let salt = salt.clone().unwrap_or_default();
             linked
                 .into_iter()
@@ -68,6 +66,17 @@ async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
         },
         problem,
     ))
+}
+
+/// (device id, attestation) of the devices an acknowledgment still links to.
+pub async fn ack_devices<'e, E: sqlx::SqliteExecutor<'e>>(
+    ex: E,
+    ack: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
+        .bind(ack)
+        .fetch_all(ex)
+        .await
 }
 
 /// Compliance transitions as the chain covers them (times as stored text).
@@ -406,10 +415,7 @@ pub async fn evidence_rows(
     .await?;
     let mut out = vec![];
     for r in rows {
-        let devices: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
-            .bind(r.id)
-            .fetch_all(db)
-            .await?;
+        let devices = ack_devices(db, r.id).await?;
         let mut described = vec![];
         for (device, attestation) in devices {
             if let Some(d) = crate::devices::repo::get(db, crate::devices::DeviceId(device)).await?
@@ -434,4 +440,171 @@ pub async fn evidence_rows(
         });
     }
     Ok(out)
+}
+
+/// Published (and earlier published) versions, newest circular first.
+pub async fn published_versions(db: &Db) -> Result<Vec<super::VersionRef>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT v.id, c.number, v.version_no, v.title, v.status FROM circular_version v JOIN circular c ON c.id = v.circular_id
+          WHERE v.published_at IS NOT NULL ORDER BY c.id DESC, v.version_no DESC",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, number, version_no, title, status)| super::VersionRef {
+                id,
+                number,
+                version_no,
+                title,
+                status,
+            },
+        )
+        .collect())
+}
+
+// Exports (see `export`).
+
+/// Ids of the acknowledgments of a version and/or a person (`None`: any).
+pub async fn ack_ids(
+    db: &Db,
+    version: Option<i64>,
+    person: Option<i64>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM acknowledgment WHERE ($1 IS NULL OR version_id = $1) AND ($2 IS NULL OR user_id = $2) ORDER BY id",
+    )
+    .bind(version)
+    .bind(person)
+    .fetch_all(db)
+    .await
+}
+
+/// (name, email, personnel number, not pseudonymised) of the person of an acknowledgment.
+pub async fn ack_person(
+    db: &Db,
+    ack: i64,
+) -> Result<Option<(String, String, Option<String>, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.display_name, u.email, u.personnel_no, k.person_salt IS NOT NULL FROM acknowledgment k JOIN users u ON u.id = k.user_id WHERE k.id = $1",
+    )
+    .bind(ack)
+    .fetch_optional(db)
+    .await
+}
+
+/// (seq, content hash, previous hash, entry hash) of an acknowledgment's seal.
+pub async fn ack_seal(
+    db: &Db,
+    ack: i64,
+) -> Result<Option<(i64, String, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT seq, content_sha256, prev_hash, entry_hash FROM evidence_entry WHERE kind = 'ack' AND ref_id = $1")
+        .bind(ack)
+        .fetch_optional(db)
+        .await
+}
+
+/// Whether a user with this id exists (pseudonyms included).
+pub async fn person_exists(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(exists.is_some())
+}
+
+/// (id, at, action, target, details) of the audit entries a person made or that name them.
+pub async fn audit_of_person(
+    db: &Db,
+    id: i64,
+) -> Result<Vec<(i64, String, String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, action, target, details FROM audit_log WHERE actor_id = $1 OR target = $2 ORDER BY id",
+    )
+    .bind(id)
+    .bind(format!("user:{id}"))
+    .fetch_all(db)
+    .await
+}
+
+// Retention (see `retention`).
+
+const DUE: &str = "FROM acknowledgment k JOIN circular_version v ON v.id = k.version_id JOIN circular c ON c.id = v.circular_id
+     WHERE k.pseudonymised_at IS NULL AND v.published_at IS NOT NULL
+       AND julianday(substr(v.published_at, 1, 19)) + c.retention_days <= julianday(substr($1, 1, 19))";
+
+/// (acknowledgment id, user id) of up to `limit` acknowledgments whose retention period has
+/// passed at `now` (RFC 3339 text), oldest first.
+pub async fn retention_due(db: &Db, now: &str, limit: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT k.id, k.user_id {DUE} ORDER BY k.id LIMIT $2"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// How many acknowledgments are due for pseudonymisation at `now` (RFC 3339 text).
+pub async fn retention_due_count(db: &Db, now: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) {DUE}"))
+        .bind(now)
+        .fetch_one(db)
+        .await
+}
+
+/// The person salt of an acknowledgment that is not pseudonymised yet.
+pub async fn unpseudonymised_salt(tx: &mut Tx, ack: i64) -> Result<Option<String>, sqlx::Error> {
+    let salt: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT person_salt FROM acknowledgment WHERE id = $1 AND pseudonymised_at IS NULL",
+    )
+    .bind(ack)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(salt.flatten())
+}
+
+/// Creates an inactive pseudonym user (no password, in the root unit) and returns its id.
+pub async fn insert_pseudonym(tx: &mut Tx, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    let tag = new_salt();
+    let root: i64 =
+        sqlx::query_scalar("SELECT id FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_one(&mut **tx)
+            .await?;
+    sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, personnel_no, org_unit_id, locale, password_hash, active, unit_since, created_at, updated_at)
+         VALUES ($1, $2, NULL, $3, 'de', NULL, FALSE, $4, $4, $4) RETURNING id",
+    )
+    .bind(format!("pseudonym-{tag}@invalid"))
+    .bind(format!("Pseudonym {}", &tag[..8]))
+    .bind(root)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Moves an acknowledgment to `pseudonym`: drops the salt and the device links, keeping the
+/// device commitments (`kept_devices`, JSON) the chain covers.
+pub async fn pseudonymise(
+    tx: &mut Tx,
+    ack: i64,
+    pseudonym: i64,
+    kept_devices: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM acknowledgment_device WHERE ack_id = $1")
+        .bind(ack)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE acknowledgment SET user_id = $1, person_salt = NULL, pseudonymised_devices = $2, pseudonymised_at = $3 WHERE id = $4",
+    )
+    .bind(pseudonym)
+    .bind(kept_devices)
+    .bind(now)
+    .bind(ack)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

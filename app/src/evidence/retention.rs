@@ -11,6 +11,7 @@
 //! handled in its own transaction: an interrupted run leaves only whole steps behind and the
 //! next run completes the rest.
 use super::chain::device_commitment;
+use super::repo;
 use crate::db::{begin_write, Db};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -22,10 +23,6 @@ pub struct RetentionReport {
     pub remaining: i64,
 }
 
-const DUE: &str = "FROM acknowledgment k JOIN circular_version v ON v.id = k.version_id JOIN circular c ON c.id = v.circular_id
-     WHERE k.pseudonymised_at IS NULL AND v.published_at IS NOT NULL
-       AND julianday(substr(v.published_at, 1, 19)) + c.retention_days <= julianday(substr($1, 1, 19))";
-
 /// Pseudonymises up to `max` due acknowledgments (all when `None`).
 pub async fn apply(
     db: &Db,
@@ -33,25 +30,12 @@ pub async fn apply(
     max: Option<usize>,
 ) -> Result<RetentionReport, sqlx::Error> {
     let now_text = now.to_rfc3339();
-    let due: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT k.id, k.user_id {DUE} ORDER BY k.id LIMIT $2"
-    ))
-    .bind(&now_text)
-    .bind(max.map(|m| m as i64).unwrap_or(i64::MAX))
-    .fetch_all(db)
-    .await?;
+    let due = repo::retention_due(db, &now_text, max.map(|m| m as i64).unwrap_or(i64::MAX)).await?;
     let mut pseudonyms: HashMap<i64, i64> = HashMap::new();
     let mut done = 0;
     for (ack, user) in due {
         let mut tx = begin_write(db).await?;
-        let salt: Option<String> = sqlx::query_scalar(
-            "SELECT person_salt FROM acknowledgment WHERE id = $1 AND pseudonymised_at IS NULL",
-        )
-        .bind(ack)
-        .fetch_optional(&mut *tx)
-        .await?
-        .flatten();
-        let Some(salt) = salt else {
+        let Some(salt) = repo::unpseudonymised_salt(&mut tx, ack).await? else {
             // Already handled by a concurrent run, or never sealed with a salt.
             tx.rollback().await?;
             continue;
@@ -59,31 +43,23 @@ pub async fn apply(
         let pseudonym = match pseudonyms.get(&user) {
             Some(p) => *p,
             None => {
-                let p = create_pseudonym(&mut tx, now).await?;
+                let p = repo::insert_pseudonym(&mut tx, now).await?;
                 pseudonyms.insert(user, p);
                 p
             }
         };
-        let linked: Vec<(i64, String)> = sqlx::query_as("SELECT device_id, attestation FROM acknowledgment_device WHERE ack_id = $1 ORDER BY device_id")
-            .bind(ack)
-            .fetch_all(&mut *tx)
-            .await?;
-        let kept: Vec<(String, String)> = linked
+        let kept: Vec<(String, String)> = repo::ack_devices(&mut *tx, ack)
+            .await?
             .into_iter()
             .map(|(d, a)| (device_commitment(&salt, d), a))
             .collect();
-        sqlx::query("DELETE FROM acknowledgment_device WHERE ack_id = $1")
-            .bind(ack)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE acknowledgment SET user_id = $1, person_salt = NULL, pseudonymised_devices = $2, pseudonymised_at = $3 WHERE id = $4",
+        repo::pseudonymise(
+            &mut tx,
+            ack,
+            pseudonym,
+            &serde_json::to_string(&kept).expect("plain data"),
+            now,
         )
-        .bind(pseudonym)
-        .bind(serde_json::to_string(&kept).expect("plain data"))
-        .bind(now)
-        .bind(ack)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         done += 1;
@@ -101,30 +77,9 @@ pub async fn apply(
         .await?;
         tx.commit().await?;
     }
-    let remaining: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {DUE}"))
-        .bind(&now_text)
-        .fetch_one(db)
-        .await?;
+    let remaining = repo::retention_due_count(db, &now_text).await?;
     Ok(RetentionReport {
         pseudonymised: done,
         remaining,
     })
-}
-
-async fn create_pseudonym(tx: &mut crate::db::Tx, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-    let tag = super::repo::new_salt();
-    let root: i64 =
-        sqlx::query_scalar("SELECT id FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_one(&mut **tx)
-            .await?;
-    sqlx::query_scalar(
-        "INSERT INTO users (email, display_name, personnel_no, org_unit_id, locale, password_hash, active, unit_since, created_at, updated_at)
-         VALUES ($1, $2, NULL, $3, 'de', NULL, FALSE, $4, $4, $4) RETURNING id",
-    )
-    .bind(format!("pseudonym-{tag}@invalid"))
-    .bind(format!("Pseudonym {}", &tag[..8]))
-    .bind(root)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await
 }

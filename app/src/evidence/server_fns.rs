@@ -30,13 +30,7 @@ pub async fn audit_log(
 pub async fn evidence_versions() -> Result<Vec<super::VersionRef>, AppError> {
     crate::error::respond(async move {
         crate::auth::guard::require_role(crate::auth::Role::Auditor)?;
-        let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
-            "SELECT v.id, c.number, v.version_no, v.title, v.status FROM circular_version v JOIN circular c ON c.id = v.circular_id
-              WHERE v.published_at IS NOT NULL ORDER BY c.id DESC, v.version_no DESC",
-        )
-        .fetch_all(&crate::state::app_state().db)
-        .await?;
-        Ok(rows.into_iter().map(|(id, number, version_no, title, status)| super::VersionRef { id, number, version_no, title, status }).collect())
+        Ok(super::repo::published_versions(&crate::state::app_state().db).await?)
     })
     .await
 }
@@ -44,22 +38,22 @@ pub async fn evidence_versions() -> Result<Vec<super::VersionRef>, AppError> {
 /// The acknowledgments of a version with their seals, for the printable evidence view.
 #[server(prefix = "/fn", endpoint = "evidence/version")]
 pub async fn version_evidence(
-    id: i64,
+    id: crate::circulars::VersionId,
 ) -> Result<(super::VersionRef, Vec<super::EvidenceRow>), AppError> {
     crate::error::respond(async move {
         let auditor = crate::auth::guard::require_role(crate::auth::Role::Auditor)?;
         let state = crate::state::app_state();
         let locale = crate::auth::guard::ctx().locale;
-        let v = crate::circulars::repo::load_view(&state.db, crate::circulars::VersionId(id))
+        let v = crate::circulars::repo::load_view(&state.db, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let rows = super::repo::evidence_rows(&state.db, id, locale).await?;
+        let rows = super::repo::evidence_rows(&state.db, id.0, locale).await?;
         let mut tx = crate::db::begin_write(&state.db).await?;
         crate::org::repo::audit(
             &mut tx,
             Some(auditor.id),
             "evidence.view",
-            &format!("version:{id}"),
+            &format!("version:{}", id.0),
             serde_json::json!({}),
             chrono::Utc::now(),
         )
@@ -67,7 +61,7 @@ pub async fn version_evidence(
         tx.commit().await?;
         Ok((
             super::VersionRef {
-                id,
+                id: id.0,
                 number: v.number,
                 version_no: v.version_no,
                 title: v.title,

@@ -11,6 +11,8 @@ pub mod templates;
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod reminders;
+#[cfg(feature = "ssr")]
+pub mod repo;
 
 crate::str_enum! {
     /// Where a mail of the outbox stands.

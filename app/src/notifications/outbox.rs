@@ -1,35 +1,14 @@
 //! The outbox and its worker.
+use super::repo;
 use super::rules::{backoff, MAX_ATTEMPTS};
-use super::templates::Mail;
-use crate::db::{Db, Tx};
+use crate::db::Db;
 use chrono::{DateTime, Utc};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-/// Enqueues a mail in the caller's transaction; returns false if a mail with this dedupe key
-/// already exists (then nothing is written).
-pub async fn enqueue(
-    tx: &mut Tx,
-    dedupe_key: &str,
-    to: &str,
-    mail: &Mail,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let res = sqlx::query(
-        "INSERT INTO mail_outbox (dedupe_key, to_addr, subject, body_text, body_html, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(dedupe_key)
-    .bind(to)
-    .bind(&mail.subject)
-    .bind(&mail.text)
-    .bind(&mail.html)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(res.rows_affected() == 1)
-}
+/// Enqueues a mail in the caller's transaction (see [`super::repo::enqueue`]).
+pub use super::repo::enqueue;
 
 /// SMTP relay settings (environment `SMTP_*`, `MAIL_FROM`).
 #[derive(Debug, Clone)]
@@ -158,49 +137,42 @@ pub async fn send_due(
     now: DateTime<Utc>,
     batch: i64,
 ) -> Result<(usize, usize), sqlx::Error> {
-    let due: Vec<(i64, String, String, String, String, i64, String)> = sqlx::query_as(
-        "SELECT id, to_addr, subject, body_text, body_html, attempts, next_attempt_at FROM mail_outbox
-          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-    )
-    .bind(now)
-    .bind(batch)
-    .fetch_all(db)
-    .await?;
+    let due = repo::due_mails(db, now, batch).await?;
     let (mut sent, mut failed) = (0, 0);
-    for (id, to, subject, text, html, attempts, seen) in due {
+    for mail in due {
+        let id = mail.id;
         // Claim: lease the row for five minutes (a crashed worker's claim simply expires).
         let lease = now + chrono::Duration::minutes(5);
-        let claimed = sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL")
-            .bind(lease)
-            .bind(id)
-            .bind(&seen)
-            .execute(db)
-            .await?
-            .rows_affected();
-        if claimed != 1 {
+        if !repo::claim(db, id, &mail.next_attempt_at, lease).await? {
             continue;
         }
-        match mailer.send(id, &to, &subject, &text, &html).await {
+        match mailer
+            .send(
+                id,
+                &mail.to_addr,
+                &mail.subject,
+                &mail.body_text,
+                &mail.body_html,
+            )
+            .await
+        {
             Ok(()) => {
-                sqlx::query("UPDATE mail_outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
-                    .bind(Utc::now())
-                    .bind(id)
-                    .execute(db)
-                    .await?;
+                repo::mark_sent(db, id, Utc::now()).await?;
                 sent += 1;
             }
             Err((permanent, reason)) => {
                 failed += 1;
-                let attempts = attempts + 1;
+                let attempts = mail.attempts + 1;
                 let give_up = permanent || attempts >= MAX_ATTEMPTS;
                 tracing::warn!(mail_id = id, attempts, give_up, reason = %reason, "mail delivery failed");
-                sqlx::query("UPDATE mail_outbox SET last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4")
-                    .bind(&reason)
-                    .bind(Utc::now() + backoff(attempts))
-                    .bind(give_up.then(Utc::now))
-                    .bind(id)
-                    .execute(db)
-                    .await?;
+                repo::mark_failed(
+                    db,
+                    id,
+                    &reason,
+                    Utc::now() + backoff(attempts),
+                    give_up.then(Utc::now),
+                )
+                .await?;
             }
         }
     }

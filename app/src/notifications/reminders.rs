@@ -2,12 +2,12 @@
 //! so tests can move time), a head's "remind everybody open in this unit", and the escalation
 //! digest to heads. Everything goes through the outbox with dedupe keys, so running the job
 //! on several nodes or twice in a row never sends a reminder twice.
-use super::outbox::enqueue;
+use super::repo::{self, enqueue};
 use super::rules::{reminder_due, ReminderPlan};
 use super::templates;
 use crate::db::{begin_write, Db};
 use crate::i18n::Locale;
-use crate::org::rules::subtree_bounds;
+use crate::org::UnitPath;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -47,17 +47,11 @@ pub async fn schedule(
     now: DateTime<Utc>,
 ) -> Result<usize, sqlx::Error> {
     let today = crate::time::today_berlin(now);
-    let root: String =
-        sqlx::query_scalar("SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_optional(db)
-            .await?
-            .unwrap_or_else(|| "/".into());
-    let (lo, hi) = subtree_bounds(&root);
-    let versions: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT v.id, c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.status = 'published'",
-    )
-    .fetch_all(db)
-    .await?;
+    let root = crate::org::repo::root_path(db)
+        .await?
+        .unwrap_or_else(UnitPath::above_root);
+    let (lo, hi) = root.bounds();
+    let versions = repo::published_versions(db).await?;
     let mut enqueued = 0;
     for (version, number, title) in versions {
         let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;
@@ -81,14 +75,7 @@ pub async fn schedule(
                 );
             }
             if (today - deadline).num_days() > s.escalate_after_days {
-                let heads: Vec<(i64, String, Locale)> = sqlx::query_as(
-                    "SELECT DISTINCT h.id, h.email, h.locale FROM user_role r JOIN users h ON h.id = r.user_id JOIN org_unit su ON su.id = r.scope_unit_id
-                      WHERE r.role = 'head' AND h.active AND h.id <> $2 AND substr($1, 1, length(su.path)) = su.path",
-                )
-                .bind(&p.unit_path)
-                .bind(p.id)
-                .fetch_all(&mut *tx)
-                .await?;
+                let heads = repo::heads_above(&mut tx, &p.unit_path, p.id).await?;
                 for (head, email, locale) in heads {
                     digests
                         .entry(head)
@@ -127,12 +114,11 @@ pub async fn remind_subtree(
     db: &Db,
     s: &ReminderSettings,
     version: i64,
-    unit_path: &str,
+    unit_path: &UnitPath,
     now: DateTime<Utc>,
 ) -> Result<usize, sqlx::Error> {
-    let (lo, hi) = subtree_bounds(unit_path);
-    let (number, title): (String, String) =
-        sqlx::query_as("SELECT c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.id = $1").bind(version).fetch_one(db).await?;
+    let (lo, hi) = unit_path.bounds();
+    let (number, title) = repo::number_and_title(db, version).await?;
     let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;
     let today = crate::time::today_berlin(now);
     let link = format!("{}/read/{version}", s.base_url);

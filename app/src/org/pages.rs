@@ -1,6 +1,6 @@
 //! Admin pages for org units, users and the CSV import.
 use super::server_fns::*;
-use super::{ImportOutcome, OrgUnit, UnitKind, UserDetail};
+use super::{ImportOutcome, OrgUnit, OrgUnitId, UnitKind, UnitPath, UserDetail, UserId};
 use crate::auth::Role;
 use crate::context::use_ctx;
 use crate::error::AppError;
@@ -21,11 +21,11 @@ fn action_error<T: 'static>(
 fn unit_options(
     units: &[OrgUnit],
     selected: Option<i64>,
-    skip_subtree_of: Option<&str>,
+    skip_subtree_of: Option<&UnitPath>,
 ) -> impl IntoView {
     units
         .iter()
-        .filter(|u| skip_subtree_of.is_none_or(|p| !u.path.starts_with(p)))
+        .filter(|u| skip_subtree_of.is_none_or(|p| !p.contains(&u.path)))
         .map(|u| {
             let label = format!("{}{} ({})", "\u{2003}".repeat(u.depth()), u.name, u.code);
             view! { <option value=u.id.0.to_string() selected=Some(u.id.0) == selected>{label}</option> }
@@ -133,7 +133,9 @@ fn UnitEdit() -> impl IntoView {
     let toggle = ServerAction::<SetUnitActive>::new();
     let data = Resource::new(
         move || (id(), save.version().get(), toggle.version().get()),
-        |(id, _, _)| async move { Ok::<_, AppError>((get_unit(id).await?, list_units().await?)) },
+        |(id, _, _)| async move {
+            Ok::<_, AppError>((get_unit(OrgUnitId(id)).await?, list_units().await?))
+        },
     );
     let error = action_error(move || save.value().get());
     let toggle_error = action_error(move || toggle.value().get());
@@ -162,7 +164,7 @@ fn UnitEdit() -> impl IntoView {
                                 aria-invalid=move || error.get().and_then(|e| e.message_for("parent_id")).map(|_| "true")
                                 aria-describedby=move || error.get().and_then(|e| e.message_for("parent_id")).map(|_| "f-parent-err")>
                                 <option value="" selected=unit.parent_id.is_none()>{t.none_option}</option>
-                                {unit_options(&units, unit.parent_id.map(|p| p.0), None)}
+                                {unit_options(&units, unit.parent_id.map(|p| p.0), Some(&unit.path))}
                             </select>
                             {move || error.get().and_then(|e| e.message_for("parent_id")).map(|m| view! { <p class="field-error" id="f-parent-err">{m}</p> })}
                         </div>
@@ -331,7 +333,7 @@ fn UserEdit() -> impl IntoView {
                 reset_factor.version().get(),
             )
         },
-        |(id, ..)| get_user(id),
+        |(id, ..)| get_user(UserId(id)),
     );
     let units = Resource::new(|| (), |_| list_units());
     let error = action_error(move || save.value().get());

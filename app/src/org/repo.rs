@@ -1,7 +1,7 @@
 //! SQL of the organisation domain. Row structs stay here (ssr-only); callers get the shared
 //! types from `org`.
-use super::rules::{child_path, subtree_bounds, ValidUnit, ValidUser};
-use super::{OrgUnit, OrgUnitId, UnitKind, UserDetail, UserId, UserPage, UserSummary};
+use super::rules::{ValidUnit, ValidUser};
+use super::{OrgUnit, OrgUnitId, UnitKind, UnitPath, UserDetail, UserId, UserPage, UserSummary};
 use crate::auth::{Role, RoleGrant, SessionUser};
 use crate::db::{Db, Tx};
 use crate::i18n::Locale;
@@ -15,7 +15,7 @@ struct UnitRow {
     kind: UnitKind,
     code: String,
     name: String,
-    path: String,
+    path: UnitPath,
     active: bool,
     members: i64,
 }
@@ -58,7 +58,7 @@ pub async fn get_unit(db: &Db, id: OrgUnitId) -> Result<Option<OrgUnit>, sqlx::E
 pub async fn unit_path(
     tx: &mut Tx,
     id: OrgUnitId,
-) -> Result<Option<(String, UnitKind)>, sqlx::Error> {
+) -> Result<Option<(UnitPath, UnitKind)>, sqlx::Error> {
     sqlx::query_as("SELECT path, kind FROM org_unit WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -68,8 +68,8 @@ pub async fn unit_path(
 pub async fn unit_by_code(
     tx: &mut Tx,
     code: &str,
-) -> Result<Option<(OrgUnitId, String)>, sqlx::Error> {
-    let row: Option<(i64, String)> =
+) -> Result<Option<(OrgUnitId, UnitPath)>, sqlx::Error> {
+    let row: Option<(i64, UnitPath)> =
         sqlx::query_as("SELECT id, path FROM org_unit WHERE code = $1")
             .bind(code)
             .fetch_optional(&mut **tx)
@@ -84,6 +84,13 @@ pub async fn root_unit(tx: &mut Tx) -> Result<Option<OrgUnitId>, sqlx::Error> {
         .await
 }
 
+/// Path of the root unit, if the tree has one; on a transaction (`&mut **tx`) or the pool.
+pub async fn root_path(ex: impl sqlx::SqliteExecutor<'_>) -> Result<Option<UnitPath>, sqlx::Error> {
+    sqlx::query_scalar("SELECT path FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(ex)
+        .await
+}
+
 pub async fn root_exists(tx: &mut Tx) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM org_unit WHERE parent_id IS NULL")
         .fetch_one(&mut **tx)
@@ -91,12 +98,13 @@ pub async fn root_exists(tx: &mut Tx) -> Result<bool, sqlx::Error> {
     Ok(n > 0)
 }
 
-/// Inserts a unit under `parent_path` ("/" for the root) and returns its id. The path needs
-/// the id, so it is written in a second statement inside the same transaction.
+/// Inserts a unit under `parent_path` (`UnitPath::above_root()` for the root) and returns
+/// its id. The path needs the id, so it is written in a second statement inside the same
+/// transaction.
 pub async fn insert_unit(
     tx: &mut Tx,
     unit: &ValidUnit,
-    parent_path: &str,
+    parent_path: &UnitPath,
     now: DateTime<Utc>,
 ) -> Result<OrgUnitId, sqlx::Error> {
     let temp_path = format!("#new-{}", unit.code);
@@ -114,7 +122,7 @@ pub async fn insert_unit(
     .await?;
     let id = OrgUnitId(id);
     sqlx::query("UPDATE org_unit SET path = $1 WHERE id = $2")
-        .bind(child_path(parent_path, id))
+        .bind(parent_path.child(id))
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -127,8 +135,8 @@ pub async fn update_unit(
     tx: &mut Tx,
     id: OrgUnitId,
     unit: &ValidUnit,
-    old_path: &str,
-    new_parent_path: &str,
+    old_path: &UnitPath,
+    new_parent_path: &UnitPath,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE org_unit SET parent_id = $1, kind = $2, code = $3, name = $4, updated_at = $5 WHERE id = $6")
@@ -140,14 +148,14 @@ pub async fn update_unit(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let new_path = child_path(new_parent_path, id);
-    if new_path != old_path {
-        let (lo, hi) = subtree_bounds(old_path);
+    let new_path = new_parent_path.child(id);
+    if new_path != *old_path {
+        let (lo, hi) = old_path.bounds();
         sqlx::query(
             "UPDATE org_unit SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
         )
         .bind(&new_path)
-        .bind(old_path.len() as i64 + 1)
+        .bind(old_path.as_str().len() as i64 + 1)
         .bind(&lo)
         .bind(&hi)
         .execute(&mut **tx)
@@ -251,7 +259,7 @@ pub async fn set_password_hash(
 struct RoleRow {
     role: Role,
     scope_unit_id: Option<i64>,
-    path: Option<String>,
+    path: Option<UnitPath>,
     name: Option<String>,
 }
 
@@ -551,6 +559,23 @@ pub async fn clear_roles(tx: &mut Tx, id: UserId) -> Result<(), sqlx::Error> {
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Path of the unit a person belongs to.
+pub async fn user_unit_path(tx: &mut Tx, user: UserId) -> Result<Option<UnitPath>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT o.path FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = $1",
+    )
+    .bind(user)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// (id, email) of every user, in id order.
+pub async fn user_emails(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, email FROM users ORDER BY id")
+        .fetch_all(db)
+        .await
 }
 
 pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {

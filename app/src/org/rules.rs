@@ -1,6 +1,6 @@
 //! Pure rules of the organisation domain: parsing form input into valid values and the
 //! tree invariants. No I/O here, so everything is unit-tested directly.
-use super::{OrgUnitId, UnitForm, UnitKind, UserForm, UserId};
+use super::{OrgUnitId, UnitForm, UnitKind, UnitPath, UserForm, UserId};
 use crate::auth::rules::check_new_password;
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Locale, Problem};
@@ -213,42 +213,19 @@ pub fn parse_user(form: &UserForm) -> Result<ValidUser, Problems> {
     }
 }
 
-/// Path of a new child of `parent_path` with id `id` (the root's parent path is "/").
-pub fn child_path(parent_path: &str, id: OrgUnitId) -> String {
-    format!("{parent_path}{}/", id.0)
-}
-
-/// Half-open range of paths in the subtree rooted at `path` (inclusive): `[path, upper)`.
-/// Because every path ends in '/', and '0' is the next character after '/', the upper bound
-/// is the path with its final '/' replaced by '0'. Both SQLite and PostgreSQL (with C
-/// collation) answer `path >= $1 AND path < $2` from the path index.
-pub fn subtree_bounds(path: &str) -> (String, String) {
-    let mut upper = path.trim_end_matches('/').to_owned();
-    upper.push('0');
-    (path.to_owned(), upper)
-}
-
-pub fn path_depth(path: &str) -> usize {
-    path.matches('/').count().saturating_sub(2)
-}
-
-pub fn is_in_subtree(path: &str, root_path: &str) -> bool {
-    path.starts_with(root_path)
-}
-
 /// Where a unit may sit: the city is the only root; nothing moves under its own subtree.
 /// `own_path` is the unit's current path when it already exists.
 pub fn check_placement(
     kind: UnitKind,
-    parent_path: Option<&str>,
-    own_path: Option<&str>,
+    parent_path: Option<&UnitPath>,
+    own_path: Option<&UnitPath>,
 ) -> Result<(), Problem> {
     match (kind, parent_path) {
         (UnitKind::City, Some(_)) => Err(Problem::CityMustBeRoot),
         (UnitKind::City, None) => Ok(()),
         (_, None) => Err(Problem::RootMustBeCity),
         (_, Some(parent)) => match own_path {
-            Some(own) if is_in_subtree(parent, own) => Err(Problem::CycleInTree),
+            Some(own) if own.contains(parent) => Err(Problem::CycleInTree),
             _ => Ok(()),
         },
     }
@@ -312,23 +289,11 @@ mod tests {
     }
 
     #[test]
-    fn subtree_bounds_cover_descendants_and_nothing_else() {
-        let (lo, hi) = subtree_bounds("/1/4/");
-        let inside = ["/1/4/", "/1/4/17/", "/1/4/17/99/"];
-        let outside = ["/1/", "/1/40/", "/1/5/", "/1/3/"];
-        for p in inside {
-            assert!(p >= lo.as_str() && p < hi.as_str(), "{p} should be inside");
-        }
-        for p in outside {
-            assert!(
-                !(p >= lo.as_str() && p < hi.as_str()),
-                "{p} should be outside"
-            );
-        }
-    }
-
-    #[test]
     fn a_unit_cannot_move_under_its_own_descendant() {
+        let p = |s: &str| UnitPath::parse(s).unwrap();
+        let check_placement = |kind, parent: Option<&str>, own: Option<&str>| {
+            check_placement(kind, parent.map(p).as_ref(), own.map(p).as_ref())
+        };
         assert_eq!(
             check_placement(UnitKind::Amt, Some("/1/4/17/"), Some("/1/4/")),
             Err(Problem::CycleInTree)
@@ -347,12 +312,5 @@ mod tests {
             check_placement(UnitKind::Amt, None, None),
             Err(Problem::RootMustBeCity)
         );
-    }
-
-    #[test]
-    fn depth_counts_levels_below_the_root() {
-        assert_eq!(path_depth("/1/"), 0);
-        assert_eq!(path_depth("/1/4/17/"), 2);
-        assert_eq!(child_path("/1/4/", OrgUnitId(17)), "/1/4/17/");
     }
 }

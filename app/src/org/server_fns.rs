@@ -29,11 +29,11 @@ pub async fn list_units() -> Result<Vec<OrgUnit>, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "org/get_unit")]
-pub async fn get_unit(id: i64) -> Result<OrgUnit, AppError> {
+pub async fn get_unit(id: OrgUnitId) -> Result<OrgUnit, AppError> {
     use prelude::*;
     respond(async move {
         require_role(Role::Admin)?;
-        repo::get_unit(&app_state().db, OrgUnitId(id))
+        repo::get_unit(&app_state().db, id)
             .await?
             .ok_or(AppError::NotFound)
     })
@@ -53,18 +53,11 @@ pub async fn save_unit(form: UnitForm) -> Result<OrgUnitId, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "org/set_unit_active")]
-pub async fn set_unit_active(id: i64, active: bool) -> Result<(), AppError> {
+pub async fn set_unit_active(id: OrgUnitId, active: bool) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        service::set_unit_active(
-            &app_state().db,
-            Some(admin.id),
-            OrgUnitId(id),
-            active,
-            ctx().locale,
-        )
-        .await
+        service::set_unit_active(&app_state().db, Some(admin.id), id, active, ctx().locale).await
     })
     .await
 }
@@ -81,11 +74,11 @@ pub async fn search_users(q: String, page: i64) -> Result<UserPage, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "org/get_user")]
-pub async fn get_user(id: i64) -> Result<UserDetail, AppError> {
+pub async fn get_user(id: UserId) -> Result<UserDetail, AppError> {
     use prelude::*;
     respond(async move {
         require_role(Role::Admin)?;
-        repo::get_user(&app_state().db, UserId(id))
+        repo::get_user(&app_state().db, id)
             .await?
             .ok_or(AppError::NotFound)
     })
@@ -106,11 +99,11 @@ pub async fn save_user(form: UserForm) -> Result<UserId, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "org/set_user_active")]
-pub async fn set_user_active(id: i64, active: bool) -> Result<(), AppError> {
+pub async fn set_user_active(id: UserId, active: bool) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        service::set_user_active(&app_state().db, admin.id, UserId(id), active, ctx().locale).await
+        service::set_user_active(&app_state().db, admin.id, id, active, ctx().locale).await
     })
     .await
 }
@@ -118,7 +111,7 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<(), AppError> {
 /// Grants (`grant = true`) or revokes a role; `scope_unit_id` is empty for city-wide roles.
 #[server(prefix = "/fn", endpoint = "org/change_role")]
 pub async fn change_role(
-    user_id: i64,
+    user_id: UserId,
     role: String,
     scope_unit_id: String,
     grant: bool,
@@ -139,7 +132,7 @@ pub async fn change_role(
         service::change_role(
             &app_state().db,
             Some(admin.id),
-            UserId(user_id),
+            user_id,
             role,
             scope,
             grant,
@@ -151,7 +144,7 @@ pub async fn change_role(
 }
 
 #[server(prefix = "/fn", endpoint = "org/set_user_password")]
-pub async fn set_user_password(id: i64, new_password: String) -> Result<(), AppError> {
+pub async fn set_user_password(id: UserId, new_password: String) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
@@ -160,14 +153,14 @@ pub async fn set_user_password(id: i64, new_password: String) -> Result<(), AppE
             &state.db,
             &state.passwords,
             Some(admin.id),
-            UserId(id),
+            id,
             &new_password,
             ctx().locale,
         )
         .await?;
         // The reset ended every session of the account; an admin resetting their own
         // password keeps this one (under a new id).
-        if UserId(id) == admin.id {
+        if id == admin.id {
             crate::auth::session::keep_current_session(admin.id).await?;
         }
         Ok(())
@@ -178,12 +171,12 @@ pub async fn set_user_password(id: i64, new_password: String) -> Result<(), AppE
 /// Ends every session of a user (e.g. a lost laptop); an admin ending their own keeps the
 /// current one.
 #[server(prefix = "/fn", endpoint = "org/end_user_sessions")]
-pub async fn end_user_sessions(id: i64) -> Result<(), AppError> {
+pub async fn end_user_sessions(id: UserId) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        service::end_all_sessions(&app_state().db, admin.id, UserId(id)).await?;
-        if UserId(id) == admin.id {
+        service::end_all_sessions(&app_state().db, admin.id, id).await?;
+        if id == admin.id {
             crate::auth::session::keep_current_session(admin.id).await?;
         }
         Ok(())
@@ -194,19 +187,19 @@ pub async fn end_user_sessions(id: i64) -> Result<(), AppError> {
 /// Removes a person's second factor (phone and recovery codes lost) and ends their
 /// sessions; audited. Admins reset their own on their profile by setting it up again.
 #[server(prefix = "/fn", endpoint = "org/reset_second_factor")]
-pub async fn reset_second_factor(id: i64) -> Result<(), AppError> {
+pub async fn reset_second_factor(id: UserId) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
         crate::auth::service::reset_by_admin(
             &app_state().db,
             admin.id,
-            UserId(id),
+            id,
             chrono::Utc::now(),
             ctx().locale,
         )
         .await?;
-        tracing::info!(admin_id = admin.id.0, user_id = id, "second factor reset");
+        tracing::info!(admin_id = admin.id.0, user_id = id.0, "second factor reset");
         Ok(())
     })
     .await

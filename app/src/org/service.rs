@@ -3,7 +3,7 @@
 //! transaction. Used by server functions, the CSV import and the CLI alike.
 use super::repo;
 use super::rules::{check_placement, into_error, Problems, ValidUnit, ValidUser};
-use super::{OrgUnitId, UnitKind, UserId};
+use super::{OrgUnitId, UnitKind, UnitPath, UserId};
 use crate::auth::password::PasswordService;
 use crate::auth::rules::{check_new_password, check_role_scope};
 use crate::auth::Role;
@@ -17,8 +17,8 @@ use serde_json::json;
 async fn placement(
     tx: &mut Tx,
     unit: &ValidUnit,
-    own_path: Option<&str>,
-) -> Result<Result<String, Problem>, sqlx::Error> {
+    own_path: Option<&UnitPath>,
+) -> Result<Result<UnitPath, Problem>, sqlx::Error> {
     let parent_path = match unit.parent_id {
         Some(pid) => match repo::unit_path(tx, pid).await? {
             Some((path, _)) => Some(path),
@@ -26,13 +26,13 @@ async fn placement(
         },
         None => None,
     };
-    if let Err(p) = check_placement(unit.kind, parent_path.as_deref(), own_path) {
+    if let Err(p) = check_placement(unit.kind, parent_path.as_ref(), own_path) {
         return Ok(Err(p));
     }
     if unit.kind == UnitKind::City && own_path.is_none() && repo::root_exists(tx).await? {
         return Ok(Err(Problem::SingleRoot));
     }
-    Ok(Ok(parent_path.unwrap_or_else(|| "/".into())))
+    Ok(Ok(parent_path.unwrap_or_else(UnitPath::above_root)))
 }
 
 /// Creates (no id) or updates a unit, including moving it with its subtree.
@@ -71,7 +71,7 @@ pub async fn save_unit_in(
             problems.push(("code", Problem::DuplicateCode));
         }
     }
-    let parent_path = match placement(tx, unit, existing.as_ref().map(|(_, p)| p.as_str())).await? {
+    let parent_path = match placement(tx, unit, existing.as_ref().map(|(_, p)| p)).await? {
         Ok(p) => Some(p),
         Err(p) => {
             problems.push(("parent_id", p));

@@ -149,7 +149,15 @@ async fn export(
     format: &'static str,
 ) -> Result<Vec<u8>, AppError> {
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    let d = super::server_fns::build(&state, &user, q.version, q.unit).await?;
+    let d = super::service::dashboard(
+        &state.db,
+        &state.settings,
+        &user,
+        q.version.map(crate::circulars::VersionId),
+        q.unit.map(crate::org::OrgUnitId),
+        chrono::Utc::now(),
+    )
+    .await?;
     let body = match format {
         "xlsx" => xlsx_body(&d).map_err(|err| {
             tracing::error!(error = %err, "xlsx export failed");

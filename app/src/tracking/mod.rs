@@ -13,6 +13,8 @@ pub use server_fns::*;
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 /// Counts for one unit (with its subtree) or for the people directly in the selected unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

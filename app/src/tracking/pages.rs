@@ -3,8 +3,10 @@
 use super::rules::bar_width;
 use super::server_fns::*;
 use super::{Dashboard, RollupRow};
+use crate::circulars::VersionId;
 use crate::context::use_ctx;
 use crate::i18n::Texts;
+use crate::org::OrgUnitId;
 use crate::time::format_day;
 use crate::ui::{error_text, ErrorBanner, Guard};
 use leptos::prelude::*;
@@ -76,8 +78,8 @@ fn DashboardView() -> impl IntoView {
     let params = move || {
         query.with(|q| {
             (
-                q.get("version").and_then(|v| v.parse().ok()),
-                q.get("unit").and_then(|v| v.parse().ok()),
+                q.get("version").and_then(|v| v.parse().ok()).map(VersionId),
+                q.get("unit").and_then(|v| v.parse().ok()).map(OrgUnitId),
             )
         })
     };

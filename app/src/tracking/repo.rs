@@ -159,7 +159,7 @@ pub struct OpenRow {
     pub display_name: String,
     pub email: String,
     pub locale: crate::i18n::Locale,
-    pub unit_path: String,
+    pub unit_path: crate::org::UnitPath,
     pub unit_name: String,
     pub ack_deadline: NaiveDate,
     pub published_at: DateTime<Utc>,
@@ -208,4 +208,24 @@ pub async fn published(db: &Db) -> Result<Vec<(i64, String, String)>, sqlx::Erro
     )
     .fetch_all(db)
     .await
+}
+
+/// What `server bench-rollup` times: the oldest published whole-city version (it has
+/// acknowledgments), the root unit and the first Amt.
+pub async fn bench_targets(db: &Db) -> Result<(i64, OrgUnitId, OrgUnitId), sqlx::Error> {
+    let version: i64 = sqlx::query_scalar(
+        "SELECT MIN(v.id) FROM circular_version v WHERE v.whole_city AND v.status = 'published'",
+    )
+    .fetch_one(db)
+    .await?;
+    let mut tx = crate::db::begin_read(db).await?;
+    let root = crate::org::repo::root_unit(&mut tx)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    tx.commit().await?;
+    let amt: i64 =
+        sqlx::query_scalar("SELECT id FROM org_unit WHERE kind = 'amt' ORDER BY id LIMIT 1")
+            .fetch_one(db)
+            .await?;
+    Ok((version, root, OrgUnitId(amt)))
 }

@@ -1,28 +1,25 @@
 //! Pure rules of tracking: who may see which part of the tree, and name visibility.
 use super::NamesPolicy;
 use crate::auth::{Role, SessionUser};
+use crate::org::UnitPath;
 
-/// Subtree paths a user may track: publishers and admins the whole city (`root_path`), heads
-/// the subtrees they head, everybody else nothing.
-pub fn tracking_scopes(user: &SessionUser, root_path: &str) -> Vec<String> {
+/// Subtrees a user may track: publishers and admins the whole city (`root`), heads the
+/// subtrees they head, everybody else nothing.
+pub fn tracking_scopes(user: &SessionUser, root: &UnitPath) -> Vec<UnitPath> {
     if user.has_role(Role::Publisher) || user.is_admin() {
-        return vec![root_path.to_owned()];
+        return vec![root.clone()];
     }
     head_scopes(user)
 }
 
 /// Subtrees a user heads. Only heads record paper acknowledgments on behalf of their staff;
 /// the city-wide roles track but do not act for people.
-pub fn head_scopes(user: &SessionUser) -> Vec<String> {
+pub fn head_scopes(user: &SessionUser) -> Vec<UnitPath> {
     user.roles
         .iter()
         .filter(|g| g.role == Role::Head)
         .filter_map(|g| g.scope_path.clone())
         .collect()
-}
-
-pub fn in_scope(path: &str, scopes: &[String]) -> bool {
-    scopes.iter().any(|s| path.starts_with(s.as_str()))
 }
 
 /// Whether a head sees the name of an open person.
@@ -51,6 +48,22 @@ pub fn bar_width(part: i64, whole: i64, full: i64) -> i64 {
     }
 }
 
+/// Longest remark on a paper acknowledgment, in characters.
+pub const MAX_REMARK: usize = 500;
+
+/// The remark a head gives for a paper acknowledgment: mandatory, at most [`MAX_REMARK`]
+/// characters, trimmed.
+pub fn parse_remark(raw: &str) -> Result<String, crate::i18n::Problem> {
+    let remark = raw.trim();
+    if remark.is_empty() {
+        return Err(crate::i18n::Problem::Required);
+    }
+    if remark.chars().count() > MAX_REMARK {
+        return Err(crate::i18n::Problem::TooLong(MAX_REMARK));
+    }
+    Ok(remark.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,7 +80,7 @@ mod tests {
                 .map(|(r, p)| RoleGrant {
                     role: *r,
                     scope_unit_id: p.map(|_| OrgUnitId(9)),
-                    scope_path: p.map(str::to_owned),
+                    scope_path: p.and_then(UnitPath::parse),
                     scope_name: None,
                 })
                 .collect(),
@@ -77,21 +90,21 @@ mod tests {
 
     #[test]
     fn heads_track_their_subtrees_publishers_and_admins_the_city() {
+        let p = |s: &str| UnitPath::parse(s).unwrap();
+        let root = p("/1/");
         assert_eq!(
-            tracking_scopes(&user(&[(Role::Head, Some("/1/4/"))]), "/1/"),
-            vec!["/1/4/"]
+            tracking_scopes(&user(&[(Role::Head, Some("/1/4/"))]), &root),
+            vec![p("/1/4/")]
         );
         assert_eq!(
-            tracking_scopes(&user(&[(Role::Admin, None)]), "/1/"),
-            vec!["/1/"]
+            tracking_scopes(&user(&[(Role::Admin, None)]), &root),
+            vec![root.clone()]
         );
-        assert!(tracking_scopes(&user(&[(Role::Employee, None)]), "/1/").is_empty());
+        assert!(tracking_scopes(&user(&[(Role::Employee, None)]), &root).is_empty());
         assert!(
             head_scopes(&user(&[(Role::Admin, None)])).is_empty(),
             "admins track but do not act on behalf"
         );
-        assert!(in_scope("/1/4/17/", &["/1/4/".into()]));
-        assert!(!in_scope("/1/40/", &["/1/4/".into()]));
     }
 
     #[test]
@@ -100,6 +113,15 @@ mod tests {
         assert!(!name_visible(NamesPolicy::OverdueOnly, false));
         assert!(!name_visible(NamesPolicy::None, true));
         assert!(name_visible(NamesPolicy::All, false));
+    }
+
+    #[test]
+    fn a_remark_is_required_and_limited() {
+        use crate::i18n::Problem;
+        assert_eq!(parse_remark("  Papier  "), Ok("Papier".into()));
+        assert_eq!(parse_remark("   "), Err(Problem::Required));
+        assert_eq!(parse_remark(&"ä".repeat(500)), Ok("ä".repeat(500)));
+        assert_eq!(parse_remark(&"ä".repeat(501)), Err(Problem::TooLong(500)));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Helpers shared by the compliance tests (API calls, reports, the demo ban's dates).
 use super::*;
-use app::compliance::engine::{InventoryReport, Links};
+use app::compliance::engine::{AccessDecision, InventoryReport, Links, ReportOutcome};
 use app::compliance::{ComplianceSettings, StalePolicy};
 use chrono::Utc;
 use reqwest::StatusCode;
@@ -41,6 +41,27 @@ pub fn report(mdm_id: &str, apps: &[&str]) -> Value {
 
 pub fn typed(mdm_id: &str, apps: &[&str]) -> InventoryReport {
     serde_json::from_value(report(mdm_id, apps)).unwrap()
+}
+
+/// Reports `apps` for a device through the server's report queue (the REST API's path), as
+/// received at `at`.
+pub async fn report_at(
+    app: &TestApp,
+    mdm_id: &str,
+    apps: &[&str],
+    at: chrono::DateTime<Utc>,
+) -> ReportOutcome {
+    app.reports.report(typed(mdm_id, apps), at).await.unwrap()
+}
+
+/// The gateway's answer for a known device at `at`, from the node's access snapshot once it
+/// has applied every change made so far.
+pub async fn decision_at(app: &TestApp, mdm_id: &str, at: chrono::DateTime<Utc>) -> AccessDecision {
+    settle(app).await;
+    app.access
+        .decide(mdm_id, at)
+        .expect("the snapshot is fresh")
+        .expect("the device is known")
 }
 
 /// Default settings, but stale devices are ignored (the demo devices never reported).

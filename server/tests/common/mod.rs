@@ -24,6 +24,8 @@ pub struct TestApp {
     pub db: app::db::Db,
     /// The server's access snapshot.
     pub access: app::compliance::access::AccessCache,
+    /// The server's inventory report queue.
+    pub reports: app::compliance::engine::ReportQueue,
     _dir: Arc<tempfile::TempDir>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -35,8 +37,8 @@ pub fn test_config(db_path: &std::path::Path, settings: Settings) -> Config {
         bind_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: "target/site".into(),
         hash_concurrency: 2,
-        seal_every: std::time::Duration::from_secs(3600),
-        compliance_every: std::time::Duration::from_secs(3600),
+        // The tests run jobs themselves, with the clock they need.
+        jobs: server::jobs::Intervals::default(),
         smtp: None,
         mail_from: "portal@musterstadt.de".into(),
         mail_dir: db_path.with_extension("mail"),
@@ -71,6 +73,7 @@ impl TestApp {
             .unwrap();
         let addr = app.addr;
         let access = app.access.clone();
+        let reports = app.reports.clone();
         let server = tokio::spawn(async move {
             app.run().await.unwrap();
         });
@@ -80,6 +83,7 @@ impl TestApp {
             db_path,
             db,
             access,
+            reports,
             _dir: dir,
             server,
         }

@@ -1,0 +1,177 @@
+//! SQL of mail: the outbox (enqueue, the worker's claim and outcome, the admins' list) and
+//! what the reminder job reads (published circulars, heads above a person).
+use super::templates::Mail;
+use super::{OutboxRow, OutboxState};
+use crate::db::{Db, Tx};
+use crate::i18n::Locale;
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+/// Enqueues a mail in the caller's transaction; returns false if a mail with this dedupe key
+/// already exists (then nothing is written).
+pub async fn enqueue(
+    tx: &mut Tx,
+    dedupe_key: &str,
+    to: &str,
+    mail: &Mail,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query(
+        "INSERT INTO mail_outbox (dedupe_key, to_addr, subject, body_text, body_html, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(dedupe_key)
+    .bind(to)
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// A mail the worker may send now.
+#[derive(FromRow)]
+pub struct DueMail {
+    pub id: i64,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub attempts: i64,
+    /// As stored: the claim compares it to tell whether another worker took the row.
+    pub next_attempt_at: String,
+}
+
+/// Unsent, not given-up mails due at `now`, oldest first (at most `batch`).
+pub async fn due_mails(
+    db: &Db,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<DueMail>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, to_addr, subject, body_text, body_html, attempts, next_attempt_at FROM mail_outbox
+          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(batch)
+    .fetch_all(db)
+    .await
+}
+
+/// Claims a due mail by moving its `next_attempt_at` to `lease` if nobody did since it was
+/// read as `seen`; true if this caller won the row.
+pub async fn claim(
+    db: &Db,
+    id: i64,
+    seen: &str,
+    lease: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL")
+        .bind(lease)
+        .bind(id)
+        .bind(seen)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(claimed == 1)
+}
+
+pub async fn mark_sent(db: &Db, id: i64, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: the next try at `retry_at`, or given up at `failed_at`.
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    reason: &str,
+    retry_at: DateTime<Utc>,
+    failed_at: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE id = $4")
+        .bind(reason)
+        .bind(retry_at)
+        .bind(failed_at)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The newest 200 mails that are pending or failed (`all`: also the sent ones).
+pub async fn outbox(db: &Db, all: bool) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        id: i64,
+        to_addr: String,
+        subject: String,
+        created_at: DateTime<Utc>,
+        attempts: i64,
+        sent: bool,
+        failed: bool,
+        last_error: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, to_addr, subject, created_at, attempts, sent_at IS NOT NULL AS sent, failed_at IS NOT NULL AS failed, last_error
+           FROM mail_outbox WHERE $1 OR sent_at IS NULL ORDER BY id DESC LIMIT 200",
+    )
+    .bind(all)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OutboxRow {
+            id: r.id,
+            to_addr: r.to_addr,
+            subject: r.subject,
+            created_at: crate::time::format_berlin(r.created_at),
+            attempts: r.attempts,
+            state: if r.sent {
+                OutboxState::Sent
+            } else if r.failed {
+                OutboxState::Failed
+            } else {
+                OutboxState::Pending
+            },
+            last_error: r.last_error,
+        })
+        .collect())
+}
+
+/// (version id, number, title) of every published version.
+pub async fn published_versions(db: &Db) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT v.id, c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.status = 'published'",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// (number, title) of a version.
+pub async fn number_and_title(db: &Db, version: i64) -> Result<(String, String), sqlx::Error> {
+    sqlx::query_as("SELECT c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.id = $1").bind(version).fetch_one(db).await
+}
+
+/// (id, email, locale) of the active heads whose scope contains `unit_path`, except the
+/// person `except` themselves.
+pub async fn heads_above(
+    tx: &mut Tx,
+    unit_path: &crate::org::UnitPath,
+    except: i64,
+) -> Result<Vec<(i64, String, Locale)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT h.id, h.email, h.locale FROM user_role r JOIN users h ON h.id = r.user_id JOIN org_unit su ON su.id = r.scope_unit_id
+          WHERE r.role = 'head' AND h.active AND h.id <> $2 AND substr($1, 1, length(su.path)) = su.path",
+    )
+    .bind(unit_path)
+    .bind(except)
+    .fetch_all(&mut **tx)
+    .await
+}

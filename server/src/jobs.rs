@@ -1,0 +1,183 @@
+//! The background jobs of `serve` and the one loop that runs each of them.
+//!
+//! A job is a name, an interval from the configuration and an async step that returns how
+//! much it did. Every job is safe on several nodes at once (each takes the write lock or
+//! claims its rows), so every node runs all of them. A step that fails is logged once per
+//! outage, not on every tick; the next tick tries again. Ticks that a long step overran are
+//! not made up in a burst (`MissedTickBehavior::Delay`).
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+type Step = Box<
+    dyn FnMut(
+            chrono::DateTime<chrono::Utc>,
+        ) -> Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send>>
+        + Send,
+>;
+
+/// One background job.
+pub struct Job {
+    name: &'static str,
+    every: Duration,
+    step: Step,
+}
+
+impl Job {
+    /// A job that runs `step` at start and then every `every`; `step` gets the current time
+    /// and returns the number of things it did (sealed entries, sent mails, transitions …).
+    pub fn every<F, Fut>(name: &'static str, every: Duration, mut step: F) -> Job
+    where
+        F: FnMut(chrono::DateTime<chrono::Utc>) -> Fut + Send + 'static,
+        Fut: Future<Output = anyhow::Result<usize>> + Send + 'static,
+    {
+        Job {
+            name,
+            every,
+            step: Box::new(move |now| Box::pin(step(now))),
+        }
+    }
+
+    /// Runs the job for as long as the process runs.
+    pub fn spawn(mut self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(self.every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut failing = false;
+            loop {
+                tick.tick().await;
+                match (self.step)(chrono::Utc::now()).await {
+                    Ok(done) => {
+                        if failing {
+                            tracing::info!(job = self.name, "background job recovered");
+                        }
+                        failing = false;
+                        if done > 0 {
+                            tracing::debug!(job = self.name, done, "background job");
+                        }
+                    }
+                    Err(err) if !failing => {
+                        failing = true;
+                        tracing::error!(job = self.name, error = %err, "background job failed");
+                    }
+                    Err(_) => {}
+                }
+            }
+        })
+    }
+}
+
+/// How often each job runs (environment variables, see the README).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intervals {
+    /// `EVIDENCE_SEAL_SECONDS` (default 5).
+    pub seal: Duration,
+    /// `RETENTION_JOB_SECONDS` (default 3600).
+    pub retention: Duration,
+    /// `COMPLIANCE_JOB_SECONDS` (default 300); the access change log is pruned with it.
+    pub compliance: Duration,
+    /// `MAIL_WORKER_SECONDS` (default 5).
+    pub mail: Duration,
+    /// `REMINDER_JOB_SECONDS` (default 3600).
+    pub reminders: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            seal: Duration::from_secs(5),
+            retention: Duration::from_secs(3600),
+            compliance: Duration::from_secs(300),
+            mail: Duration::from_secs(5),
+            reminders: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Everything the jobs need.
+pub struct Context {
+    pub db: app::db::Db,
+    pub intervals: Intervals,
+    pub compliance: app::compliance::ComplianceSettings,
+    pub links: app::compliance::engine::Links,
+    pub mailer: app::notifications::outbox::Mailer,
+    pub reminders: app::notifications::reminders::ReminderSettings,
+}
+
+/// The jobs of `serve`.
+pub fn all(ctx: Context) -> Vec<Job> {
+    let Context {
+        db,
+        intervals: every,
+        compliance,
+        links,
+        mailer,
+        reminders,
+    } = ctx;
+    let mailer = std::sync::Arc::new(mailer);
+    let reminders = std::sync::Arc::new(reminders);
+    let (compliance, links) = (std::sync::Arc::new(compliance), std::sync::Arc::new(links));
+    vec![
+        Job::every("evidence sealing", every.seal, {
+            let db = db.clone();
+            move |_| {
+                let db = db.clone();
+                async move { Ok(app::evidence::repo::seal_pending(&db).await?) }
+            }
+        }),
+        Job::every("retention", every.retention, {
+            let db = db.clone();
+            move |now| {
+                let db = db.clone();
+                async move {
+                    let report = app::evidence::retention::apply(&db, now, None).await?;
+                    Ok(report.pseudonymised)
+                }
+            }
+        }),
+        Job::every("compliance", every.compliance, {
+            let db = db.clone();
+            move |now| {
+                let (db, compliance, links) = (db.clone(), compliance.clone(), links.clone());
+                async move {
+                    // The access change log only needs to cover the nodes' polling delay; a
+                    // node that fell further behind reloads its whole snapshot.
+                    let horizon = now - chrono::Duration::hours(1);
+                    app::compliance::repo::prune_access_changes(&db, horizon).await?;
+                    let run =
+                        app::compliance::engine::run_job(&db, &compliance, &links, now).await?;
+                    if run.transitions > 0 {
+                        tracing::info!(
+                            devices = run.devices,
+                            transitions = run.transitions,
+                            "compliance job"
+                        );
+                    }
+                    Ok(run.transitions)
+                }
+            }
+        }),
+        Job::every("mail delivery", every.mail, {
+            let db = db.clone();
+            move |now| {
+                let (db, mailer) = (db.clone(), mailer.clone());
+                async move {
+                    let (sent, failed) =
+                        app::notifications::outbox::send_due(&db, &mailer, now, 50).await?;
+                    Ok(sent + failed)
+                }
+            }
+        }),
+        Job::every("reminders", every.reminders, move |now| {
+            let (db, reminders) = (db.clone(), reminders.clone());
+            async move {
+                let enqueued =
+                    app::notifications::reminders::schedule(&db, &reminders, now).await?;
+                if enqueued > 0 {
+                    tracing::info!(enqueued, "reminders enqueued");
+                }
+                Ok(enqueued)
+            }
+        }),
+    ]
+}
