@@ -1,21 +1,71 @@
 //! The one error type of the application. Server functions return it, the REST API maps it
 //! to JSON, and its serialised form never contains internals: database or I/O errors are
 //! logged on the server and reach the client only as `Internal`.
+//!
+//! Invalid input is `Validation` with (field, [`Problem`]) pairs. Nothing below the edge
+//! translates: pages put problems into words in the page's language, the API and the CLI
+//! in English.
+use crate::i18n::{Locale, Problem};
 use serde::{Deserialize, Serialize};
 
-/// A problem with one input field; `message` is already in the request's language.
+/// Which record of a file or batch a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Row {
+    /// A line of an uploaded CSV file (1 is the header).
+    Line(usize),
+    /// The n-th device (from 1) of a JSON import.
+    Device(usize),
+}
+
+impl Row {
+    fn label(self, locale: Locale) -> String {
+        match (self, locale) {
+            (Row::Line(n), Locale::De) => format!("Zeile {n}"),
+            (Row::Line(n), Locale::En) => format!("line {n}"),
+            (Row::Device(n), Locale::De) => format!("Gerät {n}"),
+            (Row::Device(n), Locale::En) => format!("device {n}"),
+        }
+    }
+}
+
+/// What is wrong with one input field (of one record, for files and batches).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<Row>,
+    pub problem: Problem,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, problem: Problem) -> Self {
         Self {
             field: field.into(),
-            message: message.into(),
+            row: None,
+            problem,
         }
+    }
+
+    pub fn in_row(row: Row, field: impl Into<String>, problem: Problem) -> Self {
+        Self {
+            field: field.into(),
+            row: Some(row),
+            problem,
+        }
+    }
+
+    /// Where the problem is, e.g. `line 3001: imei` (or just `imei`).
+    pub fn place(&self, locale: Locale) -> String {
+        match self.row {
+            Some(row) if self.field.is_empty() => row.label(locale),
+            Some(row) => format!("{}: {}", row.label(locale), self.field),
+            None => self.field.clone(),
+        }
+    }
+
+    /// The problem in words.
+    pub fn message(&self, locale: Locale) -> String {
+        self.problem.message(locale)
     }
 }
 
@@ -37,17 +87,28 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation(vec![FieldError::new(field, message)])
+    /// Invalid input in one field.
+    pub fn field(field: &str, problem: Problem) -> Self {
+        AppError::Validation(vec![FieldError::new(field, problem)])
     }
 
-    /// Message for `field`, if the error is a validation error that names it.
-    pub fn message_for(&self, field: &str) -> Option<String> {
+    /// Invalid input in several fields.
+    pub fn fields(problems: impl IntoIterator<Item = (&'static str, Problem)>) -> Self {
+        AppError::Validation(
+            problems
+                .into_iter()
+                .map(|(field, p)| FieldError::new(field, p))
+                .collect(),
+        )
+    }
+
+    /// The message for `field` in `locale`, if the error is a validation error naming it.
+    pub fn message_for(&self, field: &str, locale: Locale) -> Option<String> {
         match self {
             AppError::Validation(errors) => errors
                 .iter()
-                .find(|e| e.field == field)
-                .map(|e| e.message.clone()),
+                .find(|e| e.field == field && e.row.is_none())
+                .map(|e| e.message(locale)),
             _ => None,
         }
     }
@@ -144,3 +205,93 @@ fn log_refusal(err: &AppError) {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// One problem of a `validation` error in a JSON answer.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// The field, e.g. `platform`, `apps[3].id`, `line 3001: imei` or `device 2: mdm_id`.
+    pub field: String,
+    pub message: String,
+}
+
+/// The JSON error body of every machine interface (REST API and exports):
+/// `{ "error": "<code>", "message": "<text>", "fields": [...] }`, in English.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable code: `unauthorized`, `forbidden`, `not_found`, `validation`, `unavailable`,
+    /// and the protocol codes of the API (`malformed_json`, `rate_limited`, …).
+    pub error: String,
+    pub message: String,
+    /// Per-field (or per-row) problems of a `validation` error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+}
+
+#[cfg(feature = "ssr")]
+impl ErrorBody {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: code.to_owned(),
+            message: message.into(),
+            fields: vec![],
+        }
+    }
+
+    /// The status and body for an application error. Internal errors were logged where
+    /// they happened; the caller learns only that the portal cannot answer now (503).
+    pub fn of(err: &AppError) -> (http::StatusCode, ErrorBody) {
+        use http::StatusCode;
+        match err {
+            AppError::Validation(fields) => {
+                let en = Locale::En;
+                let summary: Vec<String> = fields
+                    .iter()
+                    .take(3)
+                    .map(|f| format!("{}: {}", f.place(en), f.message(en)))
+                    .collect();
+                let message = match fields.len() {
+                    0..=3 => summary.join("; "),
+                    n => format!("{}; and {} more", summary.join("; "), n - 3),
+                };
+                let body = ErrorBody {
+                    error: err.code().to_owned(),
+                    message,
+                    fields: fields
+                        .iter()
+                        .map(|f| FieldProblem {
+                            field: f.place(en),
+                            message: f.message(en),
+                        })
+                        .collect(),
+                };
+                (StatusCode::UNPROCESSABLE_ENTITY, body)
+            }
+            AppError::Unauthorized | AppError::Forbidden | AppError::NotFound => {
+                let message = match err {
+                    AppError::Unauthorized => "sign in or send a valid token",
+                    AppError::Forbidden => "not allowed",
+                    _ => "not found",
+                };
+                (err.status(), ErrorBody::new(err.code(), message))
+            }
+            AppError::Internal | AppError::Transport(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorBody::new(
+                    "unavailable",
+                    "the portal cannot answer right now; retry later (treat as configured: fail-open or fail-closed)",
+                ),
+            ),
+        }
+    }
+}
+
+/// An application error as a JSON answer (exports and other machine interfaces).
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let (status, body) = ErrorBody::of(&self);
+        (status, axum::Json(body)).into_response()
+    }
+}

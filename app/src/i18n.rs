@@ -54,6 +54,9 @@ impl Locale {
 }
 
 pub struct Texts {
+    /// The language of these texts (so that code holding only the texts can translate
+    /// problems).
+    pub locale: Locale,
     pub app_name: &'static str,
     pub skip_to_content: &'static str,
     pub main_nav: &'static str,
@@ -391,6 +394,7 @@ pub struct Texts {
 }
 
 pub static DE: Texts = Texts {
+    locale: Locale::De,
     app_name: "Rundschreiben-Portal",
     skip_to_content: "Zum Inhalt springen",
     main_nav: "Hauptnavigation",
@@ -728,6 +732,7 @@ pub static DE: Texts = Texts {
 };
 
 pub static EN: Texts = Texts {
+    locale: Locale::En,
     app_name: "Circulars Portal",
     skip_to_content: "Skip to content",
     main_nav: "Main navigation",
@@ -1064,8 +1069,10 @@ pub static EN: Texts = Texts {
     loading: "Loading …",
 };
 
-/// Validation problems found by the pure rules; each renders in both languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What is wrong with one input, as the rules and services find it. It travels untranslated
+/// (in `AppError::Validation`) and is put into words where it is shown: in the page's
+/// language on pages, in English on the API and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Problem {
     Required,
     TooLong(usize),
@@ -1113,7 +1120,8 @@ pub enum Problem {
     ReadNotConfirmed,
     InvalidImei,
     InvalidIdentifier,
-    UnknownPlatform,
+    /// The platform named (not one of android, ios, windows, macos, linux, other).
+    UnknownPlatform(String),
     DuplicateDeviceId,
     FileTooLarge(usize),
     CannotDeactivateSelf,
@@ -1134,13 +1142,26 @@ pub enum Problem {
     SecondFactorNotEnabled,
     SecondFactorSessionNeeded,
     SecondFactorAdminReset,
+    /// Too many failed attempts; try again in this many seconds.
+    Throttled(i64),
+    /// Too many sign-ins at this moment; try again in this many seconds.
+    Busy(i64),
+    /// More than this many entries (apps in a report, rows in a file).
+    TooMany(usize),
+    DeviceRetired,
+    /// A report for a device another person's MDM record or an admin vouches for.
+    RegisteredToOther,
+    /// A report for an MDM id the portal does not know, without an owner to register it to.
+    UnknownMdmId,
+    /// An MDM id that an MDM or an admin assigned to someone else.
+    MdmIdOfOther,
 }
 
 impl Problem {
-    pub fn message(self, locale: Locale) -> String {
+    pub fn message(&self, locale: Locale) -> String {
         use Problem::*;
         let de = locale == Locale::De;
-        match self {
+        match self.clone() {
             Required => {
                 if de {
                     "Pflichtfeld.".into()
@@ -1393,11 +1414,12 @@ impl Problem {
                     "Only letters, digits and . _ : - are allowed.".into()
                 }
             }
-            UnknownPlatform => {
+            UnknownPlatform(value) => {
+                let value: String = value.chars().take(40).collect();
                 if de {
-                    "Unbekannte Plattform.".into()
+                    format!("Unbekannte Plattform „{value}“; erlaubt sind android, ios, windows, macos, linux, other.")
                 } else {
-                    "Unknown platform.".into()
+                    format!("Unknown platform {value:?}; expected one of android, ios, windows, macos, linux, other.")
                 }
             }
             DuplicateDeviceId => {
@@ -1610,6 +1632,49 @@ impl Problem {
                     "Die Einheit hat noch aktive Beschäftigte oder Untereinheiten.".into()
                 } else {
                     "The unit still has active employees or subunits.".into()
+                }
+            }
+            Throttled(seconds) => locale
+                .texts()
+                .login_throttled
+                .replace("{s}", &seconds.to_string()),
+            Busy(seconds) => locale
+                .texts()
+                .login_busy
+                .replace("{s}", &seconds.to_string()),
+            TooMany(n) => {
+                if de {
+                    format!("Höchstens {n} Einträge.")
+                } else {
+                    format!("At most {n} entries are accepted.")
+                }
+            }
+            DeviceRetired => {
+                if de {
+                    "Dieses Gerät ist ausgemustert; reaktivieren oder registrieren Sie es im Portal neu.".into()
+                } else {
+                    "This device is retired; reactivate or re-register it in the portal.".into()
+                }
+            }
+            RegisteredToOther => {
+                if de {
+                    "Dieses Gerät ist für eine andere Person registriert; verschieben kann es nur die Administration (POST /api/v1/devices/import).".into()
+                } else {
+                    "This device is registered to another person; an administrator must move it (POST /api/v1/devices/import).".into()
+                }
+            }
+            UnknownMdmId => {
+                if de {
+                    "Unbekannte mdm_id; registrieren Sie das Gerät zuerst (POST /api/v1/devices/import) oder senden Sie `owner` (E-Mail-Adresse oder Personalnummer), um es mit dieser Meldung zu registrieren.".into()
+                } else {
+                    "Unknown mdm_id; register the device first (POST /api/v1/devices/import) or send `owner` (e-mail or personnel number) to register it with this report.".into()
+                }
+            }
+            MdmIdOfOther => {
+                if de {
+                    "Diese mdm_id gehörte einer anderen Person; zuordnen kann sie nur die Administration (POST /api/v1/devices/import).".into()
+                } else {
+                    "This mdm_id belonged to another person; an administrator must assign it (POST /api/v1/devices/import).".into()
                 }
             }
         }

@@ -24,7 +24,7 @@ pub fn error_text(err: &AppError, t: &'static Texts) -> String {
             let extra: Vec<String> = errors
                 .iter()
                 .filter(|e| matches!(e.field.as_str(), "active" | "id" | "file"))
-                .map(|e| e.message.clone())
+                .map(|e| e.message(t.locale))
                 .collect();
             if extra.is_empty() {
                 t.err_validation.into()
@@ -62,7 +62,7 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVi
                 AppError::Validation(fields) => fields
                     .iter()
                     .map(|f| {
-                        view! { <li><a href=format!("#{}", field_id(&f.field)) rel="external">{f.message.clone()}</a></li> }
+                        view! { <li><a href=format!("#{}", field_id(&f.field)) rel="external">{f.message(t.locale)}</a></li> }
                     })
                     .collect::<Vec<_>>(),
                 _ => vec![],
@@ -99,7 +99,8 @@ pub fn Field(
     let err_id = format!("{id}-err");
     let hint_id = format!("{id}-hint");
     let key2 = key.clone();
-    let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2)));
+    let locale = use_ctx().locale;
+    let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2, locale)));
     let described = described_by(
         hint.is_some().then(|| hint_id.clone()),
         err_id.clone(),
@@ -177,7 +178,8 @@ pub fn TextArea(
     let err_id = format!("{id}-err");
     let hint_id = format!("{id}-hint");
     let key2 = key.clone();
-    let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2)));
+    let locale = use_ctx().locale;
+    let message = Memo::new(move |_| error.get().and_then(|e| e.message_for(&key2, locale)));
     let described = described_by(
         hint.is_some().then(|| hint_id.clone()),
         err_id.clone(),

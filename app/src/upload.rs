@@ -1,6 +1,6 @@
 //! Reading one file field of a multipart upload, with a size limit (CSV imports).
 use crate::error::AppError;
-use crate::i18n::{Locale, Problem};
+use crate::i18n::Problem;
 use leptos::server_fn::codec::MultipartData;
 
 /// Largest device CSV accepted by the admin upload.
@@ -25,11 +25,7 @@ pub fn body_limit(path: &str, settings: &crate::state::Settings) -> (usize, usiz
 }
 
 /// The bytes of the multipart field `file`; larger than `max_mb` is a field error.
-pub async fn read_file(
-    data: MultipartData,
-    max_mb: usize,
-    locale: Locale,
-) -> Result<Vec<u8>, AppError> {
+pub async fn read_file(data: MultipartData, max_mb: usize) -> Result<Vec<u8>, AppError> {
     let mut data = data.into_inner().ok_or(AppError::Internal)?;
     let mut bytes = vec![];
     while let Ok(Some(mut field)) = data.next_field().await {
@@ -39,10 +35,7 @@ pub async fn read_file(
         while let Ok(Some(chunk)) = field.chunk().await {
             bytes.extend_from_slice(&chunk);
             if bytes.len() > max_mb * 1024 * 1024 {
-                return Err(AppError::field(
-                    "file",
-                    Problem::FileTooLarge(max_mb).message(locale),
-                ));
+                return Err(AppError::field("file", Problem::FileTooLarge(max_mb)));
             }
         }
     }

@@ -369,8 +369,8 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
             },
         };
         let id = service::save_unit_in(&mut tx, None, &unit, now)
-            .await?
-            .map_err(|p| anyhow::anyhow!("demo unit {code} invalid: {p:?}"))?;
+            .await
+            .map_err(|e| anyhow::anyhow!("demo unit {code} invalid: {e:?}"))?;
         ids.insert(code, id);
     }
     let mut emails: HashSet<String> = HashSet::new();
@@ -615,13 +615,13 @@ async fn seed_messenger_ban(db: &Db) -> anyhow::Result<()> {
     let valid = parse_circular(&form, today)
         .map_err(|p| anyhow::anyhow!("demo circular invalid: {p:?}"))?;
     let err = |e: app::error::AppError| anyhow::anyhow!("demo circular: {e:?}");
-    let id = service::save_draft(db, &author, None, valid, Locale::De)
+    let id = service::save_draft(db, &author, None, valid)
         .await
         .map_err(err)?;
-    service::transition(db, &author, id, WorkflowAction::Submit, Locale::De)
+    service::transition(db, &author, id, WorkflowAction::Submit)
         .await
         .map_err(err)?;
-    service::transition(db, &approver, id, WorkflowAction::Publish, Locale::De)
+    service::transition(db, &approver, id, WorkflowAction::Publish)
         .await
         .map_err(err)?;
 

@@ -149,8 +149,7 @@ async fn main() -> anyhow::Result<()> {
                 config.smtp.clone(),
                 &config.mail_from,
                 config.mail_dir.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!(e))?;
+            )?;
             let (settings, intervals) = (config.settings.clone(), config.jobs.clone());
             let app = Application::build(config, db.clone()).await?;
             let jobs = server::jobs::all(server::jobs::Context {
@@ -305,7 +304,7 @@ async fn main() -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            match import::import(&db, None, &bytes, Locale::En)
+            match import::import(&db, None, &bytes)
                 .await
                 .map_err(|e| anyhow::anyhow!("import failed: {e}"))?
             {
@@ -316,7 +315,12 @@ async fn main() -> anyhow::Result<()> {
                 ImportOutcome::Rejected(errors) => {
                     eprintln!("Nothing was imported. Fix these rows:");
                     for e in errors {
-                        eprintln!("  line {}: {}", e.line, e.message);
+                        eprintln!(
+                            "  line {}: {}: {}",
+                            e.line,
+                            e.field,
+                            e.problem.message(Locale::En)
+                        );
                     }
                     std::process::exit(2);
                 }
@@ -372,12 +376,12 @@ async fn create_user(
         grants,
         password: password.clone(),
     };
-    let id = service::create_account(db, &passwords, account, en)
+    let id = service::create_account(db, &passwords, account)
         .await
         .map_err(|e| match e {
             app::error::AppError::Validation(v) => anyhow::anyhow!(v
                 .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
+                .map(|f| format!("{}: {}", f.place(Locale::En), f.message(Locale::En)))
                 .collect::<Vec<_>>()
                 .join("; ")),
             other => anyhow::anyhow!("{other}"),

@@ -59,7 +59,7 @@ pub async fn guard(State(policy): State<SecurityPolicy>, mut req: Request, next:
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             tracing::warn!(path = %path, client_ip = %ip, bytes = declared, "request body too large");
-            return secure(too_large(&req, mb), &path, &policy);
+            return secure(too_large(mb), &path, &policy);
         }
         // Bodies without a length (chunked) are cut off at the same limit.
         req = req.map(|b| Body::new(http_body_util::Limited::new(b, limit)));
@@ -69,19 +69,8 @@ pub async fn guard(State(policy): State<SecurityPolicy>, mut req: Request, next:
 }
 
 /// 413 in the server functions' error format, so that the upload form shows it at the field.
-fn too_large(req: &Request, mb: usize) -> Response {
-    let locale = req
-        .extensions()
-        .get::<app::context::RequestCtx>()
-        .map(|c| c.locale)
-        .or_else(|| {
-            req.headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(app::i18n::Locale::from_accept_language)
-        })
-        .unwrap_or_default();
-    let err = app::error::AppError::field("file", Problem::FileTooLarge(mb).message(locale));
+fn too_large(mb: usize) -> Response {
+    let err = app::error::AppError::field("file", Problem::FileTooLarge(mb));
     let body = serde_json::to_string(&err).unwrap_or_default();
     (
         StatusCode::PAYLOAD_TOO_LARGE,

@@ -134,13 +134,13 @@ fn Read() -> impl IntoView {
                                                 }
                                             }).collect_view().into_any()
                                         }}
-                                        {move || error.get().and_then(|e| e.message_for("attestations")).map(|m| view! { <p class="field-error">{m}</p> })}
+                                        {move || error.get().and_then(|e| e.message_for("attestations", t.locale)).map(|m| view! { <p class="field-error">{m}</p> })}
                                         <div class="checkbox">
                                             <input type="checkbox" id="read-confirmed" name="form[read_confirmed]" required=true/>
                                             <label for="read-confirmed">{t.read_confirm}</label>
                                         </div>
-                                        {move || error.get().and_then(|e| e.message_for("read_confirmed")).map(|m| view! { <p class="field-error">{m}</p> })}
-                                        {move || error.get().and_then(|e| e.message_for("content_sha256")).map(|m| view! { <p class="field-error">{m}</p> })}
+                                        {move || error.get().and_then(|e| e.message_for("read_confirmed", t.locale)).map(|m| view! { <p class="field-error">{m}</p> })}
+                                        {move || error.get().and_then(|e| e.message_for("content_sha256", t.locale)).map(|m| view! { <p class="field-error">{m}</p> })}
                                         <button type="submit" disabled=move || ack.pending().get()>{t.acknowledge_submit}</button>
                                     </ActionForm>
                                 </section>

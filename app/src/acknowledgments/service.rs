@@ -9,7 +9,6 @@ use crate::circulars::VersionId;
 use crate::db::{begin_read, begin_write, Db};
 use crate::error::AppError;
 use crate::i18n::{Locale, Problem};
-use crate::org::rules::into_error;
 use crate::org::UserId;
 use chrono::{DateTime, Utc};
 
@@ -107,13 +106,13 @@ pub async fn acknowledge(
     let ack = match parse_ack(form, &own) {
         Ok(a) => a,
         Err(AckProblem::Foreign) => return Err(AppError::Forbidden),
-        Err(AckProblem::Input(p)) => return Err(into_error(p, locale)),
+        Err(AckProblem::Input(p)) => return Err(AppError::fields(p)),
     };
     if repo::version_hash(&mut tx, version).await?.as_deref() != Some(ack.content_sha256.as_str()) {
-        return Err(into_error(
-            vec![("content_sha256", Problem::ContentChanged)],
-            locale,
-        ));
+        return Err(AppError::fields(vec![(
+            "content_sha256",
+            Problem::ContentChanged,
+        )]));
     }
     let id = repo::insert(
         &mut tx,

@@ -254,8 +254,8 @@ pub async fn second_factor(
     // guesses cannot all pass a lock none of them has written yet.
     let throttle = super::repo::Throttle::for_attempt(&email, &ip);
     match throttle.attempt(&state.db, now.timestamp_millis()).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(ms)) => {
+        Ok(super::repo::Attempt::Counted(_)) => {}
+        Ok(super::repo::Attempt::Locked(ms)) => {
             tracing::warn!(user_id = user.0, client_ip = %ip, retry_after_s = retry_seconds(ms), "second factor throttled");
             return refusal_page(StatusCode::TOO_MANY_REQUESTS, ctx.locale, retry_seconds(ms));
         }

@@ -87,6 +87,14 @@ pub async fn record_failure(
     Ok(out)
 }
 
+/// Whether an attempt was counted (with the counters after it) or refused while locked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt<T> {
+    Counted(T),
+    /// Locked for this many more milliseconds; nothing was counted.
+    Locked(i64),
+}
+
 /// Checks and counts in one write transaction, for checks that are cheap to repeat (codes):
 /// if any key is locked, returns how long and counts nothing; otherwise counts the attempt as
 /// a failure *before* the check runs, so that parallel guesses cannot all pass a lock that
@@ -95,7 +103,7 @@ pub async fn count_attempt(
     db: &Db,
     keys: &[(&str, ThrottlePolicy)],
     now_ms: i64,
-) -> Result<Result<Vec<ThrottleState>, i64>, sqlx::Error> {
+) -> Result<Attempt<Vec<ThrottleState>>, sqlx::Error> {
     let mut tx = begin_write(db).await?;
     let mut states = vec![];
     let mut locked = None;
@@ -108,7 +116,7 @@ pub async fn count_attempt(
     }
     if let Some(ms) = locked {
         tx.rollback().await?;
-        return Ok(Err(ms));
+        return Ok(Attempt::Locked(ms));
     }
     let mut out = vec![];
     for ((key, policy), state) in keys.iter().zip(states) {
@@ -117,7 +125,7 @@ pub async fn count_attempt(
         out.push(next);
     }
     tx.commit().await?;
-    Ok(Ok(out))
+    Ok(Attempt::Counted(out))
 }
 
 /// Takes back one counted attempt of `key` that turned out correct (the lock it may have
@@ -185,11 +193,7 @@ impl Throttle {
 
     /// For a cheap check (a code): refuses while locked, else counts the attempt up front
     /// (see [`count_attempt`]); returns the account's and the client's failures so far.
-    pub async fn attempt(
-        &self,
-        db: &Db,
-        now_ms: i64,
-    ) -> Result<Result<(i64, i64), i64>, sqlx::Error> {
+    pub async fn attempt(&self, db: &Db, now_ms: i64) -> Result<Attempt<(i64, i64)>, sqlx::Error> {
         let counted = count_attempt(
             db,
             &[
@@ -199,7 +203,10 @@ impl Throttle {
             now_ms,
         )
         .await?;
-        Ok(counted.map(|s| (s[0].failures, s[1].failures)))
+        Ok(match counted {
+            Attempt::Counted(s) => Attempt::Counted((s[0].failures, s[1].failures)),
+            Attempt::Locked(ms) => Attempt::Locked(ms),
+        })
     }
 
     /// The attempt counted by [`Throttle::attempt`] never ran (refused as busy).

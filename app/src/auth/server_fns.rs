@@ -12,17 +12,12 @@ struct ThrottledCheck {
     user: crate::org::UserId,
     ip: crate::auth::client_ip::ClientIp,
     field: &'static str,
-    locale: crate::i18n::Locale,
     now_ms: i64,
 }
 
 #[cfg(feature = "ssr")]
 impl ThrottledCheck {
-    async fn start(
-        user: &crate::auth::SessionUser,
-        field: &'static str,
-        locale: crate::i18n::Locale,
-    ) -> Result<Self, AppError> {
+    async fn start(user: &crate::auth::SessionUser, field: &'static str) -> Result<Self, AppError> {
         use crate::auth::client_ip::ClientIp;
         let ip = use_context::<http::request::Parts>()
             .and_then(|p| p.extensions.get::<ClientIp>().copied())
@@ -32,14 +27,18 @@ impl ThrottledCheck {
             user: user.id,
             ip,
             field,
-            locale,
             now_ms: chrono::Utc::now().timestamp_millis(),
         };
         // Counted before the check, so parallel guesses cannot all slip under the lock.
         let db = crate::state::app_state().db;
-        if let Err(ms) = check.throttle.attempt(&db, check.now_ms).await? {
+        use crate::auth::repo::Attempt;
+        if let Attempt::Locked(ms) = check.throttle.attempt(&db, check.now_ms).await? {
             tracing::warn!(user_id = user.id.0, client_ip = %ip, field, "check throttled");
-            return Err(check.wait(ms, locale.texts().login_throttled));
+            let seconds = crate::auth::throttle::retry_seconds(ms);
+            return Err(AppError::field(
+                field,
+                crate::i18n::Problem::Throttled(seconds),
+            ));
         }
         Ok(check)
     }
@@ -50,18 +49,14 @@ impl ThrottledCheck {
         Ok(self.throttle.attempt_succeeded(&db).await?)
     }
 
-    fn wait(&self, ms: i64, text: &str) -> AppError {
-        let s = crate::auth::throttle::retry_seconds(ms).to_string();
-        AppError::field(self.field, text.replace("{s}", &s))
-    }
-
     /// Too many password checks at once (bounded argon2 work): the attempt did not happen.
     async fn busy(&self) -> AppError {
         let db = crate::state::app_state().db;
         if let Err(err) = self.throttle.forgive_attempt(&db).await {
             tracing::warn!(error = %err, "forgiving a refused attempt failed");
         }
-        self.wait(1000, self.locale.texts().login_busy)
+        let seconds = crate::auth::throttle::retry_seconds(1000);
+        AppError::field(self.field, crate::i18n::Problem::Busy(seconds))
     }
 
     /// The check failed (it was counted when it started).
@@ -83,16 +78,15 @@ pub struct PasswordForm {
 /// The signed-in user changes their own password; the current one must be given.
 #[server(prefix = "/fn", endpoint = "auth/change_password")]
 pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
-    use crate::auth::guard::{ctx, require_user};
+    use crate::auth::guard::require_user;
     use crate::i18n::Problem;
     use crate::org::{repo, service};
     crate::error::respond(async move {
         let user = require_user()?;
-        let locale = ctx().locale;
         let state = crate::state::app_state();
         // The current-password check is a password check like the sign-in: same throttle,
         // same bounded argon2 work, so a taken-over session cannot guess at leisure.
-        let throttle = ThrottledCheck::start(&user, "current_password", locale).await?;
+        let throttle = ThrottledCheck::start(&user, "current_password").await?;
         let hash = repo::password_hash(&state.db, user.id).await?;
         let Ok(ok) = state
             .passwords
@@ -103,16 +97,13 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
         };
         if !ok {
             throttle.failed("wrong current password");
-            return Err(AppError::field(
-                "current_password",
-                Problem::WrongPassword.message(locale),
-            ));
+            return Err(AppError::field("current_password", Problem::WrongPassword));
         }
         throttle.succeeded().await?;
         if form.new_password != form.confirm_password {
             return Err(AppError::field(
                 "confirm_password",
-                Problem::PasswordMismatch.message(locale),
+                Problem::PasswordMismatch,
             ));
         }
         service::set_password(
@@ -121,7 +112,6 @@ pub async fn change_password(form: PasswordForm) -> Result<(), AppError> {
             Some(user.id),
             user.id,
             &form.new_password,
-            locale,
         )
         .await?;
         // Every other session of the account has ended; this one continues under a new id.
@@ -227,13 +217,7 @@ pub async fn begin_second_factor() -> Result<crate::auth::SecondFactorSetup, App
     crate::error::respond(async move {
         let user = require_user()?;
         let session = crate::auth::session::current().await?;
-        crate::auth::service::begin_setup(
-            &crate::state::app_state().db,
-            &session,
-            &user,
-            crate::auth::guard::ctx().locale,
-        )
-        .await
+        crate::auth::service::begin_setup(&crate::state::app_state().db, &session, &user).await
     })
     .await
 }
@@ -241,7 +225,7 @@ pub async fn begin_second_factor() -> Result<crate::auth::SecondFactorSetup, App
 /// Confirms the second factor being set up with a first code; returns the recovery codes.
 #[server(prefix = "/fn", endpoint = "auth/second_factor_confirm")]
 pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError> {
-    use crate::auth::guard::{ctx, require_user};
+    use crate::auth::guard::require_user;
     crate::error::respond(async move {
         let user = require_user()?;
         let session = crate::auth::session::current().await?;
@@ -251,7 +235,6 @@ pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError
             &user,
             &code,
             chrono::Utc::now(),
-            ctx().locale,
         )
         .await?;
         // Every other session of the account ended; this one continues under a new id.
@@ -268,16 +251,15 @@ pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError
 /// Turns the caller's second factor off (not for admins); a current code is required.
 #[server(prefix = "/fn", endpoint = "auth/second_factor_disable")]
 pub async fn disable_second_factor(code: String) -> Result<(), AppError> {
-    use crate::auth::guard::{ctx, require_user};
+    use crate::auth::guard::require_user;
     crate::error::respond(async move {
         let user = require_user()?;
-        let throttle = ThrottledCheck::start(&user, "disable_code", ctx().locale).await?;
+        let throttle = ThrottledCheck::start(&user, "disable_code").await?;
         let res = crate::auth::service::disable(
             &crate::state::app_state().db,
             &user,
             &code,
             chrono::Utc::now(),
-            ctx().locale,
         )
         .await;
         match &res {

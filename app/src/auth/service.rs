@@ -4,7 +4,7 @@ use super::second_factor::{self as rules, SecondFactorInput};
 use super::{repo, AuthMethod, SecondFactorSetup, SecondFactorStatus, SessionUser};
 use crate::db::{begin_write, Db};
 use crate::error::AppError;
-use crate::i18n::{Locale, Problem};
+use crate::i18n::Problem;
 use crate::org::UserId;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -82,9 +82,8 @@ pub async fn begin_setup(
     db: &Db,
     session: &Session,
     user: &SessionUser,
-    locale: Locale,
 ) -> Result<SecondFactorSetup, AppError> {
-    may_set_up(db, session, user, locale).await?;
+    may_set_up(db, session, user).await?;
     let secret = rules::new_secret();
     let uri = rules::otpauth_uri(&secret, &user.email);
     let qr_svg = rules::qr_svg(&uri).ok_or(AppError::Internal)?;
@@ -101,18 +100,10 @@ pub async fn begin_setup(
 /// An existing second factor is replaced only from a session signed in with it: a session
 /// that began with the password alone (before the factor was set up, say) cannot swap in
 /// an attacker's app.
-async fn may_set_up(
-    db: &Db,
-    session: &Session,
-    user: &SessionUser,
-    locale: Locale,
-) -> Result<(), AppError> {
+async fn may_set_up(db: &Db, session: &Session, user: &SessionUser) -> Result<(), AppError> {
     let has_factor = repo::second_factor(db, user.id).await?.is_some();
     if has_factor && !super::session::auth_method(session).await.second_factor() {
-        return Err(AppError::field(
-            "code",
-            Problem::SecondFactorSessionNeeded.message(locale),
-        ));
+        return Err(AppError::field("code", Problem::SecondFactorSessionNeeded));
     }
     Ok(())
 }
@@ -127,17 +118,13 @@ pub async fn confirm_setup(
     user: &SessionUser,
     code: &str,
     now: DateTime<Utc>,
-    locale: Locale,
 ) -> Result<Vec<String>, AppError> {
-    may_set_up(db, session, user, locale).await?;
+    may_set_up(db, session, user).await?;
     let secret: Option<String> = session.get(super::session::SETUP_SECRET_KEY).await?;
     let Some(secret) = secret else {
-        return Err(AppError::field(
-            "code",
-            Problem::SecondFactorNotStarted.message(locale),
-        ));
+        return Err(AppError::field("code", Problem::SecondFactorNotStarted));
     };
-    let wrong = || AppError::field("code", Problem::WrongSecondFactorCode.message(locale));
+    let wrong = || AppError::field("code", Problem::WrongSecondFactorCode);
     let Some(SecondFactorInput::Code(code)) = rules::parse_input(code) else {
         return Err(wrong());
     };
@@ -173,24 +160,23 @@ pub async fn disable(
     user: &SessionUser,
     code: &str,
     now: DateTime<Utc>,
-    locale: Locale,
 ) -> Result<(), AppError> {
     if required_for(user) {
         return Err(AppError::field(
             "disable_code",
-            Problem::SecondFactorRequired.message(locale),
+            Problem::SecondFactorRequired,
         ));
     }
     if repo::second_factor(db, user.id).await?.is_none() {
         return Err(AppError::field(
             "disable_code",
-            Problem::SecondFactorNotEnabled.message(locale),
+            Problem::SecondFactorNotEnabled,
         ));
     }
     if verify(db, user.id, code, now).await?.is_none() {
         return Err(AppError::field(
             "disable_code",
-            Problem::WrongSecondFactorCode.message(locale),
+            Problem::WrongSecondFactorCode,
         ));
     }
     let mut tx = begin_write(db).await?;
@@ -215,12 +201,11 @@ pub async fn reset_by_admin(
     admin: UserId,
     target: UserId,
     now: DateTime<Utc>,
-    locale: Locale,
 ) -> Result<(), AppError> {
     if admin == target {
         return Err(AppError::field(
             "second_factor",
-            Problem::SecondFactorRequired.message(locale),
+            Problem::SecondFactorRequired,
         ));
     }
     let mut tx = begin_write(db).await?;
@@ -232,13 +217,13 @@ pub async fn reset_by_admin(
     if repo::holds_admin_role(&mut tx, target).await? {
         return Err(AppError::field(
             "second_factor",
-            Problem::SecondFactorAdminReset.message(locale),
+            Problem::SecondFactorAdminReset,
         ));
     }
     if !repo::clear_second_factor(&mut tx, target).await? {
         return Err(AppError::field(
             "second_factor",
-            Problem::SecondFactorNotEnabled.message(locale),
+            Problem::SecondFactorNotEnabled,
         ));
     }
     crate::org::repo::void_sessions(&mut tx, target, now).await?;

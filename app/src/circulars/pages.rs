@@ -83,7 +83,7 @@ fn AttachmentEditor(
                 <div class="field">
                     <label for="f-file">{t.attachment_pdf}</label>
                     <input id="f-file" name="file" type="file" accept="application/pdf,.pdf" required aria-describedby="f-file-err"/>
-                    <p class="field-error" id="f-file-err">{move || error.get().and_then(|e| e.message_for("file"))}</p>
+                    <p class="field-error" id="f-file-err">{move || error.get().and_then(|e| e.message_for("file", t.locale))}</p>
                 </div>
                 <button type="submit" class="secondary" disabled=move || upload.pending().get()>{t.attachment_upload}</button>
             </form>
@@ -210,7 +210,7 @@ fn Editor(version: Option<VersionView>) -> impl IntoView {
         move || {
             error
                 .get()
-                .and_then(|e| e.message_for(f))
+                .and_then(|e| e.message_for(f, t.locale))
                 .map(|m| view! { <p class="field-error" id=format!("f-{f}-err")>{m}</p> })
         }
     };
@@ -273,7 +273,7 @@ fn Editor(version: Option<VersionView>) -> impl IntoView {
                 <Transition>
                     {move || preview.get().map(|r| match r {
                         Ok(html) => view! { <div class="body" inner_html=html></div> }.into_any(),
-                        Err(e) => view! { <p class="field-error">{e.message_for("body_md").unwrap_or_else(|| error_text(&e, t))}</p> }.into_any(),
+                        Err(e) => view! { <p class="field-error">{e.message_for("body_md", t.locale).unwrap_or_else(|| error_text(&e, t))}</p> }.into_any(),
                     })}
                 </Transition>
             </section>
@@ -330,7 +330,7 @@ fn Detail() -> impl IntoView {
                         <p class="meta">{v.number.clone()}" · "{t.version}" "{v.version_no}" · "<strong>{v.status.label(locale)}</strong></p>
                         <h1>{v.title.clone()}</h1>
                         <ErrorBanner error=error/>
-                        {move || error.get().and_then(|e| e.message_for("status").or_else(|| e.message_for("effective_on")).or_else(|| e.message_for("ack_deadline")).or_else(|| e.message_for("audience")))
+                        {move || error.get().and_then(|e| e.message_for("status", t.locale).or_else(|| e.message_for("effective_on", t.locale)).or_else(|| e.message_for("ack_deadline", t.locale)).or_else(|| e.message_for("audience", t.locale)))
                             .map(|m| view! { <p class="alert alert-error" role="alert">{m}</p> })}
                         {counts.map(|c| counts_table(c, t))}
                         <div class="actions">

@@ -112,7 +112,7 @@ pub fn parse_apps(raw: &str) -> Result<Vec<ProhibitedApp>, Problem> {
         let [platform, id, name] = parts[..] else {
             return Err(bad);
         };
-        let platform = AppPlatform::parse(platform).ok_or(bad)?;
+        let platform = AppPlatform::parse(platform).ok_or_else(|| bad.clone())?;
         if !valid_app_identifier(platform, id) || name.is_empty() || name.chars().count() > 100 {
             return Err(bad);
         }

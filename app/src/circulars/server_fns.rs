@@ -45,16 +45,13 @@ pub async fn get_version(
 pub async fn save_circular(form: CircularForm) -> Result<VersionId, AppError> {
     crate::error::respond(async move {
         let user = publisher()?;
-        let locale = crate::auth::guard::ctx().locale;
         let today = crate::time::today_berlin(chrono::Utc::now());
-        let valid = super::rules::parse_circular(&form, today)
-            .map_err(|p| crate::org::rules::into_error(p, locale))?;
+        let valid = super::rules::parse_circular(&form, today).map_err(AppError::fields)?;
         let version = match form.version_id.trim() {
             "" => None,
             s => Some(VersionId(s.parse().map_err(|_| AppError::NotFound)?)),
         };
-        super::service::save_draft(&crate::state::app_state().db, &user, version, valid, locale)
-            .await
+        super::service::save_draft(&crate::state::app_state().db, &user, version, valid).await
     })
     .await
 }
@@ -65,9 +62,7 @@ pub async fn save_circular(form: CircularForm) -> Result<VersionId, AppError> {
 pub async fn preview_markdown(body_md: String) -> Result<String, AppError> {
     crate::error::respond(async move {
         publisher()?;
-        let locale = crate::auth::guard::ctx().locale;
-        super::markdown::check(&body_md)
-            .map_err(|p| AppError::field("body_md", p.message(locale)))?;
+        super::markdown::check(&body_md).map_err(|p| AppError::field("body_md", p))?;
         Ok(super::markdown::render(&body_md))
     })
     .await
@@ -86,8 +81,7 @@ pub async fn workflow(id: VersionId, action: String) -> Result<super::VersionSta
             "withdraw" => WorkflowAction::Withdraw,
             _ => return Err(AppError::NotFound),
         };
-        let locale = crate::auth::guard::ctx().locale;
-        super::service::transition(&crate::state::app_state().db, &user, id, action, locale).await
+        super::service::transition(&crate::state::app_state().db, &user, id, action).await
     })
     .await
 }
@@ -97,11 +91,9 @@ pub async fn workflow(id: VersionId, action: String) -> Result<super::VersionSta
 pub async fn new_version(id: VersionId, kind: String) -> Result<VersionId, AppError> {
     crate::error::respond(async move {
         let user = publisher()?;
-        let locale = crate::auth::guard::ctx().locale;
         let kind = super::ChangeKind::parse(&kind).ok_or(AppError::NotFound)?;
         let id =
-            super::service::new_version(&crate::state::app_state().db, &user, id, kind, locale)
-                .await?;
+            super::service::new_version(&crate::state::app_state().db, &user, id, kind).await?;
         leptos_axum::redirect(&format!("/circulars/{}/edit", id.0));
         Ok(id)
     })
@@ -130,7 +122,6 @@ pub async fn upload_attachment(
     use crate::i18n::Problem;
     crate::error::respond(async move {
         let user = publisher()?;
-        let locale = crate::auth::guard::ctx().locale;
         let state = crate::state::app_state();
         let max = state.settings.attachment_max_bytes;
         let mut data = data.into_inner().ok_or(AppError::Internal)?;
@@ -151,7 +142,7 @@ pub async fn upload_attachment(
                         if bytes.len() > max {
                             return Err(AppError::field(
                                 "file",
-                                Problem::FileTooLarge(max / (1024 * 1024)).message(locale),
+                                Problem::FileTooLarge(max / (1024 * 1024)),
                             ));
                         }
                     }
@@ -161,8 +152,8 @@ pub async fn upload_attachment(
         }
         let version = VersionId(version.ok_or(AppError::NotFound)?);
         let filename = super::rules::check_attachment(&filename, &bytes, max)
-            .map_err(|p| AppError::field("file", p.message(locale)))?;
-        super::service::attach(&state.db, &user, version, &filename, &bytes, locale).await
+            .map_err(|p| AppError::field("file", p))?;
+        super::service::attach(&state.db, &user, version, &filename, &bytes).await
     })
     .await
 }
@@ -171,8 +162,7 @@ pub async fn upload_attachment(
 pub async fn remove_attachment(id: i64) -> Result<(), AppError> {
     crate::error::respond(async move {
         let user = publisher()?;
-        let locale = crate::auth::guard::ctx().locale;
-        super::service::detach(&crate::state::app_state().db, &user, id, locale).await
+        super::service::detach(&crate::state::app_state().db, &user, id).await
     })
     .await
 }

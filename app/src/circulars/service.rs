@@ -9,7 +9,7 @@ use super::{ChangeKind, ProhibitedApp, VersionId, VersionStatus};
 use crate::auth::{Role, SessionUser};
 use crate::db::{begin_write, Db, Tx};
 use crate::error::AppError;
-use crate::i18n::{Locale, Problem};
+use crate::i18n::Problem;
 use crate::org::repo::audit;
 use crate::org::UnitPath;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,8 +38,8 @@ pub fn content_sha256(content: &HashedContent<'_>) -> String {
     format!("{:x}", Sha256::digest(json.as_bytes()))
 }
 
-fn problem(field: &str, p: Problem, locale: Locale) -> AppError {
-    AppError::field(field, p.message(locale))
+fn problem(field: &str, p: Problem) -> AppError {
+    AppError::field(field, p)
 }
 
 /// Scope paths of the user's publisher grants.
@@ -54,21 +54,16 @@ fn publisher_scopes(user: &SessionUser) -> Vec<UnitPath> {
 /// The publisher's scope must cover the audience (and exist). Called with the *stored*
 /// audience before any change, so that a scoped publisher cannot take over a draft of
 /// another scope by submitting an audience of their own, and with the new one.
-async fn check_scope(
-    tx: &mut Tx,
-    user: &SessionUser,
-    c: &ValidCircular,
-    locale: Locale,
-) -> Result<(), AppError> {
+async fn check_scope(tx: &mut Tx, user: &SessionUser, c: &ValidCircular) -> Result<(), AppError> {
     let units: Vec<_> = c.audience.iter().map(|(u, _)| *u).collect();
     let paths = repo::unit_paths(tx, &units)
         .await?
-        .ok_or_else(|| problem("audience", Problem::UnknownUnit, locale))?;
+        .ok_or_else(|| problem("audience", Problem::UnknownUnit))?;
     let root = repo::root_path(tx).await?;
     if scope_covers(&publisher_scopes(user), &root, c.whole_city, &paths) {
         Ok(())
     } else {
-        Err(problem("audience", Problem::OutsideScope, locale))
+        Err(problem("audience", Problem::OutsideScope))
     }
 }
 
@@ -140,18 +135,17 @@ pub async fn save_draft(
     user: &SessionUser,
     version: Option<VersionId>,
     mut c: ValidCircular,
-    locale: Locale,
 ) -> Result<VersionId, AppError> {
     if let Err(p) = super::markdown::check(&c.body_md) {
-        return Err(problem("body_md", p, locale));
+        return Err(problem("body_md", p));
     }
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     let id = match version {
         None => {
-            check_scope(&mut tx, user, &c, locale).await?;
+            check_scope(&mut tx, user, &c).await?;
             if repo::number_taken(&mut tx, &c.number, None).await? {
-                return Err(problem("number", Problem::DuplicateNumber, locale));
+                return Err(problem("number", Problem::DuplicateNumber));
             }
             let circular =
                 repo::insert_circular(&mut tx, &c.number, c.retention_days, user.id, now).await?;
@@ -172,13 +166,12 @@ pub async fn save_draft(
         }
         Some(id) => {
             let meta = repo::meta(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-            next_status(meta.status, WorkflowAction::Edit)
-                .map_err(|p| problem("status", p, locale))?;
+            next_status(meta.status, WorkflowAction::Edit).map_err(|p| problem("status", p))?;
             // The scope check on the stored audience comes first: whoever may not see the
             // draft may not learn anything about it or change it.
             let (_, stored) = repo::load_valid(&mut tx, id).await?;
-            check_scope(&mut tx, user, &stored, locale).await?;
-            check_scope(&mut tx, user, &c, locale).await?;
+            check_scope(&mut tx, user, &stored).await?;
+            check_scope(&mut tx, user, &c).await?;
             if meta.version_no != 1 {
                 // Number and retention belong to the circular, fixed after its first version.
                 c.number = stored.number.clone();
@@ -187,7 +180,7 @@ pub async fn save_draft(
             let changed = changed_fields(&stored, &c);
             if meta.version_no == 1 {
                 if repo::number_taken(&mut tx, &c.number, Some(meta.circular_id)).await? {
-                    return Err(problem("number", Problem::DuplicateNumber, locale));
+                    return Err(problem("number", Problem::DuplicateNumber));
                 }
                 repo::set_number_and_retention(
                     &mut tx,
@@ -224,20 +217,18 @@ pub async fn transition(
     user: &SessionUser,
     id: VersionId,
     action: WorkflowAction,
-    locale: Locale,
 ) -> Result<VersionStatus, AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     let meta = repo::meta(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let status = next_status(meta.status, action).map_err(|p| problem("status", p, locale))?;
+    let status = next_status(meta.status, action).map_err(|p| problem("status", p))?;
     let (_, c) = repo::load_valid(&mut tx, id).await?;
-    check_scope(&mut tx, user, &c, locale).await?;
+    check_scope(&mut tx, user, &c).await?;
     match action {
         WorkflowAction::Publish => {
             let editors = repo::editors(&mut tx, id).await?;
-            check_four_eyes(meta.author_id, &editors, user.id)
-                .map_err(|p| problem("status", p, locale))?;
-            publish(&mut tx, id, &meta, &c, user, now, locale).await?;
+            check_four_eyes(meta.author_id, &editors, user.id).map_err(|p| problem("status", p))?;
+            publish(&mut tx, id, &meta, &c, user, now).await?;
         }
         _ => repo::set_status(&mut tx, id, status, now).await?,
     }
@@ -268,18 +259,13 @@ async fn publish(
     c: &ValidCircular,
     approver: &SessionUser,
     now: DateTime<Utc>,
-    locale: Locale,
 ) -> Result<(), AppError> {
     let today: NaiveDate = crate::time::today_berlin(now);
     if c.effective_on < today {
-        return Err(problem("effective_on", Problem::DateInPast, locale));
+        return Err(problem("effective_on", Problem::DateInPast));
     }
     if c.ack_deadline < today {
-        return Err(problem(
-            "ack_deadline",
-            Problem::DeadlineBeforePublication,
-            locale,
-        ));
+        return Err(problem("ack_deadline", Problem::DeadlineBeforePublication));
     }
     let body_html = super::markdown::render(&c.body_md);
     let mut apps: Vec<&ProhibitedApp> = c.apps.iter().collect();
@@ -329,10 +315,9 @@ pub async fn new_version(
     user: &SessionUser,
     from: VersionId,
     kind: ChangeKind,
-    locale: Locale,
 ) -> Result<VersionId, AppError> {
     if kind == ChangeKind::Initial {
-        return Err(problem("change_kind", Problem::WrongStatus, locale));
+        return Err(problem("change_kind", Problem::WrongStatus));
     }
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
@@ -340,10 +325,10 @@ pub async fn new_version(
     if meta.status != VersionStatus::Published
         || repo::has_open_version(&mut tx, meta.circular_id).await?
     {
-        return Err(problem("status", Problem::WrongStatus, locale));
+        return Err(problem("status", Problem::WrongStatus));
     }
     let (_, mut c) = repo::load_valid(&mut tx, from).await?;
-    check_scope(&mut tx, user, &c, locale).await?;
+    check_scope(&mut tx, user, &c).await?;
     // Dates of the copy may already be past; the editor shows the problem before publishing.
     let today = crate::time::today_berlin(now);
     c.effective_on = c.effective_on.max(today);
@@ -371,16 +356,15 @@ pub async fn attach(
     version: VersionId,
     filename: &str,
     data: &[u8],
-    locale: Locale,
 ) -> Result<i64, AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     let meta = repo::meta(&mut tx, version)
         .await?
         .ok_or(AppError::NotFound)?;
-    next_status(meta.status, WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
+    next_status(meta.status, WorkflowAction::Edit).map_err(|p| problem("file", p))?;
     let (_, c) = repo::load_valid(&mut tx, version).await?;
-    check_scope(&mut tx, user, &c, locale).await?;
+    check_scope(&mut tx, user, &c).await?;
     let id = repo::insert_attachment(&mut tx, version, filename, data, user.id, now).await?;
     // An attachment is content: its uploader joins the editors, and a submitted version
     // goes back to draft.
@@ -400,15 +384,15 @@ pub async fn attach(
 }
 
 /// Removes an attachment from a draft version.
-pub async fn detach(db: &Db, user: &SessionUser, id: i64, locale: Locale) -> Result<(), AppError> {
+pub async fn detach(db: &Db, user: &SessionUser, id: i64) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     let (version, status) = repo::attachment_owner(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    next_status(status, WorkflowAction::Edit).map_err(|p| problem("file", p, locale))?;
+    next_status(status, WorkflowAction::Edit).map_err(|p| problem("file", p))?;
     let (_, c) = repo::load_valid(&mut tx, version).await?;
-    check_scope(&mut tx, user, &c, locale).await?;
+    check_scope(&mut tx, user, &c).await?;
     repo::delete_attachment(&mut tx, id).await?;
     repo::record_editor(&mut tx, version, user.id, now).await?;
     repo::back_to_draft(&mut tx, version, now).await?;

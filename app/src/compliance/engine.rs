@@ -9,7 +9,7 @@ use crate::circulars::CircularId;
 use crate::db::{begin_write, Db, Tx};
 use crate::devices::{DeviceId, Platform};
 use crate::error::{AppError, FieldError};
-use crate::i18n::Locale;
+use crate::i18n::Problem;
 use crate::notifications::templates::{self, ComplianceMail};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -124,51 +124,40 @@ impl Links {
     }
 }
 
-fn field(name: &str, message: impl Into<String>) -> FieldError {
-    FieldError::new(name, message)
-}
-
-/// Checks a report and returns its platform and the normalised app list.
+/// Checks a report and returns its MDM id and platform.
 fn validate(report: &InventoryReport) -> Result<(String, Platform), AppError> {
     let mut errors = vec![];
     let mdm_id = match crate::devices::rules::parse_ident(&report.mdm_id) {
         Ok(Some(id)) => id,
         Ok(None) => {
-            errors.push(field("mdm_id", "mdm_id is required"));
+            errors.push(FieldError::new("mdm_id", Problem::Required));
             String::new()
         }
         Err(p) => {
-            errors.push(field("mdm_id", p.message(Locale::En)));
+            errors.push(FieldError::new("mdm_id", p));
             String::new()
         }
     };
     let platform = Platform::parse(&report.platform);
     if platform.is_none() {
-        errors.push(field(
-            "platform",
-            format!(
-                "unknown platform {:?}; expected one of android, ios, windows, macos, linux, other",
-                report.platform
-            ),
-        ));
+        let named = report.platform.trim().to_owned();
+        errors.push(FieldError::new("platform", Problem::UnknownPlatform(named)));
     }
     if report.apps.len() > rules::MAX_APPS_PER_REPORT {
-        errors.push(field(
+        errors.push(FieldError::new(
             "apps",
-            format!(
-                "{} apps reported; at most {} are accepted per report",
-                report.apps.len(),
-                rules::MAX_APPS_PER_REPORT
-            ),
+            Problem::TooMany(rules::MAX_APPS_PER_REPORT),
         ));
+    } else if let Some(i) = report.apps.iter().position(|a| a.id.trim().is_empty()) {
+        errors.push(FieldError::new(format!("apps[{i}].id"), Problem::Required));
     } else if let Some(i) = report
         .apps
         .iter()
-        .position(|a| a.id.trim().is_empty() || a.id.len() > rules::MAX_APP_ID_LEN)
+        .position(|a| a.id.len() > rules::MAX_APP_ID_LEN)
     {
-        errors.push(field(
-            &format!("apps[{i}].id"),
-            format!("app id must be 1 to {} characters", rules::MAX_APP_ID_LEN),
+        errors.push(FieldError::new(
+            format!("apps[{i}].id"),
+            Problem::TooLong(rules::MAX_APP_ID_LEN),
         ));
     }
     match (errors.is_empty(), platform) {
@@ -199,10 +188,7 @@ async fn apply_report(
     };
     let device = match device {
         d if d.retired_at.is_some() => {
-            return Err(AppError::Validation(vec![field(
-                "mdm_id",
-                "this device is retired; reactivate or re-register it in the portal",
-            )]))
+            return Err(AppError::field("mdm_id", Problem::DeviceRetired))
         }
         d => d,
     };
@@ -372,10 +358,7 @@ async fn reported_owner(
     };
     match crate::org::repo::find_active_by_identity(tx, owner).await? {
         Some(id) => Ok(Some(id)),
-        None => Err(AppError::Validation(vec![field(
-            "owner",
-            "no active user has this e-mail address or personnel number",
-        )])),
+        None => Err(AppError::field("owner", Problem::UnknownOwner)),
     }
 }
 
@@ -397,10 +380,7 @@ async fn correct_owner(
         return Ok(device);
     }
     if device.managed_at.is_some() || device.last_inventory_at.is_some() {
-        return Err(AppError::Validation(vec![field(
-            "owner",
-            "this device is registered to another person; an administrator must move it (POST /api/v1/devices/import)",
-        )]));
+        return Err(AppError::field("owner", Problem::RegisteredToOther));
     }
     crate::devices::repo::reassign_unmanaged(tx, device.id, owner_id, now).await?;
     // Every identifier the device carries (MDM id, IMEI) goes with it.
@@ -434,10 +414,7 @@ async fn auto_register(
 ) -> Result<DeviceRow, AppError> {
     use crate::devices::{DeviceKind, Ownership};
     let Some(owner_id) = reported_owner(tx, report).await? else {
-        return Err(AppError::Validation(vec![field(
-            "mdm_id",
-            "unknown mdm_id; register the device first (POST /api/v1/devices/import) or send `owner` (e-mail or personnel number) to register it with this report",
-        )]));
+        return Err(AppError::field("mdm_id", Problem::UnknownMdmId));
     };
     let label = report
         .device_name
@@ -464,10 +441,7 @@ async fn auto_register(
         .await?
         .is_empty()
     {
-        return Err(AppError::Validation(vec![field(
-            "owner",
-            "this mdm_id belonged to another person; an administrator must assign it (POST /api/v1/devices/import)",
-        )]));
+        return Err(AppError::field("owner", Problem::MdmIdOfOther));
     }
     let id = crate::devices::repo::insert(tx, owner_id, &device, now).await?;
     // (`insert` claimed the id; re-registered under an identifier a blocked device carried,

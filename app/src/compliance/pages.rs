@@ -198,7 +198,11 @@ fn Exemptions(
     let t = use_ctx().locale.texts();
     let error = Signal::derive(move || grant.value().get().and_then(|r| r.err()));
     let granted = move || matches!(grant.value().get(), Some(Ok(_)));
-    let circular_error = move || error.get().and_then(|e| e.message_for("circular"));
+    let circular_error = move || {
+        error
+            .get()
+            .and_then(|e| e.message_for("circular", t.locale))
+    };
     view! {
         <section class="card" aria-labelledby="exempt-h">
             <h2 id="exempt-h">{t.exemption_title}</h2>
@@ -293,7 +297,7 @@ fn DeviceImport() -> impl IntoView {
                     Err(crate::error::AppError::Validation(rows)) => view! {
                         <div class="alert alert-error" role="alert">
                             <p>{t.import_rejected}</p>
-                            <ul>{rows.into_iter().map(|e| view! { <li>{e.field}": "{e.message}</li> }).collect_view()}</ul>
+                            <ul>{rows.into_iter().map(|e| view! { <li>{e.place(t.locale)}": "{e.message(t.locale)}</li> }).collect_view()}</ul>
                         </div>
                     }.into_any(),
                     Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),

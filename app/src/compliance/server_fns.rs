@@ -72,7 +72,7 @@ pub async fn grant_exemption(form: ExemptionForm) -> Result<ExemptionId, AppErro
             admin: admin.id,
             now: chrono::Utc::now(),
         };
-        service::grant_exemption(&ctx, &form, crate::auth::guard::ctx().locale).await
+        service::grant_exemption(&ctx, &form).await
     })
     .await
 }
@@ -104,10 +104,9 @@ pub async fn dry_run(circular: String, date: String) -> Result<Vec<DryRunRow>, A
     use prelude::*;
     respond(async move {
         require_role(Role::Admin)?;
-        let locale = ctx().locale;
         let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-            .map_err(|_| AppError::field("date", Problem::InvalidDate.message(locale)))?;
-        let no_ban = || AppError::field("circular", Problem::Required.message(locale));
+            .map_err(|_| AppError::field("date", Problem::InvalidDate))?;
+        let no_ban = || AppError::field("circular", Problem::Required);
         let circular = CircularId(circular.trim().parse().map_err(|_| no_ban())?);
         let state = app_state();
         let settings = &state.settings.compliance;
@@ -127,9 +126,8 @@ pub async fn import_devices(
     respond(async move {
         let admin = require_role(Role::Admin)?;
         let locale = ctx().locale;
-        let bytes =
-            crate::upload::read_file(data, crate::upload::DEVICE_IMPORT_MAX_MB, locale).await?;
-        let rows = crate::devices::import::parse_csv(&bytes, locale)?;
+        let bytes = crate::upload::read_file(data, crate::upload::DEVICE_IMPORT_MAX_MB).await?;
+        let rows = crate::devices::import::parse_csv(&bytes)?;
         let line = if locale == crate::i18n::Locale::De {
             "Zeile"
         } else {
@@ -140,7 +138,6 @@ pub async fn import_devices(
             rows,
             line,
             Some(admin.id),
-            locale,
             chrono::Utc::now(),
         )
         .await?;

@@ -8,7 +8,7 @@ use super::{ExemptionForm, Finding, Overview};
 use crate::auth::SessionUser;
 use crate::db::{begin_write, Db};
 use crate::error::AppError;
-use crate::i18n::{Locale, Problem};
+use crate::i18n::Problem;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Longest list of findings on one page.
@@ -95,7 +95,6 @@ pub struct Exempting<'a> {
 pub async fn grant_exemption(
     ctx: &Exempting<'_>,
     form: &ExemptionForm,
-    locale: Locale,
 ) -> Result<ExemptionId, AppError> {
     let mut problems = vec![];
     let reason = form.reason.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -131,7 +130,7 @@ pub async fn grant_exemption(
     let (Some(device), Some(circular), Ok(until), true) =
         (device, circular, until, problems.is_empty())
     else {
-        return Err(crate::org::rules::into_error(problems, locale));
+        return Err(AppError::fields(problems));
     };
     let id = repo::insert_exemption(
         &mut tx, device.id, circular, &reason, until, ctx.admin, ctx.now,

@@ -4,7 +4,7 @@ use super::rules::parse_device;
 use super::{DeviceForm, DeviceKind, Platform};
 use crate::db::{begin_write, Db};
 use crate::error::{AppError, FieldError};
-use crate::i18n::{Locale, Problem};
+use crate::i18n::Problem;
 use crate::org::UserId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,12 +66,12 @@ pub const CSV_COLUMNS: [&str; 9] = [
 
 /// Parses a CSV file (header row with some of [`CSV_COLUMNS`], `mdm_id`, `owner` and
 /// `platform` required) into records with their line numbers.
-pub fn parse_csv(bytes: &[u8], locale: Locale) -> Result<Vec<(usize, DeviceRecord)>, AppError> {
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<(usize, DeviceRecord)>, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    let header_error = || AppError::field("line 1", Problem::BadCsvHeader.message(locale));
+    let header_error = || AppError::field("line 1", Problem::BadCsvHeader);
     let header: Vec<String> = reader
         .headers()
         .map_err(|_| header_error())?
@@ -92,13 +92,13 @@ pub fn parse_csv(bytes: &[u8], locale: Locale) -> Result<Vec<(usize, DeviceRecor
         if index >= MAX_DEVICES {
             return Err(AppError::field(
                 &format!("line {line}"),
-                Problem::TooLong(MAX_DEVICES).message(locale),
+                Problem::TooLong(MAX_DEVICES),
             ));
         }
         let Ok(record) = record else {
             errors.push(FieldError::new(
                 format!("line {line}"),
-                Problem::MalformedRow.message(locale),
+                Problem::MalformedRow,
             ));
             continue;
         };
@@ -162,27 +162,17 @@ pub async fn import(
     rows: Vec<(usize, DeviceRecord)>,
     prefix: &str,
     actor: Option<UserId>,
-    locale: Locale,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, AppError> {
     if rows.is_empty() {
-        return Err(AppError::field(
-            "devices",
-            Problem::EmptyFile.message(locale),
-        ));
+        return Err(AppError::field("devices", Problem::EmptyFile));
     }
     if rows.len() > MAX_DEVICES {
-        return Err(AppError::field(
-            "devices",
-            Problem::TooLong(MAX_DEVICES).message(locale),
-        ));
+        return Err(AppError::field("devices", Problem::TooLong(MAX_DEVICES)));
     }
     let mut errors: Vec<FieldError> = vec![];
     let mut push = |n: usize, field: &str, p: Problem| {
-        errors.push(FieldError::new(
-            format!("{prefix} {n}: {field}"),
-            p.message(locale),
-        ));
+        errors.push(FieldError::new(format!("{prefix} {n}: {field}"), p));
     };
     let mut tx = begin_write(db).await?;
     let mut seen: HashMap<(&'static str, String), usize> = HashMap::new();

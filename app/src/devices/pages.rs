@@ -35,7 +35,7 @@ pub fn DeviceFields(
     let locale = use_ctx().locale;
     let t = locale.texts();
     let d = device.clone();
-    let msg = move |f: &'static str| move || error.get().and_then(|e| e.message_for(f));
+    let msg = move |f: &'static str| move || error.get().and_then(|e| e.message_for(f, t.locale));
     let label_field = view! {
         <input type="hidden" name="form[id]" value=d.as_ref().map(|d| d.id.0.to_string()).unwrap_or_default()/>
         <Field label=t.device_label name="form[label]" key="label" error=error value=d.as_ref().map(|d| d.label.clone()).unwrap_or_default() required=true maxlength=80 hint=t.device_label_hint/>

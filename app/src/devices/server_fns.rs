@@ -11,12 +11,10 @@ pub async fn save_device_as(
     owner_id: Option<crate::org::UserId>,
     form: DeviceForm,
 ) -> Result<DeviceId, AppError> {
-    use crate::auth::guard::ctx;
     use crate::db::begin_write;
     use crate::i18n::Problem;
-    use crate::org::{repo as org_repo, rules::into_error};
-    let locale = ctx().locale;
-    let device = super::rules::parse_device(&form).map_err(|p| into_error(p, locale))?;
+    use crate::org::repo as org_repo;
+    let device = super::rules::parse_device(&form).map_err(AppError::fields)?;
     let db = crate::state::app_state().db;
     let now = chrono::Utc::now();
     let admin = user.is_admin();
@@ -33,8 +31,7 @@ pub async fn save_device_as(
                 return Err(AppError::NotFound);
             }
             if !admin {
-                super::rules::owner_may_change(&stored, &device)
-                    .map_err(|p| into_error(p, locale))?;
+                super::rules::owner_may_change(&stored, &device).map_err(AppError::fields)?;
             }
             (owner, super::rules::changed_identity(&stored, &device))
         }
@@ -68,7 +65,7 @@ pub async fn save_device_as(
     }
     if !problems.is_empty() {
         tracing::warn!(user_id = user.id.0, fields = ?problems.iter().map(|(f, _)| *f).collect::<Vec<_>>(), "device identifiers refused");
-        return Err(into_error(problems, locale));
+        return Err(AppError::fields(problems));
     }
     let id = match device.id {
         Some(id) => {
@@ -131,7 +128,6 @@ pub async fn retire_device(id: DeviceId) -> Result<(), AppError> {
     crate::error::respond(async move {
         let user = crate::auth::guard::require_user()?;
         let db = crate::state::app_state().db;
-        let locale = crate::auth::guard::ctx().locale;
         let now = chrono::Utc::now();
         let mut tx = crate::db::begin_write(&db).await?;
         let (owner, retired) = super::repo::owner_of(&mut tx, id)
@@ -145,7 +141,7 @@ pub async fn retire_device(id: DeviceId) -> Result<(), AppError> {
         }
         if !user.is_admin() {
             super::rules::owner_may_retire(super::repo::is_restricted(&mut tx, id).await?)
-                .map_err(|p| AppError::field("device", p.message(locale)))?;
+                .map_err(|p| AppError::field("device", p))?;
         }
         super::repo::retire(&mut tx, id, now).await?;
         crate::org::repo::audit(

@@ -12,22 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-/// The JSON error body of the machine interfaces: `{ "error": code, "message": text }`.
-pub fn json_error(err: AppError) -> Response {
-    let message = match &err {
-        AppError::Unauthorized => "sign in first",
-        AppError::Forbidden => "not allowed",
-        AppError::NotFound => "not found",
-        AppError::Validation(_) => "invalid input",
-        _ => "internal error",
-    };
-    (
-        err.status(),
-        Json(json!({"error": err.code(), "message": message})),
-    )
-        .into_response()
-}
-
 fn require(
     ctx: &RequestCtx,
     allowed: impl Fn(&crate::auth::SessionUser) -> bool,
@@ -105,7 +89,7 @@ pub async fn version_export(
     .await;
     result
         .map(|v| Json(v).into_response())
-        .unwrap_or_else(json_error)
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `GET /audit/export/person/{id}`: evidence of one person's acknowledgments (auditors).
@@ -128,7 +112,7 @@ pub async fn person_export(
     .await;
     result
         .map(|v| Json(v).into_response())
-        .unwrap_or_else(json_error)
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `GET /privacy/export/{id}`: everything stored about a person (Art. 15 GDPR), for the
@@ -158,5 +142,5 @@ pub async fn subject_export(
     .await;
     result
         .map(|v| Json(v).into_response())
-        .unwrap_or_else(json_error)
+        .unwrap_or_else(IntoResponse::into_response)
 }

@@ -34,25 +34,60 @@ pub enum Mailer {
     },
 }
 
+/// A mail configuration the portal cannot start with.
+#[derive(Debug, thiserror::Error)]
+pub enum MailConfigError {
+    #[error("MAIL_FROM is not a mail address: {0}")]
+    From(String),
+    #[error("SMTP relay {host:?} cannot be used: {reason}")]
+    Relay { host: String, reason: String },
+}
+
+/// Why one delivery failed, and whether trying again can help (a 5xx answer, e.g. an
+/// unknown recipient, cannot).
+#[derive(Debug)]
+struct DeliveryError {
+    permanent: bool,
+    reason: String,
+}
+
+impl DeliveryError {
+    fn permanent(reason: impl std::fmt::Display) -> Self {
+        DeliveryError {
+            permanent: true,
+            reason: reason.to_string(),
+        }
+    }
+
+    fn transient(reason: impl std::fmt::Display) -> Self {
+        DeliveryError {
+            permanent: false,
+            reason: reason.to_string(),
+        }
+    }
+}
+
 impl Mailer {
     pub fn new(
         smtp: Option<SmtpSettings>,
         from: &str,
         dir: std::path::PathBuf,
-    ) -> anyhow_free::Result<Mailer> {
+    ) -> Result<Mailer, MailConfigError> {
         let from: Mailbox = from
             .parse()
-            .map_err(|e| format!("MAIL_FROM is not a mail address: {e}"))?;
+            .map_err(|e: lettre::address::AddressError| MailConfigError::From(e.to_string()))?;
         let Some(s) = smtp else {
             return Ok(Mailer::Folder { dir, from });
         };
+        let relay_error = |e: lettre::transport::smtp::Error| MailConfigError::Relay {
+            host: s.host.clone(),
+            reason: e.to_string(),
+        };
         let builder = match s.tls.as_str() {
-            "tls" => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| e.to_string())?
-            }
+            "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(relay_error)?,
             "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
             _ => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
-                .map_err(|e| e.to_string())?,
+                .map_err(relay_error)?,
         };
         let mut builder = builder
             .port(s.port)
@@ -72,7 +107,7 @@ impl Mailer {
         }
     }
 
-    /// Sends one mail; on failure returns (permanent?, reason).
+    /// Sends one mail.
     async fn send(
         &self,
         id: i64,
@@ -80,10 +115,10 @@ impl Mailer {
         subject: &str,
         text: &str,
         html: &str,
-    ) -> Result<(), (bool, String)> {
+    ) -> Result<(), DeliveryError> {
         let to: Mailbox = to
             .parse()
-            .map_err(|e| (true, format!("invalid recipient: {e}")))?;
+            .map_err(|e| DeliveryError::permanent(format!("invalid recipient: {e}")))?;
         let message = Message::builder()
             .from(self.from().clone())
             .to(to)
@@ -101,18 +136,23 @@ impl Mailer {
                             .body(html.to_owned()),
                     ),
             )
-            .map_err(|e| (true, format!("cannot build message: {e}")))?;
+            .map_err(|e| DeliveryError::permanent(format!("cannot build message: {e}")))?;
         match self {
             // 5xx answers are permanent (e.g. an unknown recipient): retrying cannot help.
-            Mailer::Smtp { transport, .. } => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| (e.is_permanent(), e.to_string())),
+            Mailer::Smtp { transport, .. } => {
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| DeliveryError {
+                        permanent: e.is_permanent(),
+                        reason: e.to_string(),
+                    })
+            }
             Mailer::Folder { dir, .. } => {
-                std::fs::create_dir_all(dir).map_err(|e| (false, e.to_string()))?;
+                std::fs::create_dir_all(dir).map_err(DeliveryError::transient)?;
                 std::fs::write(dir.join(format!("{id:08}.eml")), message.formatted())
-                    .map_err(|e| (false, e.to_string()))?;
+                    .map_err(DeliveryError::transient)?;
                 tracing::info!(
                     mail_id = id,
                     "mail written to the mail folder (no SMTP relay configured)"
@@ -121,11 +161,6 @@ impl Mailer {
             }
         }
     }
-}
-
-/// Tiny local result alias so the constructor's error is a plain message.
-pub mod anyhow_free {
-    pub type Result<T> = std::result::Result<T, String>;
 }
 
 /// Sends due mails (at most `batch`). Each row is claimed first by moving its
@@ -160,7 +195,7 @@ pub async fn send_due(
                 repo::mark_sent(db, id, Utc::now()).await?;
                 sent += 1;
             }
-            Err((permanent, reason)) => {
+            Err(DeliveryError { permanent, reason }) => {
                 failed += 1;
                 let attempts = mail.attempts + 1;
                 let give_up = permanent || attempts >= MAX_ATTEMPTS;

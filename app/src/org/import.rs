@@ -53,10 +53,11 @@ pub enum Parsed {
     Users(Vec<UserRow>),
 }
 
-fn row_error(line: usize, field: &str, p: Problem, locale: Locale) -> RowError {
+fn row_error(line: usize, field: &str, problem: Problem) -> RowError {
     RowError {
         line,
-        message: format!("{field}: {}", p.message(locale)),
+        field: field.to_owned(),
+        problem,
     }
 }
 
@@ -76,7 +77,7 @@ pub fn parse_roles(raw: &str) -> Result<Vec<(Role, Option<String>)>, Problem> {
 }
 
 /// Parses the file and checks each row on its own and against the other rows (pure).
-pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
+pub fn parse(bytes: &[u8]) -> Result<Parsed, Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -86,15 +87,12 @@ pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
             .iter()
             .map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect(),
-        Err(_) => return Err(vec![row_error(1, "header", Problem::BadCsvHeader, locale)]),
+        Err(_) => return Err(vec![row_error(1, "header", Problem::BadCsvHeader)]),
     };
     let is_units = header == UNIT_HEADER;
     let is_users = header == USER_HEADER;
     if !is_units && !is_users {
-        return Err(vec![RowError {
-            line: 1,
-            message: Problem::BadCsvHeader.message(locale),
-        }]);
+        return Err(vec![row_error(1, "file", Problem::BadCsvHeader)]);
     }
     let mut errors = vec![];
     let mut units = vec![];
@@ -110,10 +108,7 @@ pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
                     .position()
                     .map(|p| p.line() as usize)
                     .unwrap_or(fallback_line);
-                errors.push(RowError {
-                    line,
-                    message: Problem::MalformedRow.message(locale),
-                });
+                errors.push(row_error(line, "file", Problem::MalformedRow));
                 continue;
             }
         };
@@ -122,7 +117,7 @@ pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
             .map(|p| p.line() as usize)
             .unwrap_or(fallback_line);
         if index >= MAX_ROWS {
-            errors.push(row_error(line, "file", Problem::TooLong(MAX_ROWS), locale));
+            errors.push(row_error(line, "file", Problem::TooLong(MAX_ROWS)));
             break;
         }
         let mut problems: Problems = vec![];
@@ -215,17 +210,10 @@ pub fn parse(bytes: &[u8], locale: Locale) -> Result<Parsed, Vec<RowError>> {
                 });
             }
         }
-        errors.extend(
-            problems
-                .into_iter()
-                .map(|(f, p)| row_error(line, f, p, locale)),
-        );
+        errors.extend(problems.into_iter().map(|(f, p)| row_error(line, f, p)));
     }
     if errors.is_empty() && units.is_empty() && users.is_empty() {
-        errors.push(RowError {
-            line: 1,
-            message: Problem::EmptyFile.message(locale),
-        });
+        errors.push(row_error(1, "file", Problem::EmptyFile));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -279,9 +267,8 @@ pub async fn import(
     db: &Db,
     actor: Option<UserId>,
     bytes: &[u8],
-    locale: Locale,
 ) -> Result<ImportOutcome, AppError> {
-    let parsed = match parse(bytes, locale) {
+    let parsed = match parse(bytes) {
         Ok(p) => p,
         Err(errors) => return Ok(ImportOutcome::Rejected(errors)),
     };
@@ -289,10 +276,11 @@ pub async fn import(
     let mut tx = begin_write(db).await?;
     let mut errors = vec![];
     let (mut created, mut updated) = (0, 0);
-    let problems_to_rows = |line: usize, problems: Problems| {
-        problems
+    // A validation error of one row, as rows of the rejection list.
+    let rows_of = |line: usize, fields: Vec<crate::error::FieldError>| {
+        fields
             .into_iter()
-            .map(move |(f, p)| row_error(line, f, p, locale))
+            .map(move |f| row_error(line, &f.field, f.problem))
     };
     match parsed {
         Parsed::Units(rows) => {
@@ -304,12 +292,7 @@ pub async fn import(
                     Some(code) => match super::repo::unit_by_code(&mut tx, code).await? {
                         Some((id, _)) => Some(id),
                         None => {
-                            errors.push(row_error(
-                                row.line,
-                                "parent_code",
-                                Problem::UnknownUnit,
-                                locale,
-                            ));
+                            errors.push(row_error(row.line, "parent_code", Problem::UnknownUnit));
                             continue;
                         }
                     },
@@ -322,10 +305,11 @@ pub async fn import(
                     kind: row.kind,
                     parent_id,
                 };
-                match service::save_unit_in(&mut tx, actor, &unit, now).await? {
+                match service::save_unit_in(&mut tx, actor, &unit, now).await {
                     Ok(_) if existing.is_some() => updated += 1,
                     Ok(_) => created += 1,
-                    Err(problems) => errors.extend(problems_to_rows(row.line, problems)),
+                    Err(AppError::Validation(v)) => errors.extend(rows_of(row.line, v)),
+                    Err(other) => return Err(other),
                 }
             }
         }
@@ -334,12 +318,7 @@ pub async fn import(
             for row in rows {
                 let Some(org_unit_id) = cached_unit(&mut tx, &mut unit_ids, &row.unit_code).await?
                 else {
-                    errors.push(row_error(
-                        row.line,
-                        "unit_code",
-                        Problem::UnknownUnit,
-                        locale,
-                    ));
+                    errors.push(row_error(row.line, "unit_code", Problem::UnknownUnit));
                     continue;
                 };
                 let mut scopes = vec![];
@@ -348,12 +327,7 @@ pub async fn import(
                         Some(code) => match cached_unit(&mut tx, &mut unit_ids, code).await? {
                             Some(id) => Some(id),
                             None => {
-                                errors.push(row_error(
-                                    row.line,
-                                    "roles",
-                                    Problem::UnknownUnit,
-                                    locale,
-                                ));
+                                errors.push(row_error(row.line, "roles", Problem::UnknownUnit));
                                 continue;
                             }
                         },
@@ -371,7 +345,7 @@ pub async fn import(
                     locale: row.locale,
                     password: None,
                 };
-                match service::save_user_in(&mut tx, actor, &user, None, now).await? {
+                match service::save_user_in(&mut tx, actor, &user, None, now).await {
                     Ok(id) => {
                         if existing.is_some() {
                             updated += 1;
@@ -394,7 +368,8 @@ pub async fn import(
                             super::repo::add_role(&mut tx, id, role, scope, actor, now).await?;
                         }
                     }
-                    Err(problems) => errors.extend(problems_to_rows(row.line, problems)),
+                    Err(AppError::Validation(v)) => errors.extend(rows_of(row.line, v)),
+                    Err(other) => return Err(other),
                 }
             }
         }
@@ -403,10 +378,7 @@ pub async fn import(
     // import, before any admin exists, is the CLI's and creates none to lose).
     if errors.is_empty() && super::repo::active_admin_count(&mut tx).await? == 0 && actor.is_some()
     {
-        errors.push(RowError {
-            line: 1,
-            message: format!("roles: {}", Problem::LastAdmin.message(locale)),
-        });
+        errors.push(row_error(1, "roles", Problem::LastAdmin));
     }
     if !errors.is_empty() {
         tx.rollback().await?;
@@ -433,35 +405,38 @@ mod tests {
     #[test]
     fn every_bad_row_is_reported_with_its_line() {
         let csv = "code,name,kind,parent_code\nSTADT,Stadt,city,\nD1,,dezernat,STADT\nD2,Dezernat 2,castle,STADT\nD1,Again,dezernat,STADT\n";
-        let errors = parse(csv.as_bytes(), Locale::En).unwrap_err();
+        let errors = parse(csv.as_bytes()).unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
-        assert!(errors[0].message.starts_with("name:"));
-        assert!(errors[2].message.contains("more than once"));
+        assert_eq!(errors[0].field, "name");
+        assert_eq!(errors[2].problem, Problem::DuplicateInFile);
+        assert!(errors[2]
+            .problem
+            .message(Locale::En)
+            .contains("more than once"));
     }
 
     #[test]
     fn a_row_with_the_wrong_number_of_columns_is_malformed() {
         let csv = "code,name,kind,parent_code\nSTADT,Stadt,city,\nD1,Dezernat 1\n";
-        let errors = parse(csv.as_bytes(), Locale::De).unwrap_err();
+        let errors = parse(csv.as_bytes()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, 3);
     }
 
     #[test]
     fn unknown_header_and_empty_file_are_refused() {
-        assert_eq!(parse(b"foo,bar\n1,2\n", Locale::En).unwrap_err()[0].line, 1);
-        assert!(
-            parse(b"code,name,kind,parent_code\n", Locale::En).unwrap_err()[0]
-                .message
-                .contains("no data rows")
+        assert_eq!(parse(b"foo,bar\n1,2\n").unwrap_err()[0].line, 1);
+        assert_eq!(
+            parse(b"code,name,kind,parent_code\n").unwrap_err()[0].problem,
+            Problem::EmptyFile
         );
     }
 
     #[test]
     fn parents_defined_later_in_the_file_are_created_first() {
         let csv = "code,name,kind,parent_code\nA1,Amt,amt,FB1\nFB1,FB,fachbereich,D1\nD1,Dez,dezernat,STADT\n";
-        let Parsed::Units(rows) = parse(csv.as_bytes(), Locale::De).unwrap() else {
+        let Parsed::Units(rows) = parse(csv.as_bytes()).unwrap() else {
             panic!()
         };
         let order: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();

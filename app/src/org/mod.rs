@@ -286,5 +286,7 @@ pub enum ImportOutcome {
 pub struct RowError {
     /// Line number in the file as an editor shows it (the header is line 1).
     pub line: usize,
-    pub message: String,
+    /// The column (or `file` for the file as a whole).
+    pub field: String,
+    pub problem: crate::i18n::Problem,
 }

@@ -101,12 +101,12 @@ fn Units() -> impl IntoView {
                                 <div class="field">
                                     <label for="f-parent">{t.unit_parent}</label>
                                     <select id="f-parent" name="form[parent_id]"
-                                        aria-invalid=move || error.get().and_then(|e| e.message_for("parent_id")).map(|_| "true")
-                                        aria-describedby=move || error.get().and_then(|e| e.message_for("parent_id")).map(|_| "f-parent-err")>
+                                        aria-invalid=move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|_| "true")
+                                        aria-describedby=move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|_| "f-parent-err")>
                                         <option value="">{t.none_option}</option>
                                         {options}
                                     </select>
-                                    {move || error.get().and_then(|e| e.message_for("parent_id")).map(|m| view! { <p class="field-error" id="f-parent-err">{m}</p> })}
+                                    {move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|m| view! { <p class="field-error" id="f-parent-err">{m}</p> })}
                                 </div>
                                 <button type="submit">{t.create}</button>
                             </ActionForm>
@@ -161,12 +161,12 @@ fn UnitEdit() -> impl IntoView {
                         <div class="field">
                             <label for="f-parent">{t.unit_parent}</label>
                             <select id="f-parent" name="form[parent_id]"
-                                aria-invalid=move || error.get().and_then(|e| e.message_for("parent_id")).map(|_| "true")
-                                aria-describedby=move || error.get().and_then(|e| e.message_for("parent_id")).map(|_| "f-parent-err")>
+                                aria-invalid=move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|_| "true")
+                                aria-describedby=move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|_| "f-parent-err")>
                                 <option value="" selected=unit.parent_id.is_none()>{t.none_option}</option>
                                 {unit_options(&units, unit.parent_id.map(|p| p.0), Some(&unit.path))}
                             </select>
-                            {move || error.get().and_then(|e| e.message_for("parent_id")).map(|m| view! { <p class="field-error" id="f-parent-err">{m}</p> })}
+                            {move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|m| view! { <p class="field-error" id="f-parent-err">{m}</p> })}
                         </div>
                         <button type="submit">{t.save}</button>
                     </ActionForm>
@@ -277,7 +277,11 @@ fn UnitSelect(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let t = use_ctx().locale.texts();
-    let msg = move || error.get().and_then(|e| e.message_for("org_unit_id"));
+    let msg = move || {
+        error
+            .get()
+            .and_then(|e| e.message_for("org_unit_id", t.locale))
+    };
     view! {
         <div class="field">
             <label for="f-org_unit_id">{t.org_unit}" *"</label>
@@ -400,7 +404,7 @@ fn UserEdit() -> impl IntoView {
                                         </Transition>
                                     </select>
                                     <p class="hint" id="f-scope-hint">{t.scope_hint}</p>
-                                    {move || role_error.get().and_then(|e| e.message_for("scope_unit_id")).map(|m| view! { <p class="field-error">{m}</p> })}
+                                    {move || role_error.get().and_then(|e| e.message_for("scope_unit_id", t.locale)).map(|m| view! { <p class="field-error">{m}</p> })}
                                 </div>
                                 <button type="submit">{t.add_role}</button>
                             </ActionForm>
@@ -482,7 +486,7 @@ fn Import() -> impl IntoView {
                         <p>{t.import_rejected}</p>
                         <table>
                             <thead><tr><th scope="col">{t.line}</th><th scope="col">{t.reason}</th></tr></thead>
-                            <tbody>{errors.into_iter().map(|e| view! { <tr><td class="num">{e.line}</td><td>{e.message}</td></tr> }).collect_view()}</tbody>
+                            <tbody>{errors.into_iter().map(|e| view! { <tr><td class="num">{e.line}</td><td>{format!("{}: {}", e.field, e.problem.message(t.locale))}</td></tr> }).collect_view()}</tbody>
                         </table>
                     </div>
                 }.into_any(),

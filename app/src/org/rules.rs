@@ -2,7 +2,6 @@
 //! tree invariants. No I/O here, so everything is unit-tested directly.
 use super::{OrgUnitId, UnitForm, UnitKind, UnitPath, UserForm, UserId};
 use crate::auth::rules::check_new_password;
-use crate::error::{AppError, FieldError};
 use crate::i18n::{Locale, Problem};
 
 pub const NAME_MAX: usize = 120;
@@ -10,16 +9,6 @@ pub const CODE_MAX: usize = 20;
 pub const EMAIL_MAX: usize = 254;
 
 pub type Problems = Vec<(&'static str, Problem)>;
-
-/// Turns field problems into the one error type, with messages in the user's language.
-pub fn into_error(problems: Problems, locale: Locale) -> AppError {
-    AppError::Validation(
-        problems
-            .into_iter()
-            .map(|(field, p)| FieldError::new(field, p.message(locale)))
-            .collect(),
-    )
-}
 
 pub fn parse_email(raw: &str) -> Result<String, Problem> {
     let s = raw.trim().to_lowercase();

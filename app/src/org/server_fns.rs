@@ -7,7 +7,7 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
 #[cfg(feature = "ssr")]
 mod prelude {
-    pub use crate::auth::guard::{ctx, require_role};
+    pub use crate::auth::guard::require_role;
     pub use crate::auth::Role;
     pub use crate::error::respond;
     pub use crate::org::{repo, rules, service};
@@ -45,9 +45,8 @@ pub async fn save_unit(form: UnitForm) -> Result<OrgUnitId, AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let locale = ctx().locale;
-        let unit = rules::parse_unit(&form).map_err(|p| rules::into_error(p, locale))?;
-        service::save_unit(&app_state().db, Some(admin.id), unit, locale).await
+        let unit = rules::parse_unit(&form).map_err(AppError::fields)?;
+        service::save_unit(&app_state().db, Some(admin.id), unit).await
     })
     .await
 }
@@ -57,7 +56,7 @@ pub async fn set_unit_active(id: OrgUnitId, active: bool) -> Result<(), AppError
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        service::set_unit_active(&app_state().db, Some(admin.id), id, active, ctx().locale).await
+        service::set_unit_active(&app_state().db, Some(admin.id), id, active).await
     })
     .await
 }
@@ -90,10 +89,9 @@ pub async fn save_user(form: UserForm) -> Result<UserId, AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let locale = ctx().locale;
-        let user = rules::parse_user(&form).map_err(|p| rules::into_error(p, locale))?;
+        let user = rules::parse_user(&form).map_err(AppError::fields)?;
         let state = app_state();
-        service::save_user(&state.db, &state.passwords, Some(admin.id), user, locale).await
+        service::save_user(&state.db, &state.passwords, Some(admin.id), user).await
     })
     .await
 }
@@ -103,7 +101,7 @@ pub async fn set_user_active(id: UserId, active: bool) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        service::set_user_active(&app_state().db, admin.id, id, active, ctx().locale).await
+        service::set_user_active(&app_state().db, admin.id, id, active).await
     })
     .await
 }
@@ -120,25 +118,15 @@ pub async fn change_role(
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let locale = ctx().locale;
-        let role = Role::parse(&role)
-            .ok_or_else(|| AppError::field("role", Problem::UnknownRole.message(locale)))?;
+        let role =
+            Role::parse(&role).ok_or_else(|| AppError::field("role", Problem::UnknownRole))?;
         let scope = match scope_unit_id.trim() {
             "" => None,
             s => Some(OrgUnitId(s.parse().map_err(|_| {
-                AppError::field("scope_unit_id", Problem::UnknownUnit.message(locale))
+                AppError::field("scope_unit_id", Problem::UnknownUnit)
             })?)),
         };
-        service::change_role(
-            &app_state().db,
-            Some(admin.id),
-            user_id,
-            role,
-            scope,
-            grant,
-            locale,
-        )
-        .await
+        service::change_role(&app_state().db, Some(admin.id), user_id, role, scope, grant).await
     })
     .await
 }
@@ -155,7 +143,6 @@ pub async fn set_user_password(id: UserId, new_password: String) -> Result<(), A
             Some(admin.id),
             id,
             &new_password,
-            ctx().locale,
         )
         .await?;
         // The reset ended every session of the account; an admin resetting their own
@@ -191,14 +178,8 @@ pub async fn reset_second_factor(id: UserId) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        crate::auth::service::reset_by_admin(
-            &app_state().db,
-            admin.id,
-            id,
-            chrono::Utc::now(),
-            ctx().locale,
-        )
-        .await?;
+        crate::auth::service::reset_by_admin(&app_state().db, admin.id, id, chrono::Utc::now())
+            .await?;
         tracing::info!(admin_id = admin.id.0, user_id = id.0, "second factor reset");
         Ok(())
     })
@@ -211,8 +192,8 @@ pub async fn import_org(data: MultipartData) -> Result<ImportOutcome, AppError> 
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let bytes = crate::upload::read_file(data, MAX_UPLOAD_MB, ctx().locale).await?;
-        super::import::import(&app_state().db, Some(admin.id), &bytes, ctx().locale).await
+        let bytes = crate::upload::read_file(data, MAX_UPLOAD_MB).await?;
+        super::import::import(&app_state().db, Some(admin.id), &bytes).await
     })
     .await
 }

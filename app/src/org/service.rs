@@ -2,37 +2,37 @@
 //! `BEGIN IMMEDIATE` transaction, write, and append the audit entry in the same
 //! transaction. Used by server functions, the CSV import and the CLI alike.
 use super::repo;
-use super::rules::{check_placement, into_error, Problems, ValidUnit, ValidUser};
+use super::rules::{check_placement, Problems, ValidUnit, ValidUser};
 use super::{OrgUnitId, UnitKind, UnitPath, UserId};
 use crate::auth::password::PasswordService;
 use crate::auth::rules::{check_new_password, check_role_scope};
 use crate::auth::Role;
 use crate::db::{begin_write, Db, Tx};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::i18n::{Locale, Problem};
 use chrono::Utc;
 use serde_json::json;
 
-/// Checks placement rules against the stored tree and returns the new parent's path.
+/// Checks placement rules against the stored tree and returns the new parent's path (a
+/// problem is reported at `parent_id`).
 async fn placement(
     tx: &mut Tx,
     unit: &ValidUnit,
     own_path: Option<&UnitPath>,
-) -> Result<Result<UnitPath, Problem>, sqlx::Error> {
+) -> Result<UnitPath, AppError> {
+    let misplaced = |p| AppError::field("parent_id", p);
     let parent_path = match unit.parent_id {
         Some(pid) => match repo::unit_path(tx, pid).await? {
             Some((path, _)) => Some(path),
-            None => return Ok(Err(Problem::UnknownUnit)),
+            None => return Err(misplaced(Problem::UnknownUnit)),
         },
         None => None,
     };
-    if let Err(p) = check_placement(unit.kind, parent_path.as_ref(), own_path) {
-        return Ok(Err(p));
-    }
+    check_placement(unit.kind, parent_path.as_ref(), own_path).map_err(misplaced)?;
     if unit.kind == UnitKind::City && own_path.is_none() && repo::root_exists(tx).await? {
-        return Ok(Err(Problem::SingleRoot));
+        return Err(misplaced(Problem::SingleRoot));
     }
-    Ok(Ok(parent_path.unwrap_or_else(UnitPath::above_root)))
+    Ok(parent_path.unwrap_or_else(UnitPath::above_root))
 }
 
 /// Creates (no id) or updates a unit, including moving it with its subtree.
@@ -40,46 +40,45 @@ pub async fn save_unit(
     db: &Db,
     actor: Option<UserId>,
     unit: ValidUnit,
-    locale: Locale,
 ) -> Result<OrgUnitId, AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
-    let id = save_unit_in(&mut tx, actor, &unit, now)
-        .await?
-        .map_err(|problems| into_error(problems, locale))?;
+    let id = save_unit_in(&mut tx, actor, &unit, now).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// The transactional core of `save_unit`, shared with the CSV import.
+/// The transactional core of `save_unit`, shared with the CSV import and the seeds. Invalid
+/// input is a validation error and nothing is written.
 pub async fn save_unit_in(
     tx: &mut Tx,
     actor: Option<UserId>,
     unit: &ValidUnit,
     now: chrono::DateTime<Utc>,
-) -> Result<Result<OrgUnitId, Problems>, sqlx::Error> {
+) -> Result<OrgUnitId, AppError> {
     let existing = match unit.id {
         Some(id) => match repo::unit_path(tx, id).await? {
             Some((path, _)) => Some((id, path)),
-            None => return Ok(Err(vec![("id", Problem::UnknownUnit)])),
+            None => return Err(AppError::field("id", Problem::UnknownUnit)),
         },
         None => None,
     };
-    let mut problems = Problems::new();
+    let mut problems = vec![];
     if let Some((other, _)) = repo::unit_by_code(tx, &unit.code).await? {
         if Some(other) != unit.id {
-            problems.push(("code", Problem::DuplicateCode));
+            problems.push(FieldError::new("code", Problem::DuplicateCode));
         }
     }
-    let parent_path = match placement(tx, unit, existing.as_ref().map(|(_, p)| p)).await? {
+    let parent_path = match placement(tx, unit, existing.as_ref().map(|(_, p)| p)).await {
         Ok(p) => Some(p),
-        Err(p) => {
-            problems.push(("parent_id", p));
+        Err(AppError::Validation(v)) => {
+            problems.extend(v);
             None
         }
+        Err(other) => return Err(other),
     };
     let (Some(parent_path), true) = (parent_path, problems.is_empty()) else {
-        return Ok(Err(problems));
+        return Err(AppError::Validation(problems));
     };
     let id = match existing {
         Some((id, old_path)) => {
@@ -109,7 +108,7 @@ pub async fn save_unit_in(
             id
         }
     };
-    Ok(Ok(id))
+    Ok(id)
 }
 
 pub async fn set_unit_active(
@@ -117,7 +116,6 @@ pub async fn set_unit_active(
     actor: Option<UserId>,
     id: OrgUnitId,
     active: bool,
-    locale: Locale,
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
@@ -125,10 +123,7 @@ pub async fn set_unit_active(
         return Err(AppError::NotFound);
     }
     if !active && repo::unit_has_active_members(&mut tx, id).await? {
-        return Err(AppError::field(
-            "active",
-            Problem::UnitHasActiveMembers.message(locale),
-        ));
+        return Err(AppError::field("active", Problem::UnitHasActiveMembers));
     }
     repo::set_unit_active(&mut tx, id, active, now).await?;
     let action = if active {
@@ -156,7 +151,6 @@ pub async fn save_user(
     passwords: &PasswordService,
     actor: Option<UserId>,
     user: ValidUser,
-    locale: Locale,
 ) -> Result<UserId, AppError> {
     let hash = match (&user.password, user.id) {
         (Some(pw), None) => Some(passwords.hash(pw).await),
@@ -164,9 +158,7 @@ pub async fn save_user(
     };
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
-    let id = save_user_in(&mut tx, actor, &user, hash.as_deref(), now)
-        .await?
-        .map_err(|problems| into_error(problems, locale))?;
+    let id = save_user_in(&mut tx, actor, &user, hash.as_deref(), now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -177,11 +169,11 @@ pub async fn save_user_in(
     user: &ValidUser,
     password_hash: Option<&str>,
     now: chrono::DateTime<Utc>,
-) -> Result<Result<UserId, Problems>, sqlx::Error> {
+) -> Result<UserId, AppError> {
     let mut problems = Problems::new();
     if let Some(id) = user.id {
         if !repo::user_exists(tx, id).await? {
-            return Ok(Err(vec![("id", Problem::Required)]));
+            return Err(AppError::field("id", Problem::Required));
         }
     }
     let (email_taken, pno_taken) =
@@ -196,7 +188,7 @@ pub async fn save_user_in(
         problems.push(("org_unit_id", Problem::UnknownUnit));
     }
     if !problems.is_empty() {
-        return Ok(Err(problems));
+        return Err(AppError::fields(problems));
     }
     let details = json!({"email": user.email, "org_unit_id": user.org_unit_id});
     let id = match user.id {
@@ -228,7 +220,7 @@ pub async fn save_user_in(
             id
         }
     };
-    Ok(Ok(id))
+    Ok(id)
 }
 
 pub async fn set_user_active(
@@ -236,13 +228,9 @@ pub async fn set_user_active(
     actor: UserId,
     id: UserId,
     active: bool,
-    locale: Locale,
 ) -> Result<(), AppError> {
     if actor == id && !active {
-        return Err(AppError::field(
-            "active",
-            Problem::CannotDeactivateSelf.message(locale),
-        ));
+        return Err(AppError::field("active", Problem::CannotDeactivateSelf));
     }
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
@@ -251,10 +239,7 @@ pub async fn set_user_active(
     }
     repo::set_user_active(&mut tx, id, active, now).await?;
     if !active && repo::active_admin_count(&mut tx).await? == 0 {
-        return Err(AppError::field(
-            "active",
-            Problem::LastAdmin.message(locale),
-        ));
+        return Err(AppError::field("active", Problem::LastAdmin));
     }
     if !active {
         // Deactivation ends every session of the account at once.
@@ -287,10 +272,8 @@ pub async fn change_role(
     role: Role,
     scope: Option<OrgUnitId>,
     grant: bool,
-    locale: Locale,
 ) -> Result<(), AppError> {
-    check_role_scope(role, scope.is_some())
-        .map_err(|p| AppError::field("scope_unit_id", p.message(locale)))?;
+    check_role_scope(role, scope.is_some()).map_err(|p| AppError::field("scope_unit_id", p))?;
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
     if !repo::user_exists(&mut tx, id).await? {
@@ -298,10 +281,7 @@ pub async fn change_role(
     }
     if let Some(unit) = scope {
         if repo::unit_path(&mut tx, unit).await?.is_none() {
-            return Err(AppError::field(
-                "scope_unit_id",
-                Problem::UnknownUnit.message(locale),
-            ));
+            return Err(AppError::field("scope_unit_id", Problem::UnknownUnit));
         }
     }
     let changed = if grant {
@@ -312,7 +292,7 @@ pub async fn change_role(
     // Checked after the change, in its transaction: whatever path removed the role, the
     // portal keeps an active administrator (the transaction is rolled back on drop).
     if role == Role::Admin && !grant && repo::active_admin_count(&mut tx).await? == 0 {
-        return Err(AppError::field("role", Problem::LastAdmin.message(locale)));
+        return Err(AppError::field("role", Problem::LastAdmin));
     }
     if changed {
         let action = if grant {
@@ -374,15 +354,13 @@ pub async fn create_account(
     db: &Db,
     passwords: &PasswordService,
     account: NewAccount,
-    locale: Locale,
 ) -> Result<UserId, AppError> {
     for (role, scope) in &account.grants {
-        check_role_scope(*role, scope.is_some())
-            .map_err(|p| AppError::field("role", p.message(locale)))?;
+        check_role_scope(*role, scope.is_some()).map_err(|p| AppError::field("role", p))?;
     }
     let hash = passwords.hash(&account.password).await;
     let now = Utc::now();
-    let unknown = |field: &str| AppError::field(field, Problem::UnknownUnit.message(locale));
+    let unknown = |field: &str| AppError::field(field, Problem::UnknownUnit);
     let mut tx = begin_write(db).await?;
     let unit_id = match &account.unit_code {
         Some(code) => {
@@ -401,9 +379,7 @@ pub async fn create_account(
                     kind: UnitKind::City,
                     parent_id: None,
                 };
-                save_unit_in(&mut tx, None, &root, now)
-                    .await?
-                    .map_err(|p| into_error(p, locale))?
+                save_unit_in(&mut tx, None, &root, now).await?
             }
         },
     };
@@ -416,10 +392,8 @@ pub async fn create_account(
         password: account.password,
         ..Default::default()
     };
-    let user = super::rules::parse_user(&form).map_err(|p| into_error(p, locale))?;
-    let id = save_user_in(&mut tx, None, &user, Some(&hash), now)
-        .await?
-        .map_err(|p| into_error(p, locale))?;
+    let user = super::rules::parse_user(&form).map_err(AppError::fields)?;
+    let id = save_user_in(&mut tx, None, &user, Some(&hash), now).await?;
     for (role, scope) in account.grants {
         if role == Role::Employee {
             continue;
@@ -455,7 +429,6 @@ pub async fn set_password(
     actor: Option<UserId>,
     id: UserId,
     password: &str,
-    locale: Locale,
 ) -> Result<(), AppError> {
     let user = repo::get_user(db, id).await?.ok_or(AppError::NotFound)?;
     let local_part = user
@@ -475,7 +448,7 @@ pub async fn set_password(
     })
     .await
     .map_err(|_| AppError::Internal)?;
-    checked.map_err(|p| AppError::field("new_password", p.message(locale)))?;
+    checked.map_err(|p| AppError::field("new_password", p))?;
     let hash = passwords.hash(password).await;
     let now = Utc::now();
     let mut tx = begin_write(db).await?;

@@ -23,7 +23,7 @@ fn Tokens() -> impl IntoView {
         |_| list_tokens(),
     );
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    let scope_error = move || error.get().and_then(|e| e.message_for("scopes"));
+    let scope_error = move || error.get().and_then(|e| e.message_for("scopes", t.locale));
     view! {
         <Title text=t.tokens_title/>
         <h1>{t.tokens_title}</h1>

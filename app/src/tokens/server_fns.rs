@@ -20,7 +20,6 @@ pub async fn create_token(
 ) -> Result<IssuedToken, AppError> {
     crate::error::respond(async move {
         let admin = crate::auth::guard::require_role(crate::auth::Role::Admin)?;
-        let locale = crate::auth::guard::ctx().locale;
         let mut problems = vec![];
         let name = super::rules::parse_name(&name)
             .map_err(|p| problems.push(("name", p)))
@@ -29,7 +28,7 @@ pub async fn create_token(
             .map_err(|p| problems.push(("scopes", p)))
             .ok();
         let (Some(name), Some(scopes)) = (name, scopes) else {
-            return Err(crate::org::rules::into_error(problems, locale));
+            return Err(AppError::fields(problems));
         };
         let db = crate::state::app_state().db;
         let mut tx = crate::db::begin_write(&db).await?;

@@ -200,7 +200,7 @@ pub async fn csv(
             "text/csv; charset=utf-8",
             "attachment; filename=\"kenntnisnahmen.csv\"",
         ),
-        Err(e) => crate::evidence::export::json_error(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -216,6 +216,6 @@ pub async fn xlsx(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "attachment; filename=\"kenntnisnahmen.xlsx\"",
         ),
-        Err(e) => crate::evidence::export::json_error(e),
+        Err(e) => e.into_response(),
     }
 }

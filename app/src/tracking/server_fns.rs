@@ -37,8 +37,8 @@ pub async fn acknowledge_on_behalf(
     crate::error::respond(async move {
         let head = crate::auth::guard::require_user()?;
         let locale = crate::auth::guard::ctx().locale;
-        let remark = super::rules::parse_remark(&remark)
-            .map_err(|p| AppError::field("remark", p.message(locale)))?;
+        let remark =
+            super::rules::parse_remark(&remark).map_err(|p| AppError::field("remark", p))?;
         let state = crate::state::app_state();
         let id = super::service::acknowledge_on_behalf(
             &state.db,

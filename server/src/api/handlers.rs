@@ -3,7 +3,6 @@ use super::error::{ApiError, ErrorBody};
 use app::auth::client_ip::ClientIp;
 use app::compliance::engine::{AccessDecision, InventoryReport, ReportOutcome};
 use app::devices::import::{self, DeviceImport, ImportSummary};
-use app::i18n::Locale;
 use app::state::AppState;
 use app::tokens::{rules::bearer, Scope};
 use axum::extract::rejection::JsonRejection;
@@ -205,7 +204,7 @@ pub async fn import_devices(
             .collect();
         (rows, "device")
     } else if content_type.starts_with("text/csv") {
-        (import::parse_csv(&body, Locale::En)?, "line")
+        (import::parse_csv(&body)?, "line")
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -213,15 +212,7 @@ pub async fn import_devices(
             "send application/json or text/csv",
         ));
     };
-    let summary = import::import(
-        &state.db,
-        rows,
-        prefix,
-        None,
-        Locale::En,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let summary = import::import(&state.db, rows, prefix, None, chrono::Utc::now()).await?;
     Ok(Json(summary))
 }
 

@@ -305,13 +305,11 @@ pub fn location(res: &Response) -> String {
         .unwrap_or_default()
 }
 
-/// The message a validation error gives for `field`.
+/// The message a German page shows for `field` of a server function's validation error
+/// (the error carries the problem; the page puts it into words).
 pub fn field_message(body: &Value, field: &str) -> Option<String> {
-    body.get("Validation")?
-        .as_array()?
-        .iter()
-        .find(|e| e["field"] == field)
-        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+    let err: app::error::AppError = serde_json::from_value(body.clone()).ok()?;
+    err.message_for(field, app::i18n::Locale::De)
 }
 
 pub const PUBLISHER: (&str, &str) = ("personal@musterstadt.de", "Personal#2026");
