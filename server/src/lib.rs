@@ -144,7 +144,13 @@ fn router(state: AppState, config: &Config) -> Router {
         public_origin: config.settings.public_origin.clone().map(Into::into),
     };
 
-    let routes = generate_route_list(App);
+    // Generated once per process. Generating renders the app with resource loading
+    // suppressed by a process-wide flag (leptos_server's `SuppressResourceLoad`); a second
+    // server built in the same process (tests, restarts) would otherwise stall resources
+    // that another server's page creates at that moment, and that page would never finish.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let ctx_state = state.clone();
     Router::new()
         .route("/healthz", get(healthz))

@@ -77,6 +77,7 @@ fn Read() -> impl IntoView {
         move || (id(), add_device.version().get()),
         |(id, _)| read_circular(VersionId(id)),
     );
+    let findings = crate::compliance::pages::own_findings();
     let error = Signal::derive(move || ack.value().get().and_then(|r| r.err()));
     let device_error = Signal::derive(move || add_device.value().get().and_then(|r| r.err()));
     view! {
@@ -95,7 +96,7 @@ fn Read() -> impl IntoView {
                             <div class="body" inner_html=v.body_html.clone()></div>
                             <crate::circulars::pages::AttachmentList attachments=v.attachments.clone()/>
                             {(!v.apps.is_empty()).then(|| view! {
-                                <crate::compliance::pages::MyComplianceNotice/>
+                                <crate::compliance::pages::MyComplianceNotice findings=findings/>
                                 <h2>{t.prohibited_apps}</h2>
                                 <div class="table-wrap"><table>
                                     <thead><tr><th scope="col">{t.app_name_col}</th><th scope="col">{t.device_platform}</th><th scope="col">{t.app_id_col}</th></tr></thead>

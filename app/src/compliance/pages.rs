@@ -31,12 +31,23 @@ fn advice(s: &Finding, t: &'static Texts, locale: crate::i18n::Locale) -> String
     }
 }
 
+/// The signed-in person's own findings, for [`MyComplianceNotice`]. A page that shows the
+/// notice inside a `Suspense` creates this at its top level and passes it in: a resource
+/// created inside a suspended view is created again each time the view re-renders.
+pub fn own_findings() -> Resource<Result<Vec<Finding>, crate::error::AppError>> {
+    Resource::new(|| (), |_| my_compliance())
+}
+
 /// The signed-in person's devices with prohibited apps (nothing when all are clean).
 #[component]
-pub fn MyComplianceNotice() -> impl IntoView {
+pub fn MyComplianceNotice(
+    /// The findings (default: loaded by the notice itself).
+    #[prop(optional)]
+    findings: Option<Resource<Result<Vec<Finding>, crate::error::AppError>>>,
+) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
-    let mine = Resource::new(|| (), |_| my_compliance());
+    let mine = findings.unwrap_or_else(own_findings);
     view! {
         <Suspense fallback=|| ()>
             {move || mine.get().and_then(|r| r.ok()).filter(|l| !l.is_empty()).map(|list| view! {
