@@ -3,8 +3,8 @@
 //! SQLite is the embedded default. Every write transaction that reads before it writes
 //! starts with `BEGIN IMMEDIATE` (see [`begin_write`]) so that two writers never both hold a
 //! read snapshot and then fail with SQLITE_BUSY on upgrade; the busy timeout makes the second
-//! writer wait instead. SQL uses `$n` placeholders and standard types so that it ports to
-//! PostgreSQL.
+//! writer wait instead. SQL uses `$n` placeholders; the SQLite-only parts that a PostgreSQL
+//! backend must translate are listed in the PostgreSQL issue.
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;

@@ -2,9 +2,9 @@
 //! to JSON, and its serialised form never contains internals: database or I/O errors are
 //! logged on the server and reach the client only as `Internal`.
 //!
-//! Invalid input is `Validation` with (field, [`Problem`]) pairs. Nothing below the edge
-//! translates: pages put problems into words in the page's language, the API and the CLI
-//! in English.
+//! Invalid input is `Validation` with (field, [`Problem`]) pairs, for files and batches with
+//! the row. Nothing below the edge translates: pages put problems into words in the page's
+//! language, the API, the exports and the CLI in English.
 use crate::i18n::{Locale, Problem};
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! Reading one file field of a multipart upload, with a size limit (CSV imports).
+//! Uploads: reading one file field of a multipart upload with a size limit (CSV imports,
+//! attachments), and the request body limit of every endpoint (`body_limit`).
 use crate::error::AppError;
 use crate::i18n::Problem;
 use leptos::server_fn::codec::MultipartData;

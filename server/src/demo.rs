@@ -1,6 +1,6 @@
 //! The demo city "Stadt Musterstadt": an org tree, ~300 employees with plausible names and
-//! one account for every role with a known password. Used by the README's run command and
-//! by the end-to-end tests.
+//! one account for every role with a known password. Used by the README's run command, the
+//! end-to-end tests and the integration tests (each starts on a fresh demo city).
 use anyhow::Context;
 use app::auth::password::hash_blocking;
 use app::auth::Role;

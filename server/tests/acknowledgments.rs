@@ -3,15 +3,11 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 
-async fn messenger_ban(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT v.id FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE c.number = 'RS 2026/17'").fetch_one(&app.db).await.unwrap()
-}
-
 #[tokio::test]
 async fn an_employee_acknowledges_for_each_device_and_gets_a_receipt() {
     let app = TestApp::spawn().await;
     let max = app.logged_in(EMPLOYEE).await;
-    let version = messenger_ban(&app).await;
+    let version = app.demo_version().await;
     let (_, inbox) = app.call(&max, "ack/inbox", &[]).await;
     assert_eq!(inbox["due"][0]["number"], "RS 2026/17");
     let form = app.ack_form(&max, version, "none_installed").await;
@@ -51,7 +47,7 @@ async fn an_employee_acknowledges_for_each_device_and_gets_a_receipt() {
 async fn double_clicks_and_parallel_tabs_never_create_two_acknowledgments() {
     let app = TestApp::spawn().await;
     let max = app.logged_in(EMPLOYEE).await;
-    let version = messenger_ban(&app).await;
+    let version = app.demo_version().await;
     let form = app.ack_form(&max, version, "will_remove").await;
     let calls = (0..8).map(|_| app.call_owned(&max, "ack/acknowledge", &form));
     let results = futures_util::future::join_all(calls).await;
@@ -82,7 +78,7 @@ async fn double_clicks_and_parallel_tabs_never_create_two_acknowledgments() {
 async fn incomplete_or_foreign_acknowledgments_are_refused_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     let max = app.logged_in(EMPLOYEE).await;
-    let version = messenger_ban(&app).await;
+    let version = app.demo_version().await;
     let full = app.ack_form(&max, version, "none_installed").await;
     // One device left out.
     let mut missing = full.clone();
@@ -184,7 +180,7 @@ async fn material_versions_need_a_new_acknowledgment_and_editorial_ones_do_not()
     let max = app.logged_in(EMPLOYEE).await;
     let author = app.logged_in(PUBLISHER).await;
     let approver = app.logged_in(PUBLISHER2).await;
-    let v1 = messenger_ban(&app).await;
+    let v1 = app.demo_version().await;
     let form = app.ack_form(&max, v1, "none_installed").await;
     assert_eq!(
         app.call_owned(&max, "ack/acknowledge", &form).await.0,
@@ -370,7 +366,7 @@ async fn counts_follow_the_org_tree_and_late_joiners_get_their_own_deadline() {
 async fn receipts_are_private_to_their_owner_and_open_to_auditors() {
     let app = TestApp::spawn().await;
     let max = app.logged_in(EMPLOYEE).await;
-    let version = messenger_ban(&app).await;
+    let version = app.demo_version().await;
     let form = app.ack_form(&max, version, "none_installed").await;
     let (_, ack) = app.call_owned(&max, "ack/acknowledge", &form).await;
     let id = ack.as_i64().unwrap().to_string();
@@ -390,7 +386,7 @@ async fn receipts_are_private_to_their_owner_and_open_to_auditors() {
 async fn acknowledging_works_as_a_plain_html_form_post_without_javascript() {
     let app = TestApp::spawn().await;
     let max = app.logged_in(EMPLOYEE).await;
-    let version = messenger_ban(&app).await;
+    let version = app.demo_version().await;
     let (status, page) = app.get_html(&max, &format!("/read/{version}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(

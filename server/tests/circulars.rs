@@ -183,19 +183,9 @@ async fn bad_circular_input_gets_a_clear_message_and_writes_nothing() {
 async fn a_publisher_scoped_to_a_unit_cannot_address_the_whole_city() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
-    let uid = app.user_id(HEAD.0).await.to_string();
     let a321 = app.unit_id("A32.1").await.to_string();
     let (status, _) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[
-                ("user_id", &uid),
-                ("role", "publisher"),
-                ("scope_unit_id", &a321),
-                ("grant", "true"),
-            ],
-        )
+        .change_role(&admin, HEAD.0, "publisher", Some("A32.1"), true)
         .await;
     assert_eq!(status, StatusCode::OK);
     let scoped = app.logged_in(HEAD).await;

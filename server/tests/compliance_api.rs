@@ -12,54 +12,25 @@ use serde_json::{json, Value};
 async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
     let app = TestApp::spawn().await;
     let mdm = clean_phone(&app).await;
-    let body = Some(report(&mdm, &[]));
-    let post = reqwest::Method::POST;
-    let (status, err) = api(&app, post.clone(), "/api/v1/inventory", None, body.clone()).await;
+    let body = report(&mdm, &[]);
+    let (status, err) = post_inventory(&app, None, body.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(err["error"], "unauthorized");
     assert!(err["message"].as_str().unwrap().contains("Bearer"));
-    let (status, _) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some("rsp_nope"),
-        body.clone(),
-    )
-    .await;
+    let (status, _) = post_inventory(&app, Some("rsp_nope"), body.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let forged = format!("rsp_{}", "ab".repeat(24));
-    let (status, err) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&forged),
-        body.clone(),
-    )
-    .await;
+    let (status, err) = post_inventory(&app, Some(&forged), body.clone()).await;
     assert_eq!(
         (status, err["message"].as_str().unwrap()),
         (StatusCode::UNAUTHORIZED, "unknown or revoked token")
     );
 
     let reader = api_token(&app.db, &[Scope::AccessRead]).await;
-    let (status, err) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&reader),
-        body.clone(),
-    )
-    .await;
+    let (status, err) = post_inventory(&app, Some(&reader), body.clone()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(err["message"].as_str().unwrap().contains("inventory:write"));
-    let (status, _) = api(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/devices/{mdm}/access"),
-        Some(&reader),
-        None,
-    )
-    .await;
+    let (status, _) = get_access(&app, &reader, &mdm).await;
     assert_eq!(status, StatusCode::OK);
 
     // An admin issues a token on the page's server function; it is shown once and works.
@@ -77,20 +48,11 @@ async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
         .await;
     assert_eq!(status, StatusCode::OK, "{issued}");
     let secret = issued["secret"].as_str().unwrap().to_owned();
-    let (status, _) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&secret),
-        body.clone(),
-    )
-    .await;
+    let (status, _) = post_inventory(&app, Some(&secret), body.clone()).await;
     assert_eq!(status, StatusCode::OK);
-    let stored: String =
-        sqlx::query_scalar("SELECT token_hash FROM api_token WHERE name = 'Mail-Gateway'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let stored: String = app
+        .scalar("SELECT token_hash FROM api_token WHERE name = 'Mail-Gateway'")
+        .await;
     assert_ne!(stored, secret, "only the hash is stored");
     // Last use is recorded off the request path.
     app.eventually_count(
@@ -105,14 +67,7 @@ async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
     let id = issued["id"].to_string();
     let (status, _) = app.call(&admin, "tokens/revoke", &[("id", &id)]).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&secret),
-        body.clone(),
-    )
-    .await;
+    let (status, _) = post_inventory(&app, Some(&secret), body.clone()).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -156,19 +111,11 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
         .await;
     let matches = app.count("SELECT COUNT(*) FROM device_app_match").await;
     let token = api_token(&app.db, &[Scope::InventoryWrite, Scope::AccessRead]).await;
-    let post = reqwest::Method::POST;
     let body = report(
         &mdm,
         &["com.android.chrome", "com.WhatsApp", "org.example.notes"],
     );
-    let (status, out) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&token),
-        Some(body.clone()),
-    )
-    .await;
+    let (status, out) = post_inventory(&app, Some(&token), body.clone()).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["prohibited_apps"], json!([WHATSAPP]));
     assert_eq!(out["registered"], false);
@@ -196,14 +143,7 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
     assert_eq!(reported, 1);
 
     // The same report again changes nothing.
-    let (status, _) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&token),
-        Some(body),
-    )
-    .await;
+    let (status, _) = post_inventory(&app, Some(&token), body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM compliance_transition")
@@ -219,14 +159,7 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
     assert_eq!(mine[0]["apps"], json!(["com.snapchat.android", WHATSAPP]));
 
     // Removed: compliant again, matches gone.
-    let (_, out) = api(
-        &app,
-        post,
-        "/api/v1/inventory",
-        Some(&token),
-        Some(report(&mdm, &["com.android.chrome"])),
-    )
-    .await;
+    let (_, out) = post_inventory(&app, Some(&token), report(&mdm, &["com.android.chrome"])).await;
     assert_eq!(out["standings"], json!([]));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM device_app_match").await,
@@ -243,27 +176,12 @@ async fn reports_keep_only_prohibited_matches_and_repeat_idempotently() {
 async fn unknown_devices_are_rejected_unless_an_owner_is_named() {
     let app = TestApp::spawn().await;
     let token = api_token(&app.db, &[Scope::InventoryWrite]).await;
-    let post = reqwest::Method::POST;
-    let (status, err) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&token),
-        Some(report("MDM-NEW-1", &[])),
-    )
-    .await;
+    let (status, err) = post_inventory(&app, Some(&token), report("MDM-NEW-1", &[])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["fields"][0]["field"], "mdm_id");
     let mut body = report("MDM-NEW-1", &[WHATSAPP]);
     body["owner"] = json!("nobody@musterstadt.de");
-    let (status, err) = api(
-        &app,
-        post.clone(),
-        "/api/v1/inventory",
-        Some(&token),
-        Some(body.clone()),
-    )
-    .await;
+    let (status, err) = post_inventory(&app, Some(&token), body.clone()).await;
     assert_eq!(
         (status, err["fields"][0]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("owner"))
@@ -275,14 +193,13 @@ async fn unknown_devices_are_rejected_unless_an_owner_is_named() {
     );
     body["owner"] = json!(EMPLOYEE.0);
     body["device_name"] = json!("Tablet Bürgerbüro");
-    let (status, out) = api(&app, post, "/api/v1/inventory", Some(&token), Some(body)).await;
+    let (status, out) = post_inventory(&app, Some(&token), body).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["registered"], true);
     assert_eq!(out["prohibited_apps"], json!([WHATSAPP]));
-    let owner: String = sqlx::query_scalar("SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-NEW-1'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let owner: String = app
+        .scalar("SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-NEW-1'")
+        .await;
     assert_eq!(owner, EMPLOYEE.0);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'device.auto_register'")
@@ -413,10 +330,9 @@ async fn bulk_import_upserts_all_or_nothing() {
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out, json!({"created": 2, "updated": 1}));
     assert_eq!(app.count("SELECT COUNT(*) FROM device").await, before + 2);
-    let kind: String = sqlx::query_scalar("SELECT kind FROM device WHERE mdm_id = 'IMP-2'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let kind: String = app
+        .scalar("SELECT kind FROM device WHERE mdm_id = 'IMP-2'")
+        .await;
     assert_eq!(kind, "laptop");
     // Importing the same again only updates.
     let (_, out) = api(
@@ -560,10 +476,7 @@ async fn the_mdm_simulator_reports_through_the_real_api() {
     let before = app
         .count("SELECT COUNT(*) FROM device WHERE last_inventory_at IS NOT NULL")
         .await;
-    sqlx::query("UPDATE device SET last_inventory_at = NULL")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.exec("UPDATE device SET last_inventory_at = NULL").await;
     assert!(before > 0);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
         .env(

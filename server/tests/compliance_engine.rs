@@ -36,9 +36,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
 
     // The job leaves the device alone within the grace period (other demo phones with
     // apps are warned by it now), then blocks it.
-    engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(6))
-        .await
-        .unwrap();
+    run_job_at(&app, &settings, start + Duration::days(6)).await;
     assert_eq!(
         state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("warned")
@@ -46,9 +44,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     let decision = decision_at(&app, &mdm, start + Duration::days(6)).await;
     assert_eq!(decision.decision, engine::Decision::Allow);
     assert_eq!(decision.pending.len(), 1);
-    engine::run_job(&app.db, &settings, &links(&app), start + Duration::days(7))
-        .await
-        .unwrap();
+    run_job_at(&app, &settings, start + Duration::days(7)).await;
     assert_eq!(
         state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("blocked")
@@ -57,14 +53,7 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     // The gateway, asking over HTTP now, is denied with the reason.
     let token = api_token(&app.db, &[Scope::AccessRead]).await;
     settle(&app).await;
-    let (status, d) = api(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/devices/{mdm}/access"),
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, d) = get_access(&app, &token, &mdm).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(d["decision"], "deny");
     assert_eq!(d["reasons"][0]["circular"], "RS 2026/17");
@@ -77,23 +66,9 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
     .fetch_one(&app.db)
     .await
     .unwrap();
-    let (_, clean) = api(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/devices/{other}/access"),
-        Some(&token),
-        None,
-    )
-    .await;
+    let (_, clean) = get_access(&app, &token, &other).await;
     assert_eq!(clean["decision"], "allow");
-    let (status, unknown) = api(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/devices/NOPE/access",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, unknown) = get_access(&app, &token, "NOPE").await;
     assert_eq!(
         (status, unknown["error"].as_str()),
         (StatusCode::NOT_FOUND, Some("unknown_device"))
@@ -139,12 +114,8 @@ async fn a_device_is_warned_blocked_and_restored_with_mails_and_evidence() {
         app.count("SELECT COUNT(*) FROM compliance_transition")
             .await
     );
-    sqlx::query(
-        "UPDATE compliance_transition SET to_state = 'compliant' WHERE to_state = 'blocked'",
-    )
-    .execute(&app.db)
-    .await
-    .unwrap();
+    app.exec("UPDATE compliance_transition SET to_state = 'compliant' WHERE to_state = 'blocked'")
+        .await;
     let report = app::evidence::repo::verify(&app.db).await.unwrap();
     let broken = report.broken.expect("tampering detected");
     assert_eq!(broken.kind, "compliance");
@@ -160,22 +131,12 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
     let app = TestApp::spawn().await;
     let mdm = clean_phone(&app).await;
     let token = api_token(&app.db, &[Scope::InventoryWrite]).await;
-    api(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/inventory",
-        Some(&token),
-        Some(report(&mdm, &[WHATSAPP])),
-    )
-    .await;
+    post_inventory(&app, Some(&token), report(&mdm, &[WHATSAPP])).await;
     assert_eq!(
         state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("violating")
     );
-    let circular: i64 = sqlx::query_scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let circular = app.demo_circular().await;
     let admin = app.logged_in(ADMIN).await;
     let c = circular.to_string();
     let good = |until: &str, mdm: &str| {
@@ -249,9 +210,7 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
     // Exempt devices stay allowed past the effective date and the grace period.
     let settings = quiet();
     let later = effective_at(&app).await + Duration::days(10);
-    engine::run_job(&app.db, &settings, &links(&app), later)
-        .await
-        .unwrap();
+    run_job_at(&app, &settings, later).await;
     assert_eq!(
         state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("exempt")
@@ -285,27 +244,16 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
 async fn stale_devices_follow_the_configured_policy() {
     let app = TestApp::spawn().await;
     let token = api_token(&app.db, &[Scope::InventoryWrite, Scope::AccessRead]).await;
-    api(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/inventory",
-        Some(&token),
-        Some(report("MDM-00002", &[])),
-    )
-    .await;
+    post_inventory(&app, Some(&token), report("MDM-00002", &[])).await;
     let in_20_days = Utc::now() + Duration::days(20);
     let mut settings = ComplianceSettings {
         stale_policy: StalePolicy::Ignore,
         ..Default::default()
     };
-    let run = engine::run_job(&app.db, &settings, &links(&app), in_20_days)
-        .await
-        .unwrap();
+    let run = run_job_at(&app, &settings, in_20_days).await;
     assert_eq!(run.transitions, 0, "ignore: nothing happens");
     settings.stale_policy = StalePolicy::Warn;
-    engine::run_job(&app.db, &settings, &links(&app), in_20_days)
-        .await
-        .unwrap();
+    run_job_at(&app, &settings, in_20_days).await;
     assert_eq!(
         state_of(&app, "MDM-00002", "stale").await.as_deref(),
         Some("stale")
@@ -315,9 +263,7 @@ async fn stale_devices_follow_the_configured_policy() {
         engine::Decision::Allow
     );
     settings.stale_policy = StalePolicy::Block;
-    engine::run_job(&app.db, &settings, &links(&app), in_20_days)
-        .await
-        .unwrap();
+    run_job_at(&app, &settings, in_20_days).await;
     let d = decision_at(&app, "MDM-00002", in_20_days).await;
     assert_eq!(d.decision, engine::Decision::Deny);
     assert_eq!(d.reasons[0].rule.to_string(), "stale");
@@ -335,14 +281,12 @@ async fn stale_devices_follow_the_configured_policy() {
 async fn heads_see_counts_and_warned_devices_of_their_units_only() {
     let app = TestApp::spawn().await;
     // After the effective date the job warns every phone the demo MDM reported with an app.
-    engine::run_job(
-        &app.db,
+    run_job_at(
+        &app,
         &quiet(),
-        &links(&app),
         effective_at(&app).await + Duration::hours(10),
     )
-    .await
-    .unwrap();
+    .await;
     let head = app.logged_in(HEAD).await; // head of the Bürgeramt
     let (status, o) = app.call(&head, "compliance/overview", &[]).await;
     assert_eq!(status, StatusCode::OK, "{o}");
@@ -414,10 +358,7 @@ async fn heads_see_counts_and_warned_devices_of_their_units_only() {
 async fn the_dry_run_shows_who_would_be_warned_or_blocked_on_a_day() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
-    let circular: i64 = sqlx::query_scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let circular = app.demo_circular().await;
     let c = circular.to_string();
     let carrying = app
         .count("SELECT COUNT(DISTINCT device_id) FROM device_app_match")

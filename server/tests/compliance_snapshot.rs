@@ -1,7 +1,6 @@
 //! The access snapshot that answers the mail gateway: never "allow" when the database is
 //! down, and right after the change log was pruned.
 mod common;
-use app::compliance::engine;
 use app::tokens::Scope;
 use chrono::{Duration, Utc};
 use common::compliance::*;
@@ -12,39 +11,22 @@ use reqwest::StatusCode;
 async fn the_access_decision_never_allows_when_the_database_is_down() {
     let app = TestApp::spawn().await;
     let token = api_token(&app.db, &[Scope::AccessRead]).await;
-    let (_, d) = api(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/devices/MDM-00002/access",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (_, d) = get_access(&app, &token, "MDM-00002").await;
     assert_eq!(d["decision"], "allow");
     // The token is now cached; the database goes away. Once the snapshot is older than
     // its limit, the node answers 503 — never an allow from old data.
     app.db.close().await;
     tokio::time::sleep(app::compliance::access::MAX_AGE + app::compliance::access::POLL_EVERY * 3)
         .await;
-    for path in [
-        "/api/v1/devices/MDM-00002/access",
-        "/api/v1/devices/MDM-00001/access",
-    ] {
-        let (status, body) = api(&app, reqwest::Method::GET, path, Some(&token), None).await;
+    for mdm in ["MDM-00002", "MDM-00001"] {
+        let (status, body) = get_access(&app, &token, mdm).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert_eq!(body["error"], "unavailable");
         assert!(!body.to_string().contains("allow\""));
     }
     // Without a cached token it is also an error, never an allow.
     let other = format!("rsp_{}", "cd".repeat(24));
-    let (status, _) = api(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/devices/MDM-00002/access",
-        Some(&other),
-        None,
-    )
-    .await;
+    let (status, _) = get_access(&app, &other, "MDM-00002").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -68,23 +50,14 @@ async fn a_pruned_change_log_makes_the_snapshot_reload_and_stay_right() {
         effective_at(&app).await + Duration::days(8),
     )
     .await;
-    engine::run_job(
-        &app.db,
+    run_job_at(
+        &app,
         &quiet(),
-        &links(&app),
         effective_at(&app).await + Duration::days(16),
     )
-    .await
-    .unwrap();
-    settle(&app).await;
-    let (status, d) = api(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/v1/devices/{mdm}/access"),
-        Some(&token),
-        None,
-    )
     .await;
+    settle(&app).await;
+    let (status, d) = get_access(&app, &token, &mdm).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(d["decision"], "deny");
 }

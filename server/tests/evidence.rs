@@ -53,10 +53,7 @@ async fn an_untouched_chain_verifies_and_auditors_can_check_it() {
 #[tokio::test]
 async fn a_changed_acknowledgment_is_caught() {
     let app = sealed_app().await;
-    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM acknowledgment")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let id: i64 = app.scalar("SELECT MIN(id) FROM acknowledgment").await;
     sqlx::query(
         "UPDATE acknowledgment SET acknowledged_at = '2020-01-01T00:00:00+00:00' WHERE id = $1",
     )
@@ -73,10 +70,9 @@ async fn a_changed_acknowledgment_is_caught() {
 #[tokio::test]
 async fn a_changed_device_attestation_is_caught() {
     let app = sealed_app().await;
-    let ack: i64 = sqlx::query_scalar("SELECT MIN(ack_id) FROM acknowledgment_device")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let ack: i64 = app
+        .scalar("SELECT MIN(ack_id) FROM acknowledgment_device")
+        .await;
     sqlx::query("UPDATE acknowledgment_device SET attestation = 'will_remove' WHERE ack_id = $1")
         .bind(ack)
         .execute(&app.db)
@@ -90,10 +86,7 @@ async fn a_changed_device_attestation_is_caught() {
 #[tokio::test]
 async fn moving_an_acknowledgment_to_another_person_is_caught() {
     let app = sealed_app().await;
-    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM acknowledgment")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let id: i64 = app.scalar("SELECT MIN(id) FROM acknowledgment").await;
     let max = app.user_id(EMPLOYEE.0).await;
     sqlx::query("UPDATE acknowledgment SET user_id = $1 WHERE id = $2")
         .bind(max)
@@ -110,10 +103,7 @@ async fn moving_an_acknowledgment_to_another_person_is_caught() {
 #[tokio::test]
 async fn a_deleted_acknowledgment_is_caught() {
     let app = sealed_app().await;
-    let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM acknowledgment")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let id: i64 = app.scalar("SELECT MAX(id) FROM acknowledgment").await;
     sqlx::query("DELETE FROM acknowledgment_device WHERE ack_id = $1")
         .bind(id)
         .execute(&app.db)
@@ -133,17 +123,12 @@ async fn a_deleted_acknowledgment_is_caught() {
 #[tokio::test]
 async fn a_changed_audit_entry_and_a_removed_chain_entry_are_caught() {
     let app = sealed_app().await;
-    sqlx::query("UPDATE audit_log SET actor_id = NULL WHERE action = 'circular.publish'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.exec("UPDATE audit_log SET actor_id = NULL WHERE action = 'circular.publish'")
+        .await;
     assert!(broken_reason(&app).await.starts_with("audit record"));
 
     let app = sealed_app().await;
-    sqlx::query("DELETE FROM evidence_entry WHERE seq = 5")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.exec("DELETE FROM evidence_entry WHERE seq = 5").await;
     assert_eq!(
         broken_reason(&app).await,
         "entry 5 is missing (chain has a gap)"
@@ -151,12 +136,8 @@ async fn a_changed_audit_entry_and_a_removed_chain_entry_are_caught() {
 
     let app = sealed_app().await;
     // Swap two entries' contents (reordering) while keeping their sequence numbers.
-    sqlx::query(
-        "UPDATE evidence_entry SET entry_hash = 'x' || substr(entry_hash, 2) WHERE seq = 3",
-    )
-    .execute(&app.db)
-    .await
-    .unwrap();
+    app.exec("UPDATE evidence_entry SET entry_hash = 'x' || substr(entry_hash, 2) WHERE seq = 3")
+        .await;
     let report = app::evidence::repo::verify(&app.db).await.unwrap();
     assert_eq!(report.broken.unwrap().seq, 3);
 }
@@ -164,11 +145,7 @@ async fn a_changed_audit_entry_and_a_removed_chain_entry_are_caught() {
 #[tokio::test]
 async fn concurrent_acknowledgments_and_concurrent_sealers_build_one_unbroken_chain() {
     let app = sealed_app().await;
-    let version: i64 =
-        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let version = app.demo_version().await;
     // Twelve people who have not acknowledged yet, each with their own session.
     let emails: Vec<String> = sqlx::query_scalar(
         "SELECT u.email FROM users u WHERE u.email LIKE '%.%@musterstadt.de' AND u.email <> 'max.mustermann@musterstadt.de'
@@ -222,11 +199,7 @@ async fn concurrent_acknowledgments_and_concurrent_sealers_build_one_unbroken_ch
 async fn auditors_export_evidence_per_version_and_person_as_json_and_exports_are_audited() {
     let app = sealed_app().await;
     let auditor = app.logged_in(AUDITOR).await;
-    let version: i64 =
-        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let version = app.demo_version().await;
     let res = auditor
         .get(app.url(&format!("/audit/export/version/{version}")))
         .send()
@@ -389,20 +362,15 @@ async fn auditors_filter_the_audit_log() {
 async fn retention_pseudonymises_acknowledgments_and_the_chain_still_verifies_even_after_an_interrupted_run(
 ) {
     let app = sealed_app().await;
-    let version: i64 =
-        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let version = app.demo_version().await;
     let total = app
         .count(&format!(
             "SELECT COUNT(*) FROM acknowledgment WHERE version_id = {version}"
         ))
         .await;
-    let someone: i64 = sqlx::query_scalar("SELECT user_id FROM acknowledgment ORDER BY id LIMIT 1")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let someone: i64 = app
+        .scalar("SELECT user_id FROM acknowledgment ORDER BY id LIMIT 1")
+        .await;
     let now = chrono::Utc::now();
     // Not due yet: nothing happens.
     let report = app::evidence::retention::apply(&app.db, now, None)
@@ -410,10 +378,7 @@ async fn retention_pseudonymises_acknowledgments_and_the_chain_still_verifies_ev
         .unwrap();
     assert_eq!(report.pseudonymised, 0);
     // The retention period ends (set to zero days).
-    sqlx::query("UPDATE circular SET retention_days = 0")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.exec("UPDATE circular SET retention_days = 0").await;
     // A run that stops after five acknowledgments (as if the process died).
     let report = app::evidence::retention::apply(&app.db, now, Some(5))
         .await
@@ -468,7 +433,7 @@ async fn retention_pseudonymises_acknowledgments_and_the_chain_still_verifies_ev
         body["acknowledgments"][0]["seal"]["content_sha256"]
     );
     // Tampering with a pseudonymised acknowledgment is still caught.
-    sqlx::query("UPDATE acknowledgment SET pseudonymised_devices = '[]' WHERE id = (SELECT MIN(id) FROM acknowledgment WHERE pseudonymised_devices <> '[]')").execute(&app.db).await.unwrap();
+    app.exec("UPDATE acknowledgment SET pseudonymised_devices = '[]' WHERE id = (SELECT MIN(id) FROM acknowledgment WHERE pseudonymised_devices <> '[]')").await;
     assert!(broken_reason(&app)
         .await
         .contains("was changed after sealing"));
@@ -489,18 +454,9 @@ async fn every_administrative_action_lands_in_the_audit_log() {
         .send()
         .await
         .unwrap();
+    app.change_role(&admin, EMPLOYEE.0, "auditor", None, true)
+        .await;
     let uid = app.user_id(EMPLOYEE.0).await.to_string();
-    app.call(
-        &admin,
-        "org/change_role",
-        &[
-            ("user_id", &uid),
-            ("role", "auditor"),
-            ("scope_unit_id", ""),
-            ("grant", "true"),
-        ],
-    )
-    .await;
     app.call(
         &admin,
         "org/set_user_active",

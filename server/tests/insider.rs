@@ -3,6 +3,7 @@
 //! identities owners cannot rewrite, the last admin, hidden names, exports from other sites.
 mod common;
 use app::state::Settings;
+use common::compliance::{decision_becomes, post_inventory};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -10,33 +11,16 @@ use serde_json::{json, Value};
 /// A third publisher (city-wide), for approvals after the first two have edited.
 const PUBLISHER3: (&str, &str) = ("fb32@musterstadt.de", "Leitung#2026");
 
+/// Grants `role` to `email` as the demo admin; it must be accepted.
 async fn grant(app: &TestApp, email: &str, role: &str, unit_code: Option<&str>) {
     let admin = app.logged_in(ADMIN).await;
-    let user = app.user_id(email).await.to_string();
-    let scope = match unit_code {
-        Some(c) => app.unit_id(c).await.to_string(),
-        None => String::new(),
-    };
-    let (status, body) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[
-                ("user_id", &user),
-                ("role", role),
-                ("scope_unit_id", &scope),
-                ("grant", "true"),
-            ],
-        )
-        .await;
+    let (status, body) = app.change_role(&admin, email, role, unit_code, true).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn root_code(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT code FROM org_unit WHERE parent_id IS NULL")
-        .fetch_one(&app.db)
+    app.scalar("SELECT code FROM org_unit WHERE parent_id IS NULL")
         .await
-        .unwrap()
 }
 
 async fn status_of(app: &TestApp, version: &str) -> String {
@@ -339,10 +323,7 @@ async fn owners_cannot_rewrite_the_identity_of_a_managed_device_and_every_edit_i
 }
 
 async fn set_state(app: &TestApp, device: i64, state: &str) {
-    let circular: i64 = sqlx::query_scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let circular = app.demo_circular().await;
     let now = chrono::Utc::now();
     // The ban is in force (the demo's effective day lies ahead), so the standing is real.
     sqlx::query("UPDATE circular_version SET effective_on = $1 WHERE circular_id = $2 AND status = 'published'")
@@ -366,27 +347,6 @@ async fn set_state(app: &TestApp, device: i64, state: &str) {
     .unwrap();
 }
 
-/// The access decision of the API for an MDM id, once the node's snapshot has caught up
-/// with `expected` (it polls the change log); panics with the last answer after 5 s.
-async fn decision_becomes(app: &TestApp, token: &str, mdm: &str, expected: &str) -> Value {
-    let client = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let res = client
-            .get(app.url(&format!("/api/v1/devices/{mdm}/access")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let body: Value = res.json().await.unwrap();
-        if body["decision"] == expected || body["error"] == expected {
-            return body;
-        }
-        assert!(std::time::Instant::now() < deadline, "{mdm}: {body}");
-        tokio::time::sleep(app::compliance::access::POLL_EVERY).await;
-    }
-}
-
 /// A token as the MDM and the mail gateway hold it.
 async fn mdm_token(app: &TestApp) -> String {
     api_token(
@@ -397,19 +357,6 @@ async fn mdm_token(app: &TestApp) -> String {
         ],
     )
     .await
-}
-
-/// Posts an inventory report as the MDM does; it must be accepted.
-async fn report(app: &TestApp, token: &str, body: Value) {
-    let res = reqwest::Client::new()
-        .post(app.url("/api/v1/inventory"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    assert_eq!(status, StatusCode::OK, "{}", res.text().await.unwrap());
 }
 
 #[tokio::test]
@@ -451,13 +398,14 @@ async fn a_blocked_device_cannot_be_retired_by_its_owner_nor_escape_by_re_regist
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     decision_becomes(&app, &token, &mdm, "unknown_device").await;
-    report(
+    let (status, body) = post_inventory(
         &app,
-        &token,
+        Some(&token),
         json!({"mdm_id": mdm, "platform": platform, "owner": EMPLOYEE.0,
                "apps": [{"id": "com.whatsapp", "name": "WhatsApp"}, {"id": "net.whatsapp.WhatsApp", "name": "WhatsApp"}]}),
     )
     .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let body = decision_becomes(&app, &token, &mdm, "deny").await;
     assert!(
         body["reasons"][0]["rule"]
@@ -504,19 +452,17 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
         StatusCode::OK
     );
     decision_becomes(&app, &token, "MDM-KOLLEGE-1", "deny").await;
-    report(
+    let (status, body) = post_inventory(
         &app,
-        &token,
+        Some(&token),
         json!({"mdm_id": "MDM-KOLLEGE-1", "platform": "android", "owner": colleague_email, "apps": []}),
     )
     .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     decision_becomes(&app, &token, "MDM-KOLLEGE-1", "allow").await;
-    let owner: String = sqlx::query_scalar(
-        "SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-KOLLEGE-1'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let owner: String = app
+        .scalar("SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-KOLLEGE-1'")
+        .await;
     assert_eq!(owner, colleague_email);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'device.owner_corrected'")
@@ -573,26 +519,11 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
     );
 }
 
-async fn revoke_admin(app: &TestApp, actor: &reqwest::Client, email: &str) -> (StatusCode, Value) {
-    let user = app.user_id(email).await.to_string();
-    app.call(
-        actor,
-        "org/change_role",
-        &[
-            ("user_id", &user),
-            ("role", "admin"),
-            ("scope_unit_id", ""),
-            ("grant", "false"),
-        ],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn the_last_active_admin_keeps_the_role_and_the_account() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
-    let (status, body) = revoke_admin(&app, &admin, ADMIN.0).await;
+    let (status, body) = app.change_role(&admin, ADMIN.0, "admin", None, false).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "role").unwrap().contains("letzte"));
     assert_eq!(
@@ -605,12 +536,19 @@ async fn the_last_active_admin_keeps_the_role_and_the_account() {
     );
     // With a second admin, the first may step down; the second may then not.
     grant(&app, AUDITOR.0, "admin", None).await;
-    assert_eq!(revoke_admin(&app, &admin, ADMIN.0).await.0, StatusCode::OK);
+    assert_eq!(
+        app.change_role(&admin, ADMIN.0, "admin", None, false)
+            .await
+            .0,
+        StatusCode::OK
+    );
     let second = app.logged_in(AUDITOR).await;
     // Admin rights apply in a session with a second factor.
     app.enrol_second_factor(&second).await;
     assert_eq!(
-        revoke_admin(&app, &second, AUDITOR.0).await.0,
+        app.change_role(&second, AUDITOR.0, "admin", None, false)
+            .await
+            .0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
@@ -640,11 +578,7 @@ async fn exports_refuse_links_from_other_sites_and_write_no_audit_entry() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
     let before = app.count("SELECT COUNT(*) FROM audit_log").await;
-    let version: i64 =
-        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published' LIMIT 1")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let version = app.demo_version().await;
     for path in [
         format!("/dashboard/export.csv?version={version}"),
         format!("/audit/export/version/{version}"),
@@ -730,18 +664,16 @@ async fn the_mdm_registers_a_phone_whose_id_someone_only_claimed_for_themselves(
         .await;
     assert_eq!(status, StatusCode::OK);
     // The MDM's word wins over a claim nobody vouched for.
-    report(
+    let (status, body) = post_inventory(
         &app,
-        &token,
+        Some(&token),
         json!({"mdm_id": "MDM-SQUAT-1", "platform": "android", "owner": HEAD.0, "apps": []}),
     )
     .await;
-    let owner: String = sqlx::query_scalar(
-        "SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-SQUAT-1'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let owner: String = app
+        .scalar("SELECT u.email FROM device d JOIN users u ON u.id = d.owner_id WHERE d.mdm_id = 'MDM-SQUAT-1'")
+        .await;
     assert_eq!(owner, HEAD.0);
     decision_becomes(&app, &token, "MDM-SQUAT-1", "allow").await;
 }

@@ -225,11 +225,9 @@ async fn reminders_follow_the_schedule_with_a_moved_clock_and_are_never_doubled(
     use app::notifications::reminders::schedule;
     let app = TestApp::spawn().await;
     let s = reminder_settings();
-    let deadline: chrono::NaiveDate =
-        sqlx::query_scalar("SELECT ack_deadline FROM circular_version WHERE status = 'published'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let deadline: chrono::NaiveDate = app
+        .scalar("SELECT ack_deadline FROM circular_version WHERE status = 'published'")
+        .await;
     let at = |day: chrono::NaiveDate| day.and_hms_opt(9, 0, 0).unwrap().and_utc();
     let open = app.count("SELECT COUNT(*) FROM users u WHERE u.active AND NOT EXISTS (SELECT 1 FROM acknowledgment k WHERE k.user_id = u.id)").await;
     // Ten days before the deadline: nothing is due.
@@ -278,7 +276,7 @@ async fn reminders_follow_the_schedule_with_a_moved_clock_and_are_never_doubled(
     schedule(&app.db, &s, at(deadline + chrono::Duration::days(8)))
         .await
         .unwrap();
-    let digest: String = sqlx::query_scalar("SELECT body_text FROM mail_outbox WHERE dedupe_key LIKE 'escalation:%' AND to_addr = 'buergeramt@musterstadt.de'").fetch_one(&app.db).await.unwrap();
+    let digest: String = app.scalar("SELECT body_text FROM mail_outbox WHERE dedupe_key LIKE 'escalation:%' AND to_addr = 'buergeramt@musterstadt.de'").await;
     assert!(digest.contains("- Max Mustermann"));
     schedule(&app.db, &s, at(deadline + chrono::Duration::days(9)))
         .await
@@ -296,11 +294,7 @@ async fn reminders_follow_the_schedule_with_a_moved_clock_and_are_never_doubled(
 async fn a_head_reminds_their_unit_once_a_day_and_nobody_outside_it() {
     let app = TestApp::spawn().await;
     let head = app.logged_in(HEAD).await;
-    let version: i64 =
-        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let version = app.demo_version().await;
     let unit = app.unit_id("A32.1").await;
     let (status, n) = app
         .call(
@@ -374,11 +368,7 @@ async fn admins_see_why_a_mail_was_not_delivered_and_heads_see_reminders_sent() 
     );
     // A reminder for Max through the head's button, then delivered.
     let head = app.logged_in(HEAD).await;
-    let version: i64 =
-        sqlx::query_scalar("SELECT id FROM circular_version WHERE status = 'published'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let version = app.demo_version().await;
     let unit = app.unit_id("A32.1").await;
     app.call(
         &head,

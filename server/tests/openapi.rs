@@ -1,6 +1,5 @@
 //! The OpenAPI document against the real answers of the API.
 mod common;
-use app::compliance::engine;
 use app::tokens::Scope;
 use chrono::Duration;
 use common::compliance::*;
@@ -64,71 +63,38 @@ async fn the_openapi_document_describes_the_real_answers() {
         ],
     )
     .await;
-    let get = reqwest::Method::GET;
     let post = reqwest::Method::POST;
     let inv = "/api/v1/inventory";
-    let (s, b) = api(
-        &app,
-        post.clone(),
-        inv,
-        Some(&token),
-        Some(report(&mdm, &[WHATSAPP])),
-    )
-    .await;
+    let (s, b) = post_inventory(&app, Some(&token), report(&mdm, &[WHATSAPP])).await;
     assert_documented(&doc, inv, "post", s, &b);
-    let (s, b) = api(
-        &app,
-        post.clone(),
-        inv,
-        Some(&token),
-        Some(report("MDM-UNKNOWN", &[])),
-    )
-    .await;
+    let (s, b) = post_inventory(&app, Some(&token), report("MDM-UNKNOWN", &[])).await;
     assert_documented(&doc, inv, "post", s, &b);
-    let (s, b) = api(&app, post.clone(), inv, None, Some(report(&mdm, &[]))).await;
+    let (s, b) = post_inventory(&app, None, report(&mdm, &[])).await;
     assert_documented(&doc, inv, "post", s, &b);
     let access = "/api/v1/devices/{mdm_id}/access";
-    let (s, b) = api(
-        &app,
-        get.clone(),
-        &format!("/api/v1/devices/{mdm}/access"),
-        Some(&token),
-        None,
-    )
-    .await;
+    let (s, b) = get_access(&app, &token, &mdm).await;
     assert_documented(&doc, access, "get", s, &b);
     // The check has teeth: a wrong shape is reported.
     let wrong = json!({"mdm_id": &mdm, "decision": "maybe", "reasons": []});
     assert!(!schema_errors(&doc, access, "get", StatusCode::OK, &wrong).is_empty());
     // Blocked, with reasons.
-    engine::run_job(
-        &app.db,
+    run_job_at(
+        &app,
         &quiet(),
-        &links(&app),
         effective_at(&app).await + Duration::days(30),
     )
-    .await
-    .unwrap();
-    engine::run_job(
-        &app.db,
+    .await;
+    run_job_at(
+        &app,
         &quiet(),
-        &links(&app),
         effective_at(&app).await + Duration::days(40),
     )
-    .await
-    .unwrap();
-    settle(&app).await;
-    let (s, b) = api(
-        &app,
-        get.clone(),
-        &format!("/api/v1/devices/{mdm}/access"),
-        Some(&token),
-        None,
-    )
     .await;
+    settle(&app).await;
+    let (s, b) = get_access(&app, &token, &mdm).await;
     assert_eq!(b["decision"], "deny");
     assert_documented(&doc, access, "get", s, &b);
-    let (s, b) = api(&app, get, "/api/v1/devices/NOPE/access", Some(&token), None).await;
+    let (s, b) = get_access(&app, &token, "NOPE").await;
     assert_documented(&doc, access, "get", s, &b);
     let imp = "/api/v1/devices/import";
     let (s, b) = api(

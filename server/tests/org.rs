@@ -36,19 +36,7 @@ async fn only_admins_may_call_the_org_functions() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let me = app.user_id(HEAD.0).await.to_string();
-    let (status, _) = app
-        .call(
-            &head,
-            "org/change_role",
-            &[
-                ("user_id", &me),
-                ("role", "admin"),
-                ("scope_unit_id", ""),
-                ("grant", "true"),
-            ],
-        )
-        .await;
+    let (status, _) = app.change_role(&head, HEAD.0, "admin", None, true).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM user_role r JOIN users u ON u.id = r.user_id WHERE u.email = 'buergeramt@musterstadt.de' AND r.role = 'admin'").await, 0);
 }
@@ -101,10 +89,9 @@ async fn an_admin_creates_edits_and_moves_units_with_their_subtree() {
         .await
         .unwrap();
     assert!(moved.contains(&format!("/{d3}/{fb32}/{id}/")), "{moved}");
-    let d3_path: String = sqlx::query_scalar("SELECT path FROM org_unit WHERE code = 'D3'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let d3_path: String = app
+        .scalar("SELECT path FROM org_unit WHERE code = 'D3'")
+        .await;
     let in_d3 = sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM org_unit WHERE path >= $1 AND path < $2",
     )
@@ -166,10 +153,9 @@ async fn bad_unit_input_gets_a_message_per_field_and_writes_nothing() {
     // A unit moved under its own descendant.
     let d2 = app.unit_id("D2").await.to_string();
     let a321 = app.unit_id("A32.1").await.to_string();
-    let old_path: String = sqlx::query_scalar("SELECT path FROM org_unit WHERE code = 'D2'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let old_path: String = app
+        .scalar("SELECT path FROM org_unit WHERE code = 'D2'")
+        .await;
     let (status, body) = app
         .call(
             &admin,
@@ -187,10 +173,9 @@ async fn bad_unit_input_gets_a_message_per_field_and_writes_nothing() {
     assert!(field_message(&body, "parent_id")
         .unwrap()
         .contains("unter sich selbst"));
-    let path_after: String = sqlx::query_scalar("SELECT path FROM org_unit WHERE code = 'D2'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let path_after: String = app
+        .scalar("SELECT path FROM org_unit WHERE code = 'D2'")
+        .await;
     assert_eq!(path_after, old_path);
     assert_eq!(app.count("SELECT COUNT(*) FROM org_unit").await, before);
     // A unit with active members cannot be deactivated.
@@ -290,31 +275,12 @@ async fn roles_are_granted_with_scopes_and_head_roles_need_one() {
     let admin = app.logged_in(ADMIN).await;
     let uid = app.user_id(EMPLOYEE.0).await.to_string();
     let (status, body) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[
-                ("user_id", &uid),
-                ("role", "head"),
-                ("scope_unit_id", ""),
-                ("grant", "true"),
-            ],
-        )
+        .change_role(&admin, EMPLOYEE.0, "head", None, true)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "scope_unit_id").is_some());
-    let unit = app.unit_id("A32.1").await.to_string();
     let (status, _) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[
-                ("user_id", &uid),
-                ("role", "head"),
-                ("scope_unit_id", &unit),
-                ("grant", "true"),
-            ],
-        )
+        .change_role(&admin, EMPLOYEE.0, "head", Some("A32.1"), true)
         .await;
     assert_eq!(status, StatusCode::OK);
     let (_, detail) = app.call(&admin, "org/get_user", &[("id", &uid)]).await;
@@ -331,16 +297,7 @@ async fn roles_are_granted_with_scopes_and_head_roles_need_one() {
         1
     );
     let (status, _) = app
-        .call(
-            &admin,
-            "org/change_role",
-            &[
-                ("user_id", &uid),
-                ("role", "head"),
-                ("scope_unit_id", &unit),
-                ("grant", "false"),
-            ],
-        )
+        .change_role(&admin, EMPLOYEE.0, "head", Some("A32.1"), false)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -440,7 +397,7 @@ async fn users_are_imported_with_roles_and_duplicates_in_the_file_are_refused() 
     assert_eq!(body["Imported"]["created"], 1, "{body}");
     assert_eq!(body["Imported"]["updated"], 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM user_role r JOIN users u ON u.id = r.user_id WHERE u.email = 'neu.eins@musterstadt.de' AND r.role = 'head'").await, 1);
-    let unit: String = sqlx::query_scalar("SELECT o.code FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.email = 'max.mustermann@musterstadt.de'").fetch_one(&app.db).await.unwrap();
+    let unit: String = app.scalar("SELECT o.code FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.email = 'max.mustermann@musterstadt.de'").await;
     assert_eq!(unit, "A20.2");
 }
 

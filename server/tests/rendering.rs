@@ -10,13 +10,7 @@ use std::time::Duration;
 async fn pages_render_to_the_end_while_other_servers_start() {
     let app = TestApp::spawn().await;
     let max = app.logged_in(EMPLOYEE).await;
-    let version: i64 = sqlx::query_scalar(
-        "SELECT v.id FROM circular_version v JOIN circular c ON c.id = v.circular_id
-          WHERE c.number = 'RS 2026/17' AND v.status = 'published'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let version = app.demo_version().await;
 
     // Another thread keeps building servers on the same database for as long as we read.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

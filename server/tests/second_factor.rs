@@ -20,21 +20,9 @@ fn wrong_code(secret: &str) -> String {
 
 /// Grants `email` the admin role; returns their user id.
 async fn make_admin(app: &TestApp, admin: &reqwest::Client, email: &str) -> String {
-    let uid = app.user_id(email).await.to_string();
-    let (status, body) = app
-        .call(
-            admin,
-            "org/change_role",
-            &[
-                ("user_id", &uid),
-                ("role", "admin"),
-                ("scope_unit_id", ""),
-                ("grant", "true"),
-            ],
-        )
-        .await;
+    let (status, body) = app.change_role(admin, email, "admin", None, true).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    uid
+    app.user_id(email).await.to_string()
 }
 
 async fn secret_of(app: &TestApp, email: &str) -> Option<String> {
@@ -203,7 +191,7 @@ async fn an_employee_sets_up_a_second_factor_and_acknowledgments_record_it() {
     assert_eq!(location(&app.second_factor(&phone, &code).await), "/");
 
     // The acknowledgment says that a second factor was used.
-    let version: i64 = sqlx::query_scalar("SELECT v.id FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE c.number = 'RS 2026/17'").fetch_one(&app.db).await.unwrap();
+    let version = app.demo_version().await;
     let form = app.ack_form(&phone, version, "none_installed").await;
     let (status, ack) = app.call_owned(&phone, "ack/acknowledge", &form).await;
     assert_eq!(status, StatusCode::OK, "{ack}");

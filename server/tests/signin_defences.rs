@@ -447,10 +447,7 @@ async fn guessing_the_current_password_on_the_profile_is_throttled_like_sign_in(
         .unwrap()
         .contains("Zu viele fehlgeschlagene"));
     // Nothing changed: the old password still signs in once the lock is lifted.
-    sqlx::query("UPDATE login_throttle SET locked_until = 0")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.exec("UPDATE login_throttle SET locked_until = 0").await;
     assert_eq!(location(&app.login(&app.client(), EMPLOYEE).await), "/");
 }
 

@@ -6,14 +6,6 @@ use reqwest::StatusCode;
 
 const DEZERNAT_HEAD: (&str, &str) = ("dezernentin2@musterstadt.de", "Leitung#2026");
 
-async fn version(app: &TestApp) -> String {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM circular_version WHERE status = 'published'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn a_head_sees_only_their_subtree_however_the_request_is_changed() {
     let app = TestApp::spawn().await;
@@ -57,7 +49,7 @@ async fn a_head_sees_only_their_subtree_however_the_request_is_changed() {
 async fn the_roll_up_per_child_unit_matches_an_independent_count() {
     let app = TestApp::spawn().await;
     let head = app.logged_in(DEZERNAT_HEAD).await;
-    let v = version(&app).await;
+    let v = app.demo_version().await.to_string();
     let (status, d) = app
         .call(&head, "tracking/dashboard", &[("version", &v)])
         .await;
@@ -139,7 +131,7 @@ async fn names_of_open_people_follow_the_privacy_setting_and_are_audited() {
 async fn a_head_records_a_paper_acknowledgment_with_a_remark_and_the_person_sees_it() {
     let app = TestApp::spawn().await;
     let head = app.logged_in(HEAD).await;
-    let v = version(&app).await;
+    let v = app.demo_version().await.to_string();
     let max = app.user_id(EMPLOYEE.0).await.to_string();
     let (status, body) = app
         .call(
@@ -151,7 +143,7 @@ async fn a_head_records_a_paper_acknowledgment_with_a_remark_and_the_person_sees
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "remark").is_some());
     // Someone outside the Bürgeramt.
-    let outsider: i64 = sqlx::query_scalar("SELECT u.id FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE o.code = 'A20.1' LIMIT 1").fetch_one(&app.db).await.unwrap();
+    let outsider: i64 = app.scalar("SELECT u.id FROM users u JOIN org_unit o ON o.id = u.org_unit_id WHERE o.code = 'A20.1' LIMIT 1").await;
     let (status, _) = app
         .call(
             &head,
@@ -210,11 +202,9 @@ async fn a_head_records_a_paper_acknowledgment_with_a_remark_and_the_person_sees
     let (_, inbox) = app.call(&employee, "ack/inbox", &[]).await;
     assert_eq!(inbox["history"][0]["on_behalf_by"], "Petra Hoffmann");
     // The receipt names how it was given.
-    let ack: i64 =
-        sqlx::query_scalar("SELECT id FROM acknowledgment WHERE on_behalf_by IS NOT NULL")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let ack: i64 = app
+        .scalar("SELECT id FROM acknowledgment WHERE on_behalf_by IS NOT NULL")
+        .await;
     let (_, html) = app.get_html(&employee, &format!("/receipts/{ack}")).await;
     assert!(
         html.contains("Papierformular, erfasst von der Leitung"),
@@ -311,7 +301,7 @@ async fn counted(app: &TestApp, v: &str) -> (i64, i64, i64) {
 async fn the_pre_aggregated_counts_follow_every_change_at_once() {
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
-    let v = version(&app).await;
+    let v = app.demo_version().await.to_string();
     let before = totals(&app, &admin, &v).await;
     assert_eq!(before, counted(&app, &v).await);
 

@@ -63,17 +63,6 @@ impl PasswordService {
         Ok(self.verify_with_permit(permit, password, hash).await)
     }
 
-    /// Verifies `password` against `hash`, or against the dummy hash when the user has none.
-    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore never closed");
-        self.verify_with_permit(permit, password, hash).await
-    }
-
     async fn verify_with_permit(
         &self,
         _permit: tokio::sync::OwnedSemaphorePermit,
@@ -124,8 +113,14 @@ mod tests {
         let svc = PasswordService::new(2);
         let hash = svc.hash("richtig-geheim").await;
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(svc.verify("richtig-geheim", Some(&hash)).await);
-        assert!(!svc.verify("falsch-geheim", Some(&hash)).await);
-        assert!(!svc.verify("richtig-geheim", None).await);
+        assert_eq!(
+            svc.try_verify("richtig-geheim", Some(&hash)).await,
+            Ok(true)
+        );
+        assert_eq!(
+            svc.try_verify("falsch-geheim", Some(&hash)).await,
+            Ok(false)
+        );
+        assert_eq!(svc.try_verify("richtig-geheim", None).await, Ok(false));
     }
 }

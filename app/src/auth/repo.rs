@@ -1,4 +1,5 @@
-//! SQL of the auth domain: sign-in throttling counters.
+//! SQL of the auth domain: sign-in throttling counters, signed-in sessions, second-factor
+//! secrets and recovery codes, the half-way (pending) sign-in and admin-role checks.
 use super::throttle::{locked_for, ThrottlePolicy, ThrottleState, ACCOUNT, CLIENT};
 use crate::db::{begin_write, Db};
 use sqlx::FromRow;

@@ -1,4 +1,5 @@
-//! Pure password and role-assignment rules.
+//! Pure auth rules: passwords, role assignment, safe redirect targets after sign-in and how
+//! a session's browser is described.
 use super::Role;
 use crate::i18n::Problem;
 

@@ -1,4 +1,5 @@
-//! Server functions of the auth domain (thin: guard, parse, call the service).
+//! Server functions of the auth domain: guard, parse, call the service. `ThrottledCheck`
+//! puts password and code checks of signed-in people on the sign-in throttle.
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

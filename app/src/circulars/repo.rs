@@ -12,10 +12,14 @@ use sqlx::FromRow;
 /// SQL condition "user `u` (with unit row `uo`) is in the audience of version `v`".
 /// Membership is evaluated against the current org tree, so people who move into an
 /// audience unit are included and people who leave it are not.
-pub const IN_AUDIENCE: &str = "(v.whole_city OR EXISTS (
+pub const IN_AUDIENCE: &str = concat!(
+    "(v.whole_city OR EXISTS (
     SELECT 1 FROM circular_audience a JOIN org_unit au ON au.id = a.org_unit_id
      WHERE a.version_id = v.id
-       AND (a.org_unit_id = u.org_unit_id OR (a.include_subunits AND substr(uo.path, 1, length(au.path)) = au.path))))";
+       AND (a.org_unit_id = u.org_unit_id OR (a.include_subunits AND ",
+    crate::sql_in_subtree!("uo.path", "au.path"),
+    "))))"
+);
 
 /// SQL condition "user `u` has an acknowledgment that counts for version `v`".
 pub const HAS_VALID_ACK: &str = "EXISTS (
@@ -614,23 +618,6 @@ pub async fn insert_attachment(
     .bind(now)
     .fetch_one(&mut **tx)
     .await
-}
-
-/// Copies the attachments of one version to another (new versions start with them).
-pub async fn copy_attachments(
-    tx: &mut Tx,
-    from: VersionId,
-    to: VersionId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO circular_attachment (version_id, filename, size_bytes, sha256, data, uploaded_by, uploaded_at)
-         SELECT $2, filename, size_bytes, sha256, data, uploaded_by, uploaded_at FROM circular_attachment WHERE version_id = $1 ORDER BY id",
-    )
-    .bind(from)
-    .bind(to)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// (version id, version status) of an attachment.

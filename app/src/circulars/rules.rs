@@ -116,10 +116,12 @@ pub fn parse_apps(raw: &str) -> Result<Vec<ProhibitedApp>, Problem> {
         if !valid_app_identifier(platform, id) || name.is_empty() || name.chars().count() > 100 {
             return Err(bad);
         }
-        if !apps
-            .iter()
-            .any(|a| a.platform == platform && a.app_identifier == id)
-        {
+        // Identifiers are matched case-insensitively (see `AppId`), so `com.WhatsApp` and
+        // `com.whatsapp` are the same app.
+        let app = crate::compliance::AppId::normalise(id);
+        if !apps.iter().any(|a| {
+            a.platform == platform && crate::compliance::AppId::normalise(&a.app_identifier) == app
+        }) {
             apps.push(ProhibitedApp {
                 platform,
                 app_identifier: id.to_owned(),
@@ -460,6 +462,11 @@ mod tests {
         );
         let apps = parse_apps("android; com.kik.android; Kik\n\n").unwrap();
         assert_eq!(format_apps(&apps), "android; com.kik.android; Kik");
+        // The same app in another case is listed once (the engine matches case-insensitively).
+        let apps =
+            parse_apps("android; com.whatsapp; WhatsApp\nandroid; com.WhatsApp; WA\nios; net.whatsapp.WhatsApp; WhatsApp")
+                .unwrap();
+        assert_eq!(apps.len(), 2);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Write operations on circulars: drafts, the workflow, new versions. Each runs in one
-//! `BEGIN IMMEDIATE` transaction with its audit entry.
+//! Operations on circulars: drafts, the workflow, new versions, attachments (each write in
+//! one `BEGIN IMMEDIATE` transaction with its audit entry), and the publisher's scoped reads
+//! (the list, one version, the counts once published).
 use super::repo;
 use super::rules::{
     ack_basis, changed_fields, check_four_eyes, next_status, scope_covers, ValidCircular,

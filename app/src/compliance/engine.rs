@@ -1,7 +1,8 @@
-//! The compliance engine: applies inventory reports, moves devices through their states
-//! (in the request that receives a report and in a background job), answers access
-//! decisions and computes dry runs. Every transition is recorded with its cause, and the
-//! owner gets a mail through the outbox in the same transaction.
+//! The compliance engine: applies inventory reports (in the per-process `ReportQueue`'s
+//! writer task, in batches), moves devices through their states (there and in the background
+//! job), computes an access decision from a device's rows (`decision_from`, which each
+//! node's `access::AccessCache` answers with) and dry runs. Every transition is recorded
+//! with its cause, and the owner gets a mail through the outbox in the same transaction.
 use super::repo::{self, DeviceRow, FoundApp, InForce, Stored, Transition};
 use super::rules::{self, Facts, Standing};
 use super::{AppId, Cause, ComplianceSettings, ComplianceState, Ground, Rule};

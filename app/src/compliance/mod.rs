@@ -7,7 +7,7 @@
 //! - `engine` (ssr): inventory reports (through the per-process `ReportQueue`), the
 //!   background job, evaluation of one device and the dry run — used by the REST API in the
 //!   server crate, by the service and by the CLI;
-//! - `service` (ssr): what the server functions do (overview, exemptions, dry run, import);
+//! - `service` (ssr): own findings, the scoped overview, exemptions;
 //! - `access` (ssr): each node's snapshot of access decisions for the mail gateway;
 //! - `server_fns` and `pages`: what owners, heads and admins see.
 use crate::circulars::{CircularId, VersionId};

@@ -7,7 +7,7 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
 #[cfg(feature = "ssr")]
 mod prelude {
-    pub use crate::auth::guard::{ctx, require_role, require_user};
+    pub use crate::auth::guard::{require_role, require_user};
     pub use crate::auth::Role;
     pub use crate::circulars::CircularId;
     pub use crate::compliance::{engine, service};
@@ -125,18 +125,11 @@ pub async fn import_devices(
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let locale = ctx().locale;
         let bytes = crate::upload::read_file(data, crate::upload::DEVICE_IMPORT_MAX_MB).await?;
         let rows = crate::devices::import::parse_csv(&bytes)?;
-        let line = if locale == crate::i18n::Locale::De {
-            "Zeile"
-        } else {
-            "line"
-        };
         let s = crate::devices::import::import(
             &app_state().db,
             rows,
-            line,
             Some(admin.id),
             chrono::Utc::now(),
         )

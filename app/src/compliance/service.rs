@@ -1,6 +1,7 @@
-//! What the compliance server functions do, apart from the request: the scoped overview,
-//! granting and revoking exemptions, and the dry run. Each call owns its transaction; the
-//! server functions only check who is asking and parse the request.
+//! What the compliance server functions do, apart from the request: a person's own findings,
+//! the scoped overview, granting and revoking exemptions. Each write owns its transaction;
+//! the server functions only check who is asking and parse the request (the dry run calls
+//! `engine::dry_run` directly).
 use super::engine::{self, Links};
 use super::repo::{self, FindingFilter};
 use super::{rules, CircularId, ComplianceSettings, ComplianceState, ExemptionId};

@@ -3,7 +3,7 @@
 use super::rules::parse_device;
 use super::{DeviceForm, DeviceKind, Platform};
 use crate::db::{begin_write, Db};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, Row};
 use crate::i18n::Problem;
 use crate::org::UserId;
 use chrono::{DateTime, Utc};
@@ -66,12 +66,18 @@ pub const CSV_COLUMNS: [&str; 9] = [
 
 /// Parses a CSV file (header row with some of [`CSV_COLUMNS`], `mdm_id`, `owner` and
 /// `platform` required) into records with their line numbers.
-pub fn parse_csv(bytes: &[u8]) -> Result<Vec<(usize, DeviceRecord)>, AppError> {
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<(Row, DeviceRecord)>, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    let header_error = || AppError::field("line 1", Problem::BadCsvHeader);
+    let header_error = || {
+        AppError::Validation(vec![FieldError::in_row(
+            Row::Line(1),
+            "",
+            Problem::BadCsvHeader,
+        )])
+    };
     let header: Vec<String> = reader
         .headers()
         .map_err(|_| header_error())?
@@ -90,14 +96,16 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<(usize, DeviceRecord)>, AppError> {
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
         if index >= MAX_DEVICES {
-            return Err(AppError::field(
-                &format!("line {line}"),
-                Problem::TooLong(MAX_DEVICES),
-            ));
+            return Err(AppError::Validation(vec![FieldError::in_row(
+                Row::Line(line),
+                "",
+                Problem::TooMany(MAX_DEVICES),
+            )]));
         }
         let Ok(record) = record else {
-            errors.push(FieldError::new(
-                format!("line {line}"),
+            errors.push(FieldError::in_row(
+                Row::Line(line),
+                "",
                 Problem::MalformedRow,
             ));
             continue;
@@ -118,7 +126,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<(usize, DeviceRecord)>, AppError> {
             };
             *slot = value.to_owned();
         }
-        rows.push((line, d));
+        rows.push((Row::Line(line), d));
     }
     if errors.is_empty() {
         Ok(rows)
@@ -156,11 +164,10 @@ fn as_form(r: &DeviceRecord) -> DeviceForm {
 
 /// Imports `rows` ((line or position, record)): every row is checked (fields, owner,
 /// duplicates within the file and against other devices), then all are written in one
-/// transaction — or none, with every problem named by `{prefix} {n}: field`.
+/// transaction — or none, with every problem named by its row and field.
 pub async fn import(
     db: &Db,
-    rows: Vec<(usize, DeviceRecord)>,
-    prefix: &str,
+    rows: Vec<(Row, DeviceRecord)>,
     actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, AppError> {
@@ -168,14 +175,14 @@ pub async fn import(
         return Err(AppError::field("devices", Problem::EmptyFile));
     }
     if rows.len() > MAX_DEVICES {
-        return Err(AppError::field("devices", Problem::TooLong(MAX_DEVICES)));
+        return Err(AppError::field("devices", Problem::TooMany(MAX_DEVICES)));
     }
     let mut errors: Vec<FieldError> = vec![];
-    let mut push = |n: usize, field: &str, p: Problem| {
-        errors.push(FieldError::new(format!("{prefix} {n}: {field}"), p));
+    let mut push = |row: Row, field: &str, p: Problem| {
+        errors.push(FieldError::in_row(row, field, p));
     };
     let mut tx = begin_write(db).await?;
-    let mut seen: HashMap<(&'static str, String), usize> = HashMap::new();
+    let mut seen: HashMap<(&'static str, String), Row> = HashMap::new();
     let mut valid = vec![];
     for (n, record) in &rows {
         let mut device = match parse_device(&as_form(record)) {

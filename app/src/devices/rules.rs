@@ -1,4 +1,5 @@
-//! Pure device rules: identifier formats and the IMEI check digit.
+//! Pure device rules: the device form, identifier formats, the IMEI check digit, and what
+//! owners may change or retire on devices an MDM or an admin manages.
 use super::{DeviceForm, DeviceId, DeviceKind, Ownership, Platform};
 use crate::i18n::Problem;
 use crate::org::rules::Problems;

@@ -1,4 +1,5 @@
-//! The auditor's evidence page: recompute the chain and see the result.
+//! The auditor's pages: recompute the evidence chain and see the result, the evidence per
+//! circular version, and the audit log.
 use super::server_fns::VerifyEvidence;
 use crate::auth::Role;
 use crate::context::use_ctx;

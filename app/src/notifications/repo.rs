@@ -166,10 +166,11 @@ pub async fn heads_above(
     unit_path: &crate::org::UnitPath,
     except: i64,
 ) -> Result<Vec<(i64, String, Locale)>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "SELECT DISTINCT h.id, h.email, h.locale FROM user_role r JOIN users h ON h.id = r.user_id JOIN org_unit su ON su.id = r.scope_unit_id
-          WHERE r.role = 'head' AND h.active AND h.id <> $2 AND substr($1, 1, length(su.path)) = su.path",
-    )
+          WHERE r.role = 'head' AND h.active AND h.id <> $2 AND ",
+        crate::sql_in_subtree!("$1", "su.path"),
+    ))
     .bind(unit_path)
     .bind(except)
     .fetch_all(&mut **tx)

@@ -27,7 +27,7 @@ pub struct UserId(pub i64);
 /// A unit's materialised path: the ids from the root down to the unit, each followed by
 /// '/', e.g. `/1/4/17/`. A subtree is a key range of paths, so "everything below this
 /// unit" is one index range scan, and "is X in Y's subtree" is a prefix test — both live
-/// here and nowhere else.
+/// here (in SQL: [`sql_in_subtree!`](crate::sql_in_subtree) below) and nowhere else.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
 #[serde(transparent)]
@@ -104,6 +104,28 @@ impl UnitPath {
         out.dedup();
         out
     }
+}
+
+/// SQL condition "the path `$inner` lies in the subtree rooted at the path `$outer`" (both
+/// SQL expressions: columns or a bind like `$1`): the SQL form of [`UnitPath::contains`]
+/// and [`UnitPath::bounds`], a key range the path index answers.
+#[macro_export]
+macro_rules! sql_in_subtree {
+    ($inner:literal, $outer:literal) => {
+        concat!(
+            "(",
+            $inner,
+            " >= ",
+            $outer,
+            " AND ",
+            $inner,
+            " < substr(",
+            $outer,
+            ", 1, length(",
+            $outer,
+            ") - 1) || '0')"
+        )
+    };
 }
 
 impl std::fmt::Display for UnitPath {

@@ -1,6 +1,7 @@
 //! Tracking for heads: acknowledgment roll-ups over their part of the org tree, drill-down to
-//! the people who have not acknowledged, and acknowledging on behalf of staff without a PC.
-//! (Reminder mails, XLSX export and the performance benchmark are still to come.)
+//! the people who have not acknowledged, acknowledging on behalf of staff without a PC,
+//! reminding a unit, and the CSV/XLSX exports (`export`). `service` holds the operations,
+//! `rules` the pure scope and name-visibility rules.
 use crate::org::{OrgUnitId, UnitKind};
 use serde::{Deserialize, Serialize};
 

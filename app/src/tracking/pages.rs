@@ -1,5 +1,6 @@
 //! The heads' dashboard: roll-up table and SVG chart per child unit, drill-down, open list,
-//! acknowledging on behalf, CSV export. Works without JavaScript (GET links and forms).
+//! acknowledging on behalf, reminding a unit, CSV/XLSX export. Works without JavaScript
+//! (GET links and forms).
 use super::rules::bar_width;
 use super::server_fns::*;
 use super::{Dashboard, RollupRow};

@@ -106,10 +106,11 @@ pub async fn rollup(
     let grouped: Vec<CountRow> = sqlx::query_as(&format!(
         "SELECT ch.id AS unit_id, {SUMS}
            FROM org_unit ch
-           JOIN org_unit uo ON uo.path >= ch.path AND uo.path < substr(ch.path, 1, length(ch.path) - 1) || '0'
+           JOIN org_unit uo ON {in_subtree}
            JOIN rollup_count r ON r.version_id = $1 AND r.unit_id = uo.id
           WHERE ch.parent_id = $3
-          GROUP BY ch.id"
+          GROUP BY ch.id",
+        in_subtree = crate::sql_in_subtree!("uo.path", "ch.path"),
     ))
     .bind(version)
     .bind(today)

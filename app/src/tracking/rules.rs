@@ -1,4 +1,5 @@
-//! Pure rules of tracking: who may see which part of the tree, and name visibility.
+//! Pure rules of tracking: who may see which part of the tree, name visibility, the remark
+//! of a paper acknowledgment, and the numbers of the roll-up (percentages, bar widths).
 use super::NamesPolicy;
 use crate::auth::{Role, SessionUser};
 use crate::org::UnitPath;

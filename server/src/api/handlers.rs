@@ -192,19 +192,18 @@ pub async fn import_devices(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let (rows, prefix) = if content_type.starts_with("application/json") {
+    let rows = if content_type.starts_with("application/json") {
         let parsed: DeviceImport = serde_json::from_slice(&body)
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.to_string()))?;
-        // JSON rows are numbered from 1 as `devices[n]`-style positions.
-        let rows = parsed
+        // JSON rows are named by their position, counted from 1 ("device 2").
+        parsed
             .devices
             .into_iter()
             .enumerate()
-            .map(|(i, d)| (i + 1, d))
-            .collect();
-        (rows, "device")
+            .map(|(i, d)| (app::error::Row::Device(i + 1), d))
+            .collect()
     } else if content_type.starts_with("text/csv") {
-        (import::parse_csv(&body)?, "line")
+        import::parse_csv(&body)?
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -212,7 +211,7 @@ pub async fn import_devices(
             "send application/json or text/csv",
         ));
     };
-    let summary = import::import(&state.db, rows, prefix, None, chrono::Utc::now()).await?;
+    let summary = import::import(&state.db, rows, None, chrono::Utc::now()).await?;
     Ok(Json(summary))
 }
 

@@ -1,8 +1,10 @@
 //! Helpers shared by the compliance tests (API calls, reports, the demo ban's dates).
 use super::*;
-use app::compliance::engine::{AccessDecision, InventoryReport, Links, ReportOutcome};
+use app::compliance::engine::{
+    self, AccessDecision, InventoryReport, JobRun, Links, ReportOutcome,
+};
 use app::compliance::{ComplianceSettings, StalePolicy};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -29,6 +31,49 @@ pub async fn api(
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// Posts an inventory report to the REST API as the MDM does (`token`: its bearer token).
+pub async fn post_inventory(
+    app: &TestApp,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    api(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/inventory",
+        token,
+        Some(body),
+    )
+    .await
+}
+
+/// Asks the REST API for the access decision of the device `mdm`, as the mail gateway does.
+pub async fn get_access(app: &TestApp, token: &str, mdm: &str) -> (StatusCode, Value) {
+    api(
+        app,
+        reqwest::Method::GET,
+        &format!("/api/v1/devices/{mdm}/access"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// The access decision of the API for an MDM id, once the node's snapshot has caught up
+/// with `expected` (a decision or an error code; it polls the change log); panics with the
+/// last answer after 5 s.
+pub async fn decision_becomes(app: &TestApp, token: &str, mdm: &str, expected: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (_, body) = get_access(app, token, mdm).await;
+        if body["decision"] == expected || body["error"] == expected {
+            return body;
+        }
+        assert!(std::time::Instant::now() < deadline, "{mdm}: {body}");
+        tokio::time::sleep(app::compliance::access::POLL_EVERY).await;
+    }
 }
 
 pub fn report(mdm_id: &str, apps: &[&str]) -> Value {
@@ -78,14 +123,20 @@ pub fn links(app: &TestApp) -> Links {
     }
 }
 
+/// Runs the compliance job once, as at `at`.
+pub async fn run_job_at(app: &TestApp, settings: &ComplianceSettings, at: DateTime<Utc>) -> JobRun {
+    engine::run_job(&app.db, settings, &links(app), at)
+        .await
+        .unwrap()
+}
+
 /// The demo messenger ban's effective day starts at this instant.
 pub async fn effective_at(app: &TestApp) -> chrono::DateTime<Utc> {
-    let day: chrono::NaiveDate = sqlx::query_scalar(
-        "SELECT effective_on FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE c.number = 'RS 2026/17' AND v.status = 'published'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let day: chrono::NaiveDate = app
+        .scalar(
+            "SELECT effective_on FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE c.number = 'RS 2026/17' AND v.status = 'published'",
+        )
+        .await;
     app::time::start_of_day_berlin(day)
 }
 
@@ -97,13 +148,11 @@ pub async fn settle(app: &TestApp) {
 
 /// A demo phone (Android) whose seeded inventory was clean.
 pub async fn clean_phone(app: &TestApp) -> String {
-    sqlx::query_scalar(
+    app.scalar(
         "SELECT mdm_id FROM device WHERE platform = 'android' AND kind = 'phone' AND mdm_id IS NOT NULL
             AND id NOT IN (SELECT device_id FROM device_app_match) ORDER BY id LIMIT 1",
     )
-    .fetch_one(&app.db)
     .await
-    .unwrap()
 }
 
 /// A `COUNT(*)` query about one device (`$1` is its MDM id).

@@ -259,6 +259,51 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The id of the published version of the demo messenger ban ('RS 2026/17', the only
+    /// circular the demo seeds).
+    pub async fn demo_version(&self) -> i64 {
+        self.scalar(
+            "SELECT v.id FROM circular_version v JOIN circular c ON c.id = v.circular_id
+              WHERE c.number = 'RS 2026/17' AND v.status = 'published'",
+        )
+        .await
+    }
+
+    /// The id of the demo messenger ban's circular ('RS 2026/17').
+    pub async fn demo_circular(&self) -> i64 {
+        self.scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
+            .await
+    }
+
+    /// Grants (`grant`) or revokes a role of `email` through the `org/change_role` server
+    /// function as `actor`; `unit` is the code of the scope unit (none: an empty scope).
+    pub async fn change_role(
+        &self,
+        actor: &Client,
+        email: &str,
+        role: &str,
+        unit: Option<&str>,
+        grant: bool,
+    ) -> (StatusCode, Value) {
+        let user = self.user_id(email).await.to_string();
+        let scope = match unit {
+            Some(code) => self.unit_id(code).await.to_string(),
+            None => String::new(),
+        };
+        let grant = if grant { "true" } else { "false" };
+        self.call(
+            actor,
+            "org/change_role",
+            &[
+                ("user_id", &user),
+                ("role", role),
+                ("scope_unit_id", &scope),
+                ("grant", grant),
+            ],
+        )
+        .await
+    }
+
     /// Waits until `sql` (a `SELECT COUNT(*)`) counts `expected`, for work done off the
     /// request path; fails after 30 s.
     pub async fn eventually_count(&self, sql: &str, expected: i64) {
@@ -279,10 +324,9 @@ impl TestApp {
     /// Waits until the server's access snapshot has applied every change logged so far, as
     /// the mail gateway would see it; fails after 30 s.
     pub async fn access_settled(&self) {
-        let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM access_change")
-            .fetch_one(&self.db)
-            .await
-            .unwrap();
+        let newest: i64 = self
+            .scalar("SELECT COALESCE(MAX(seq), 0) FROM access_change")
+            .await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while self.access.applied_up_to() < newest {
             assert!(
@@ -294,7 +338,20 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
+        self.scalar(sql).await
+    }
+
+    /// The single value `sql` (a query without parameters) selects; fails if there is no row.
+    pub async fn scalar<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + Unpin,
+    {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+
+    /// Runs `sql` (a statement without parameters), e.g. to set up or tamper with data.
+    pub async fn exec(&self, sql: &str) {
+        sqlx::query(sql).execute(&self.db).await.unwrap();
     }
 }
 
@@ -308,16 +365,24 @@ pub fn location(res: &Response) -> String {
 /// The message a German page shows for `field` of a server function's validation error
 /// (the error carries the problem; the page puts it into words).
 pub fn field_message(body: &Value, field: &str) -> Option<String> {
-    let err: app::error::AppError = serde_json::from_value(body.clone()).ok()?;
-    err.message_for(field, app::i18n::Locale::De)
+    // `field` as the page names it: `email`, or `Zeile 3: owner` for a row of a file.
+    let de = app::i18n::Locale::De;
+    match serde_json::from_value(body.clone()).ok()? {
+        app::error::AppError::Validation(fields) => fields
+            .iter()
+            .find(|f| f.place(de) == field)
+            .map(|f| f.message(de)),
+        _ => None,
+    }
 }
 
 pub const PUBLISHER: (&str, &str) = ("personal@musterstadt.de", "Personal#2026");
 pub const PUBLISHER2: (&str, &str) = ("organisation@musterstadt.de", "Personal#2026");
 pub const AUDITOR: (&str, &str) = ("revision@musterstadt.de", "Revision#2026");
 
+/// The day `days` from today (the Berlin day, as the portal counts days), as `YYYY-MM-DD`.
 pub fn day_in(days: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
+    (app::time::today_berlin(chrono::Utc::now()) + chrono::Duration::days(days)).to_string()
 }
 
 /// A valid editor form; tests override single fields.
