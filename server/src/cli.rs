@@ -1,7 +1,30 @@
 //! CLI commands that talk to other systems: API tokens and the MDM simulator.
 use anyhow::{bail, Context};
-use app::db::{begin_write, Db};
-use app::tokens::{repo, rules};
+use app::db::Db;
+use app::error::AppError;
+use app::i18n::Locale;
+use app::tokens::{repo, rules, service};
+
+/// An application error as the command line reports it, in English; validation problems
+/// name the command-line option (`flags` maps field names to options, e.g. `name` →
+/// `--name`).
+pub fn cli_error(err: AppError, flags: &[(&str, &str)]) -> anyhow::Error {
+    match err {
+        AppError::Validation(fields) => anyhow::anyhow!(fields
+            .iter()
+            .map(|f| {
+                let place = f.place(Locale::En);
+                let flag = flags
+                    .iter()
+                    .find(|(field, _)| *field == f.field)
+                    .map_or(place.as_str(), |(_, flag)| flag);
+                format!("{flag}: {}", f.message(Locale::En))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
 
 pub enum TokenArgs {
     Create { name: String, scopes: Vec<String> },
@@ -10,16 +33,11 @@ pub enum TokenArgs {
 }
 
 pub async fn token(db: &Db, args: TokenArgs) -> anyhow::Result<()> {
-    let locale = app::i18n::Locale::En;
     match args {
         TokenArgs::Create { name, scopes } => {
-            let name = rules::parse_name(&name)
-                .map_err(|p| anyhow::anyhow!("--name: {}", p.message(locale)))?;
-            let scopes = rules::parse_scopes(&scopes.join(" "))
-                .map_err(|p| anyhow::anyhow!("--scope: {}", p.message(locale)))?;
-            let mut tx = begin_write(db).await?;
-            let issued = repo::issue(&mut tx, &name, &scopes, None, chrono::Utc::now()).await?;
-            tx.commit().await?;
+            let issued = service::issue_checked(db, &name, &scopes, None, chrono::Utc::now())
+                .await
+                .map_err(|e| cli_error(e, &[("name", "--name"), ("scopes", "--scope")]))?;
             println!(
                 "Token {} ({}) issued with scopes: {}",
                 issued.id,
@@ -47,11 +65,11 @@ pub async fn token(db: &Db, args: TokenArgs) -> anyhow::Result<()> {
             }
         }
         TokenArgs::Revoke(id) => {
-            let mut tx = begin_write(db).await?;
-            if !repo::revoke(&mut tx, id, None, chrono::Utc::now()).await? {
-                bail!("no active token with id {id}");
+            match service::revoke(db, id, None, chrono::Utc::now()).await {
+                Ok(()) => {}
+                Err(AppError::NotFound) => bail!("no active token with id {id}"),
+                Err(other) => return Err(cli_error(other, &[])),
             }
-            tx.commit().await?;
             println!(
                 "Token {id} revoked (running servers forget it within {} s).",
                 app::tokens::cache::TTL.as_secs()
@@ -93,16 +111,14 @@ pub async fn simulate_mdm(
     let token = match token {
         Some(t) => t,
         None => {
-            let mut tx = begin_write(db).await?;
-            let issued = repo::issue(
-                &mut tx,
+            let issued = service::issue(
+                db,
                 "MDM-Simulator",
                 &[app::tokens::Scope::InventoryWrite],
                 None,
                 chrono::Utc::now(),
             )
             .await?;
-            tx.commit().await?;
             println!(
                 "Issued token {} (\"MDM-Simulator\", inventory:write).",
                 issued.id

@@ -179,23 +179,14 @@ async fn main() -> anyhow::Result<()> {
             let account = app::org::repo::find_login(&db, email.trim())
                 .await?
                 .with_context(|| format!("no user with e-mail {email}"))?;
-            let mut tx = app::db::begin_write(&db).await?;
-            let removed = app::auth::repo::clear_second_factor(&mut tx, account.id).await?;
-            if !removed {
-                anyhow::bail!("{email} has no second factor");
-            }
             let now = chrono::Utc::now();
-            app::org::repo::void_sessions(&mut tx, account.id, now).await?;
-            app::org::repo::audit(
-                &mut tx,
-                None,
-                "user.second_factor_reset",
-                &format!("user:{}", account.id.0),
-                serde_json::json!({"via": "cli"}),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
+            match app::auth::service::reset_by_operator(&db, account.id, now).await {
+                Ok(()) => {}
+                Err(app::error::AppError::Validation(_)) => {
+                    anyhow::bail!("{email} has no second factor")
+                }
+                Err(other) => return Err(server::cli::cli_error(other, &[])),
+            }
             println!("Second factor of {email} removed and sessions ended; they set it up again on 'Mein Profil' after signing in.");
             Ok(())
         }
@@ -378,14 +369,7 @@ async fn create_user(
     };
     let id = service::create_account(db, &passwords, account)
         .await
-        .map_err(|e| match e {
-            app::error::AppError::Validation(v) => anyhow::anyhow!(v
-                .iter()
-                .map(|f| format!("{}: {}", f.place(Locale::En), f.message(Locale::En)))
-                .collect::<Vec<_>>()
-                .join("; ")),
-            other => anyhow::anyhow!("{other}"),
-        })?;
+        .map_err(|e| server::cli::cli_error(e, &[]))?;
     println!("Created user {email} (id {}).", id.0);
     if roles.iter().any(|r| r.trim().eq_ignore_ascii_case("admin")) {
         println!("Admin rights apply once they have set up a second factor on 'Mein Profil' (right after the first sign-in).");

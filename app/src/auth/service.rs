@@ -220,22 +220,51 @@ pub async fn reset_by_admin(
             Problem::SecondFactorAdminReset,
         ));
     }
-    if !repo::clear_second_factor(&mut tx, target).await? {
+    remove_second_factor(&mut tx, Some(admin), target, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The operators' reset (`server reset-second-factor`), for any account, admins included:
+/// whoever runs it holds the server and its database anyway.
+pub async fn reset_by_operator(
+    db: &Db,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    remove_second_factor(&mut tx, None, target, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a second factor, ends the person's sessions (a session signed in with the old
+/// factor must not outlive it) and audits who did it (`None`: the operators' CLI).
+async fn remove_second_factor(
+    tx: &mut crate::db::Tx,
+    actor: Option<UserId>,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if !repo::clear_second_factor(tx, target).await? {
         return Err(AppError::field(
             "second_factor",
             Problem::SecondFactorNotEnabled,
         ));
     }
-    crate::org::repo::void_sessions(&mut tx, target, now).await?;
+    crate::org::repo::void_sessions(tx, target, now).await?;
+    let details = match actor {
+        Some(_) => json!({}),
+        None => json!({"via": "cli"}),
+    };
     crate::org::repo::audit(
-        &mut tx,
-        Some(admin),
+        tx,
+        actor,
         "user.second_factor_reset",
         &format!("user:{}", target.0),
-        json!({}),
+        details,
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -63,15 +63,7 @@ pub async fn grant_exemption(form: ExemptionForm) -> Result<ExemptionId, AppErro
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let state = app_state();
-        let links = state.links();
-        let ctx = service::Exempting {
-            db: &state.db,
-            settings: &state.settings.compliance,
-            links: &links,
-            admin: admin.id,
-            now: chrono::Utc::now(),
-        };
+        let ctx = service::Exempting::by(&app_state(), admin.id);
         service::grant_exemption(&ctx, &form).await
     })
     .await
@@ -83,15 +75,7 @@ pub async fn revoke_exemption(id: ExemptionId) -> Result<(), AppError> {
     use prelude::*;
     respond(async move {
         let admin = require_role(Role::Admin)?;
-        let state = app_state();
-        let links = state.links();
-        let ctx = service::Exempting {
-            db: &state.db,
-            settings: &state.settings.compliance,
-            links: &links,
-            admin: admin.id,
-            now: chrono::Utc::now(),
-        };
+        let ctx = service::Exempting::by(&app_state(), admin.id);
         service::revoke_exemption(&ctx, id).await
     })
     .await

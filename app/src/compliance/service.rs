@@ -83,18 +83,31 @@ pub async fn overview(
 }
 
 /// What granting or revoking an exemption needs besides its input.
-pub struct Exempting<'a> {
-    pub db: &'a Db,
-    pub settings: &'a ComplianceSettings,
-    pub links: &'a Links,
+pub struct Exempting {
+    pub db: Db,
+    pub settings: ComplianceSettings,
+    pub links: Links,
     pub admin: crate::org::UserId,
     pub now: DateTime<Utc>,
+}
+
+impl Exempting {
+    /// An admin acting now, with the node's settings.
+    pub fn by(state: &crate::state::AppState, admin: crate::org::UserId) -> Exempting {
+        Exempting {
+            db: state.db.clone(),
+            settings: state.settings.compliance.clone(),
+            links: state.links(),
+            admin,
+            now: Utc::now(),
+        }
+    }
 }
 
 /// Grants a time-limited exemption from a circular in force to an active device, audited,
 /// and re-evaluates the device in the same transaction.
 pub async fn grant_exemption(
-    ctx: &Exempting<'_>,
+    ctx: &Exempting,
     form: &ExemptionForm,
 ) -> Result<ExemptionId, AppError> {
     let mut problems = vec![];
@@ -112,7 +125,7 @@ pub async fn grant_exemption(
         }
         Ok(_) => {}
     }
-    let in_force = repo::in_force(ctx.db).await?;
+    let in_force = repo::in_force(&ctx.db).await?;
     let circular = form
         .circular
         .trim()
@@ -123,7 +136,7 @@ pub async fn grant_exemption(
     if circular.is_none() {
         problems.push(("circular", Problem::Required));
     }
-    let mut tx = begin_write(ctx.db).await?;
+    let mut tx = begin_write(&ctx.db).await?;
     let device = repo::device_by_mdm(&mut tx, form.mdm_id.trim()).await?;
     if device.as_ref().is_none_or(|d| d.retired_at.is_some()) {
         problems.push(("mdm_id", Problem::UnknownDevice));
@@ -147,14 +160,22 @@ pub async fn grant_exemption(
     )
     .await?;
     let cause = super::Cause::Exemption;
-    engine::reevaluate(&mut tx, device.id, ctx.settings, ctx.links, ctx.now, cause).await?;
+    engine::reevaluate(
+        &mut tx,
+        device.id,
+        &ctx.settings,
+        &ctx.links,
+        ctx.now,
+        cause,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Ends an active exemption early, audited; the device is re-evaluated at once.
-pub async fn revoke_exemption(ctx: &Exempting<'_>, id: ExemptionId) -> Result<(), AppError> {
-    let mut tx = begin_write(ctx.db).await?;
+pub async fn revoke_exemption(ctx: &Exempting, id: ExemptionId) -> Result<(), AppError> {
+    let mut tx = begin_write(&ctx.db).await?;
     let device = repo::revoke_exemption(&mut tx, id, ctx.now)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -168,7 +189,7 @@ pub async fn revoke_exemption(ctx: &Exempting<'_>, id: ExemptionId) -> Result<()
     )
     .await?;
     let cause = super::Cause::Exemption;
-    engine::reevaluate(&mut tx, device, ctx.settings, ctx.links, ctx.now, cause).await?;
+    engine::reevaluate(&mut tx, device, &ctx.settings, &ctx.links, ctx.now, cause).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -15,6 +15,8 @@ pub mod export;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod retention;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 /// Result of recomputing the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

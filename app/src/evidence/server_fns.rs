@@ -44,31 +44,8 @@ pub async fn version_evidence(
         let auditor = crate::auth::guard::require_role(crate::auth::Role::Auditor)?;
         let state = crate::state::app_state();
         let locale = crate::auth::guard::ctx().locale;
-        let v = crate::circulars::repo::load_view(&state.db, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let rows = super::repo::evidence_rows(&state.db, id.0, locale).await?;
-        let mut tx = crate::db::begin_write(&state.db).await?;
-        crate::org::repo::audit(
-            &mut tx,
-            Some(auditor.id),
-            "evidence.view",
-            &format!("version:{}", id.0),
-            serde_json::json!({}),
-            chrono::Utc::now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((
-            super::VersionRef {
-                id: id.0,
-                number: v.number,
-                version_no: v.version_no,
-                title: v.title,
-                status: v.status.as_str().into(),
-            },
-            rows,
-        ))
+        let now = chrono::Utc::now();
+        super::service::version_evidence(&state.db, auditor.id, id, locale, now).await
     })
     .await
 }

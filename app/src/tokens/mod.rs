@@ -14,6 +14,8 @@ pub mod cache;
 pub mod ratelimit;
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 crate::str_enum! {
     /// What a token may do.

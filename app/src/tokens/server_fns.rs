@@ -20,22 +20,9 @@ pub async fn create_token(
 ) -> Result<IssuedToken, AppError> {
     crate::error::respond(async move {
         let admin = crate::auth::guard::require_role(crate::auth::Role::Admin)?;
-        let mut problems = vec![];
-        let name = super::rules::parse_name(&name)
-            .map_err(|p| problems.push(("name", p)))
-            .ok();
-        let scopes = super::rules::parse_scopes(&scopes.join(" "))
-            .map_err(|p| problems.push(("scopes", p)))
-            .ok();
-        let (Some(name), Some(scopes)) = (name, scopes) else {
-            return Err(AppError::fields(problems));
-        };
         let db = crate::state::app_state().db;
-        let mut tx = crate::db::begin_write(&db).await?;
-        let issued =
-            super::repo::issue(&mut tx, &name, &scopes, Some(admin.id), chrono::Utc::now()).await?;
-        tx.commit().await?;
-        Ok(issued)
+        let now = chrono::Utc::now();
+        super::service::issue_checked(&db, &name, &scopes, Some(admin.id), now).await
     })
     .await
 }
@@ -45,11 +32,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     crate::error::respond(async move {
         let admin = crate::auth::guard::require_role(crate::auth::Role::Admin)?;
         let state = crate::state::app_state();
-        let mut tx = crate::db::begin_write(&state.db).await?;
-        if !super::repo::revoke(&mut tx, id, Some(admin.id), chrono::Utc::now()).await? {
-            return Err(AppError::NotFound);
-        }
-        tx.commit().await?;
+        super::service::revoke(&state.db, id, Some(admin.id), chrono::Utc::now()).await?;
         // This node forgets the token at once; other nodes within the cache TTL.
         state.tokens.clear();
         Ok(())

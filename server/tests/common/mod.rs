@@ -485,12 +485,10 @@ impl TestApp {
     }
 }
 
-/// An API token with these scopes, issued directly in the database.
+/// An API token with these scopes, issued as the operators' CLI does.
 pub async fn api_token(db: &app::db::Db, scopes: &[app::tokens::Scope]) -> String {
-    let mut tx = app::db::begin_write(db).await.unwrap();
-    let issued = app::tokens::repo::issue(&mut tx, "test", scopes, None, chrono::Utc::now())
+    app::tokens::service::issue(db, "test", scopes, None, chrono::Utc::now())
         .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    issued.secret
+        .unwrap()
+        .secret
 }
