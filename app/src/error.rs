@@ -270,8 +270,8 @@ impl ErrorBody {
             }
             AppError::Unauthorized | AppError::Forbidden | AppError::NotFound => {
                 let message = match err {
-                    AppError::Unauthorized => "sign in or send a valid token",
-                    AppError::Forbidden => "not allowed",
+                    AppError::Unauthorized => "unauthorized",
+                    AppError::Forbidden => "forbidden",
                     _ => "not found",
                 };
                 (err.status(), ErrorBody::new(err.code(), message))
@@ -280,7 +280,7 @@ impl ErrorBody {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorBody::new(
                     "unavailable",
-                    "the portal cannot answer right now; retry later (treat as configured: fail-open or fail-closed)",
+                    "the portal cannot answer right now; retry later",
                 ),
             ),
         }

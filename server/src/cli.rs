@@ -22,6 +22,7 @@ pub fn cli_error(err: AppError, flags: &[(&str, &str)]) -> anyhow::Error {
             })
             .collect::<Vec<_>>()
             .join("; ")),
+        AppError::Internal => anyhow::anyhow!("internal error (the log above says what failed)"),
         other => anyhow::anyhow!("{other}"),
     }
 }

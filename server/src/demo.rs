@@ -486,7 +486,7 @@ async fn seed_inventory(db: &Db, base_url: &str) -> anyhow::Result<()> {
         let report: app::compliance::engine::InventoryReport =
             serde_json::from_value(crate::cli::simulated_report(n, &mdm_id, &platform))?;
         queue
-            .report(report, Utc::now())
+            .report(report, None)
             .await
             .map_err(|e| anyhow::anyhow!("demo inventory for {mdm_id}: {e:?}"))?;
     }

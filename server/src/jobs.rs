@@ -2,9 +2,10 @@
 //!
 //! A job is a name, an interval from the configuration and an async step that returns how
 //! much it did. Every job is safe on several nodes at once (each takes the write lock or
-//! claims its rows), so every node runs all of them. A step that fails is logged once per
-//! outage, not on every tick; the next tick tries again. Ticks that a long step overran are
-//! not made up in a burst (`MissedTickBehavior::Delay`).
+//! claims its rows), so every node runs all of them. Every failed step is logged (the first
+//! of an outage as an error, the following ones as warnings with their count, so a long
+//! outage stays visible without flooding); the next tick tries again. Ticks that a long
+//! step overran are not made up in a burst (`MissedTickBehavior::Delay`).
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -43,24 +44,27 @@ impl Job {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(self.every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut failing = false;
+            let mut failures: u64 = 0;
             loop {
                 tick.tick().await;
                 match (self.step)(chrono::Utc::now()).await {
                     Ok(done) => {
-                        if failing {
-                            tracing::info!(job = self.name, "background job recovered");
+                        if failures > 0 {
+                            tracing::info!(job = self.name, failures, "background job recovered");
                         }
-                        failing = false;
+                        failures = 0;
                         if done > 0 {
                             tracing::debug!(job = self.name, done, "background job");
                         }
                     }
-                    Err(err) if !failing => {
-                        failing = true;
-                        tracing::error!(job = self.name, error = %err, "background job failed");
+                    Err(err) => {
+                        failures += 1;
+                        if failures == 1 {
+                            tracing::error!(job = self.name, error = %err, "background job failed");
+                        } else {
+                            tracing::warn!(job = self.name, error = %err, failures, "background job still failing");
+                        }
                     }
-                    Err(_) => {}
                 }
             }
         })
@@ -142,8 +146,13 @@ pub fn all(ctx: Context) -> Vec<Job> {
                 async move {
                     // The access change log only needs to cover the nodes' polling delay; a
                     // node that fell further behind reloads its whole snapshot.
+                    // A failed pruning must not hold up the state changes.
                     let horizon = now - chrono::Duration::hours(1);
-                    app::compliance::repo::prune_access_changes(&db, horizon).await?;
+                    if let Err(err) =
+                        app::compliance::repo::prune_access_changes(&db, horizon).await
+                    {
+                        tracing::error!(error = %err, "pruning the access change log failed");
+                    }
                     let run =
                         app::compliance::engine::run_job(&db, &compliance, &links, now).await?;
                     if run.transitions > 0 {

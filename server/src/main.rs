@@ -306,12 +306,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportOutcome::Rejected(errors) => {
                     eprintln!("Nothing was imported. Fix these rows:");
                     for e in errors {
-                        eprintln!(
-                            "  line {}: {}: {}",
-                            e.line,
-                            e.field,
-                            e.problem.message(Locale::En)
-                        );
+                        eprintln!("  line {}: {}", e.line, e.describe(Locale::En));
                     }
                     std::process::exit(2);
                 }

@@ -141,7 +141,7 @@ fn validate(report: &InventoryReport) -> Result<(String, Platform), AppError> {
     };
     let platform = Platform::parse(&report.platform);
     if platform.is_none() {
-        let named = report.platform.trim().to_owned();
+        let named = report.platform.trim().chars().take(40).collect();
         errors.push(FieldError::new("platform", Problem::UnknownPlatform(named)));
     }
     if report.apps.len() > rules::MAX_APPS_PER_REPORT {
@@ -243,11 +243,11 @@ async fn apply_report(
 }
 
 /// A checked report waiting to be applied: the report, its MDM id and platform, the time
-/// it counts as received, and where its answer goes.
+/// it counts as received (`None`: when it is written), and where its answer goes.
 struct ReportJob {
     report: InventoryReport,
     checked: (String, Platform),
-    at: DateTime<Utc>,
+    at: Option<DateTime<Utc>>,
     answer: tokio::sync::oneshot::Sender<Result<ReportOutcome, AppError>>,
 }
 
@@ -285,11 +285,13 @@ impl ReportQueue {
     }
 
     /// Validates the report, queues it and waits for its outcome. `at` is when the report
-    /// counts as received (the request's time; tests pass other days).
+    /// counts as received: `None` (the API) means the moment it is written, under the write
+    /// lock, so that reports and job transitions are evaluated in the order they commit;
+    /// tests pass other days.
     pub async fn report(
         &self,
         report: InventoryReport,
-        at: DateTime<Utc>,
+        at: Option<DateTime<Utc>>,
     ) -> Result<ReportOutcome, AppError> {
         let checked = validate(&report)?;
         let (answer, outcome) = tokio::sync::oneshot::channel();
@@ -318,6 +320,7 @@ impl ReportQueue {
             Ok(tx) => tx,
             Err(err) => return all_failed(err.into()),
         };
+        let written_at = Utc::now();
         let mut results = Vec::with_capacity(jobs.len());
         for job in jobs {
             let result = apply_report(
@@ -327,7 +330,7 @@ impl ReportQueue {
                 links,
                 &job.report,
                 &job.checked,
-                job.at,
+                job.at.unwrap_or(written_at),
             )
             .await;
             match result {
@@ -585,7 +588,8 @@ pub async fn evaluate(
         };
         out.changes += apply(tx, run, device, change, cause).await? as usize;
     }
-    out.standings.sort_by_key(|s| s.rule);
+    // By the rule's text, as the API has always listed them.
+    out.standings.sort_by_key(|s| s.rule.to_string());
     Ok(out)
 }
 

@@ -73,14 +73,15 @@ impl std::str::FromStr for Rule {
             kind: "Rule",
             value: s.chars().take(64).collect(),
         };
-        match s {
-            "stale" => Ok(Rule::Stale),
+        let rule = match s {
+            "stale" => Some(Rule::Stale),
             _ => s
                 .strip_prefix("circular:")
                 .and_then(|id| id.parse().ok())
-                .map(|id| Rule::Circular(CircularId(id)))
-                .ok_or_else(unknown),
-        }
+                .map(|id| Rule::Circular(CircularId(id))),
+        };
+        // Only the canonical text (`circular:07` would be a second key for one rule).
+        rule.filter(|r| r.to_string() == s).ok_or_else(unknown)
     }
 }
 
@@ -282,4 +283,37 @@ pub struct Overview {
 pub struct ImportCounts {
     pub created: usize,
     pub updated: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_and_grounds_keep_their_stored_text() {
+        for (text, rule) in [
+            ("circular:17", Rule::Circular(CircularId(17))),
+            ("stale", Rule::Stale),
+        ] {
+            assert_eq!(text.parse::<Rule>(), Ok(rule));
+            assert_eq!(rule.to_string(), text);
+            assert_eq!(serde_json::to_value(rule).unwrap(), serde_json::json!(text));
+        }
+        for odd in [
+            "circular:017",
+            "circular:+5",
+            "circular:",
+            "Stale",
+            "circular:x",
+            "",
+        ] {
+            assert!(odd.parse::<Rule>().is_err(), "{odd}");
+        }
+        assert_eq!("retired".parse::<Ground>(), Ok(Ground::Retired));
+        assert_eq!(Ground::Rule(Rule::Stale).to_string(), "stale");
+        assert_eq!(
+            serde_json::from_value::<Rule>(serde_json::json!("circular:3")).unwrap(),
+            Rule::Circular(CircularId(3))
+        );
+    }
 }

@@ -89,7 +89,7 @@ pub fn parse_device(form: &DeviceForm) -> Result<ValidDevice, Problems> {
         .map_err(|p| problems.push(("ownership", p)))
         .ok();
     let platform = Platform::parse(&form.platform)
-        .ok_or_else(|| Problem::UnknownPlatform(form.platform.trim().to_owned()))
+        .ok_or_else(|| Problem::UnknownPlatform(form.platform.trim().chars().take(40).collect()))
         .map_err(|p| problems.push(("platform", p)))
         .ok();
     let label = form.label.split_whitespace().collect::<Vec<_>>().join(" ");

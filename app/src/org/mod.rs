@@ -312,3 +312,13 @@ pub struct RowError {
     pub field: String,
     pub problem: crate::i18n::Problem,
 }
+
+impl RowError {
+    /// The problem in words, after the column it is in (`name: Pflichtfeld.`).
+    pub fn describe(&self, locale: Locale) -> String {
+        match self.field.as_str() {
+            "file" => self.problem.message(locale),
+            field => format!("{field}: {}", self.problem.message(locale)),
+        }
+    }
+}

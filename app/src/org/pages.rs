@@ -486,7 +486,7 @@ fn Import() -> impl IntoView {
                         <p>{t.import_rejected}</p>
                         <table>
                             <thead><tr><th scope="col">{t.line}</th><th scope="col">{t.reason}</th></tr></thead>
-                            <tbody>{errors.into_iter().map(|e| view! { <tr><td class="num">{e.line}</td><td>{format!("{}: {}", e.field, e.problem.message(t.locale))}</td></tr> }).collect_view()}</tbody>
+                            <tbody>{errors.into_iter().map(|e| view! { <tr><td class="num">{e.line}</td><td>{e.describe(t.locale)}</td></tr> }).collect_view()}</tbody>
                         </table>
                     </div>
                 }.into_any(),

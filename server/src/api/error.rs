@@ -20,15 +20,25 @@ impl ApiError {
         }
     }
 
+    /// The gateway's answer when the portal cannot decide: it applies its own policy.
     pub fn unavailable() -> Self {
-        ApiError::from(AppError::Internal)
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the portal cannot answer right now; retry later (treat as configured: fail-open or fail-closed)",
+        )
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
-        let (status, body) = ErrorBody::of(&err);
-        ApiError { status, body }
+        match err {
+            AppError::Internal | AppError::Transport(_) => ApiError::unavailable(),
+            other => {
+                let (status, body) = ErrorBody::of(&other);
+                ApiError { status, body }
+            }
+        }
     }
 }
 

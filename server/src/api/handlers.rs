@@ -140,9 +140,7 @@ pub async fn report_inventory(
     )
     .await?;
     let report = json_body(Json::<InventoryReport>::from_request(request, &state).await)?;
-    Ok(Json(
-        state.reports.report(report, chrono::Utc::now()).await?,
-    ))
+    Ok(Json(state.reports.report(report, None).await?))
 }
 
 /// Import or update devices (upsert by `mdm_id`), all or nothing.

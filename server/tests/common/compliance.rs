@@ -96,7 +96,10 @@ pub async fn report_at(
     apps: &[&str],
     at: chrono::DateTime<Utc>,
 ) -> ReportOutcome {
-    app.reports.report(typed(mdm_id, apps), at).await.unwrap()
+    app.reports
+        .report(typed(mdm_id, apps), Some(at))
+        .await
+        .unwrap()
 }
 
 /// The gateway's answer for a known device at `at`, from the node's access snapshot once it
