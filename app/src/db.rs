@@ -1,15 +1,102 @@
 //! Database access shared by server functions, the REST API, jobs and the CLI.
 //!
-//! SQLite is the embedded default. Every write transaction that reads before it writes
-//! starts with `BEGIN IMMEDIATE` (see [`begin_write`]) so that two writers never both hold a
-//! read snapshot and then fail with SQLITE_BUSY on upgrade; the busy timeout makes the second
-//! writer wait instead. SQL uses `$n` placeholders; the SQLite-only parts that a PostgreSQL
-//! backend must translate are listed in the PostgreSQL issue.
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+//! SQLite is the embedded default, with one writer per process: [`Db`] holds a pool of
+//! read-only connections for reads and a single writer connection for writes. Writers wait
+//! for that connection in the pool's first-come-first-served queue instead of sleeping in
+//! SQLite's busy handler (which wakes at fixed intervals, so under load a writer could wait
+//! behind others that came later, and a short acknowledgment behind a long job). Every write
+//! transaction starts with `BEGIN IMMEDIATE` (see [`begin_write`]): other processes on the
+//! same file (the CLI) still meet at SQLite's lock and wait up to the busy timeout. Reads see
+//! the last committed state (WAL) and never wait for the writer.
+//!
+//! `&Db` is an `sqlx::Executor` that runs on the read pool, so repository reads take `db`
+//! like a pool; a write on it fails loudly (the read connections are read-only). Single
+//! statements that write take [`Db::writer`]. The PostgreSQL backend will put its own pool
+//! behind the same type. SQL uses `$n` placeholders; the SQLite-only parts that backend must
+//! translate are listed in the PostgreSQL issue.
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use sqlx::sqlite::{
+    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub type Db = sqlx::SqlitePool;
+/// The database: readers and the one writer (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl Db {
+    /// The pool of read-only connections (also what `&Db` executes on).
+    pub fn reader(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    /// The writer: one connection, handed out first come, first served. For a single
+    /// statement that writes; several statements belong in [`begin_write`].
+    pub fn writer(&self) -> &SqlitePool {
+        &self.write
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+impl<'c> sqlx::Executor<'c> for &'c Db {
+    type Database = Sqlite;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<
+        'e,
+        Result<sqlx::Either<sqlx::sqlite::SqliteQueryResult, sqlx::sqlite::SqliteRow>, sqlx::Error>,
+    >
+    where
+        'c: 'e,
+        E: 'q + sqlx::Execute<'q, Sqlite>,
+    {
+        (&self.read).fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, Result<Option<sqlx::sqlite::SqliteRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + sqlx::Execute<'q, Sqlite>,
+    {
+        (&self.read).fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [sqlx::sqlite::SqliteTypeInfo],
+    ) -> BoxFuture<'e, Result<sqlx::sqlite::SqliteStatement<'q>, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        (&self.read).prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+    ) -> BoxFuture<'e, Result<sqlx::Describe<Sqlite>, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        (&self.read).describe(sql)
+    }
+}
 
 /// A transaction; queries run on it through `&mut *tx` like on a connection.
 pub struct Tx {
@@ -42,7 +129,9 @@ impl Tx {
 /// Default location of the embedded database, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/rundschreiben.db";
 
-pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+/// Opens the database: the writer first (it creates the file and switches it to WAL), then
+/// `readers` read-only connections.
+pub async fn connect(url: &str, readers: u32) -> Result<Db, sqlx::Error> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -60,26 +149,32 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
-    SqlitePoolOptions::new()
-        .max_connections(max_connections)
-        .connect_with(options)
-        .await
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        // Writers queue here; a write that cannot start within this time fails instead of
+        // piling up requests without end.
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options.clone())
+        .await?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(readers.max(1))
+        .connect_with(options.read_only(true))
+        .await?;
+    Ok(Db { read, write })
 }
 
-/// Starts a write transaction that takes the write lock up front; writers of all nodes meet
-/// at SQLite's lock and wait up to the busy timeout. (Inventory reports, the one write path
-/// under heavy load, are funnelled through one writer task per node, see
-/// `compliance::engine::ReportQueue`.)
+/// Starts a write transaction on the writer connection, taking SQLite's write lock up front.
 pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
     Ok(Tx {
-        inner: db.begin_with("BEGIN IMMEDIATE").await?,
+        inner: db.write.begin_with("BEGIN IMMEDIATE").await?,
     })
 }
 
 /// Starts a read transaction (one consistent snapshot for several queries).
 pub async fn begin_read(db: &Db) -> Result<Tx, sqlx::Error> {
     Ok(Tx {
-        inner: db.begin().await?,
+        inner: db.read.begin().await?,
     })
 }
 
@@ -93,4 +188,88 @@ pub fn like_pattern(query: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn scratch(name: &str) -> Db {
+        let path = std::env::temp_dir().join(format!(
+            "rundschreiben-db-{name}-{}-{}.db",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let db = connect(&format!("sqlite://{}", path.display()), 4)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT NOT NULL)")
+            .execute(db.writer())
+            .await
+            .unwrap();
+        db
+    }
+
+    #[tokio::test]
+    async fn readers_cannot_write() {
+        let db = scratch("readonly").await;
+        let err = sqlx::query("INSERT INTO t (who) VALUES ('reader')")
+            .execute(&db)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("readonly"), "{err}");
+        sqlx::query("INSERT INTO t (who) VALUES ('writer')")
+            .execute(db.writer())
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writers_are_served_in_the_order_they_came() {
+        let db = scratch("fifo").await;
+        // A long write transaction holds the writer, as a background job would.
+        let mut long = begin_write(&db).await.unwrap();
+        sqlx::query("INSERT INTO t (who) VALUES ('job')")
+            .execute(&mut *long)
+            .await
+            .unwrap();
+        let mut waiting = vec![];
+        for n in 0..20 {
+            let request_db = db.clone();
+            waiting.push(tokio::spawn(async move {
+                let mut tx = begin_write(&request_db).await.unwrap();
+                sqlx::query("INSERT INTO t (who) VALUES ($1)")
+                    .bind(format!("request {n:02}"))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }));
+            // Requests arrive one after the other (the pool does not tell how many wait, so
+            // arrivals are spaced rather than awaited).
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Meanwhile reads go on: they never wait for the writer.
+        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(seen, 0, "the job's insert is not committed yet");
+        long.commit().await.unwrap();
+        for w in waiting {
+            w.await.unwrap();
+        }
+        let order: Vec<String> = sqlx::query_scalar("SELECT who FROM t ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        let mut expected = vec!["job".to_owned()];
+        expected.extend((0..20).map(|n| format!("request {n:02}")));
+        assert_eq!(order, expected);
+    }
 }

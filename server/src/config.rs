@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 pub struct Config {
     /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/rundschreiben.db`).
     pub database_url: String,
-    /// `DB_MAX_CONNECTIONS` (default 8).
+    /// `DB_MAX_CONNECTIONS` (default 8): read connections; writes use one more.
     pub db_max_connections: u32,
     /// `BIND_ADDR` (default `127.0.0.1:3000`); port 0 picks a free port (tests).
     pub bind_addr: SocketAddr,

@@ -140,7 +140,7 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
         tx.commit().await?;
     }
     seed_compliance(db, size).await?;
-    sqlx::query("ANALYZE").execute(db).await?;
+    sqlx::query("ANALYZE").execute(db.writer()).await?;
     Ok((1 + leaves.len() + 70, size.employees, size.circulars, acks))
 }
 

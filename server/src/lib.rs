@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod large;
 pub mod repo;
 pub mod security;
+pub mod sessions;
 
 use anyhow::Context;
 use app::auth::{handlers, password::PasswordService, session};
@@ -24,7 +25,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -37,10 +37,10 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         .await
         .with_context(|| format!("cannot open database {}", config.database_url))?;
     MIGRATOR
-        .run(&db)
+        .run(db.writer())
         .await
         .context("applying migrations failed")?;
-    SqliteStore::new(db.clone())
+    sessions::Sessions::new(&db)
         .migrate()
         .await
         .context("creating the session table failed")?;
@@ -122,7 +122,7 @@ impl Application {
 }
 
 fn router(state: AppState, config: &Config) -> Router {
-    let store = SqliteStore::new(state.db.clone());
+    let store = sessions::Sessions::new(&state.db);
     // Expired sessions are deleted in the background; every node may run this.
     tokio::spawn(
         store

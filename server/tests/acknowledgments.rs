@@ -319,7 +319,7 @@ async fn counts_follow_the_org_tree_and_late_joiners_get_their_own_deadline() {
     sqlx::query("UPDATE users SET unit_since = $1 WHERE id = $2")
         .bind(chrono::Utc::now() + chrono::Duration::days(1))
         .bind(mover.0)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     let (_, view) = app
@@ -327,7 +327,7 @@ async fn counts_follow_the_org_tree_and_late_joiners_get_their_own_deadline() {
         .await;
     assert_eq!(view[1]["audience"], members + 1);
     let mover_client = app.client();
-    sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = $1) WHERE id = $2").bind(EMPLOYEE.0).bind(mover.0).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = $1) WHERE id = $2").bind(EMPLOYEE.0).bind(mover.0).execute(app.db.writer()).await.unwrap();
     assert_eq!(
         location(&app.login(&mover_client, (&mover.1, EMPLOYEE.1)).await),
         "/"
@@ -352,7 +352,7 @@ async fn counts_follow_the_org_tree_and_late_joiners_get_their_own_deadline() {
     sqlx::query("UPDATE users SET org_unit_id = $1 WHERE id = $2")
         .bind(other)
         .bind(max_id)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     let (_, view) = app

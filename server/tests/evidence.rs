@@ -58,7 +58,7 @@ async fn a_changed_acknowledgment_is_caught() {
         "UPDATE acknowledgment SET acknowledged_at = '2020-01-01T00:00:00+00:00' WHERE id = $1",
     )
     .bind(id)
-    .execute(&app.db)
+    .execute(app.db.writer())
     .await
     .unwrap();
     assert_eq!(
@@ -75,7 +75,7 @@ async fn a_changed_device_attestation_is_caught() {
         .await;
     sqlx::query("UPDATE acknowledgment_device SET attestation = 'will_remove' WHERE ack_id = $1")
         .bind(ack)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     assert!(broken_reason(&app)
@@ -91,7 +91,7 @@ async fn moving_an_acknowledgment_to_another_person_is_caught() {
     sqlx::query("UPDATE acknowledgment SET user_id = $1 WHERE id = $2")
         .bind(max)
         .bind(id)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     assert_eq!(
@@ -106,12 +106,12 @@ async fn a_deleted_acknowledgment_is_caught() {
     let id: i64 = app.scalar("SELECT MAX(id) FROM acknowledgment").await;
     sqlx::query("DELETE FROM acknowledgment_device WHERE ack_id = $1")
         .bind(id)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     sqlx::query("DELETE FROM acknowledgment WHERE id = $1")
         .bind(id)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     assert_eq!(

@@ -329,7 +329,7 @@ async fn set_state(app: &TestApp, device: i64, state: &str) {
     sqlx::query("UPDATE circular_version SET effective_on = $1 WHERE circular_id = $2 AND status = 'published'")
         .bind((now - chrono::Duration::days(10)).date_naive())
         .bind(circular)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     sqlx::query(
@@ -342,7 +342,7 @@ async fn set_state(app: &TestApp, device: i64, state: &str) {
     .bind(circular)
     .bind(state)
     .bind(now - chrono::Duration::days(8))
-    .execute(&app.db)
+    .execute(app.db.writer())
     .await
     .unwrap();
 }
@@ -493,7 +493,7 @@ async fn an_mdm_id_belongs_to_one_person_for_ever_and_the_mdm_undoes_a_false_cla
     sqlx::query("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = $1) WHERE email = $2")
         .bind(EMPLOYEE.0)
         .bind(&colleague_email)
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     let res = app.login(&colleague, (&colleague_email, EMPLOYEE.1)).await;

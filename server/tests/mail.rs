@@ -402,7 +402,7 @@ async fn admins_see_why_a_mail_was_not_delivered_and_heads_see_reminders_sent() 
     );
     sqlx::query("UPDATE circular_version SET ack_deadline = $1 WHERE status = 'published'")
         .bind(day_in(-2))
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     let (_, d) = app.call(&head, "tracking/dashboard", &[]).await;

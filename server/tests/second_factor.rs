@@ -408,7 +408,7 @@ async fn setting_up_ends_other_sessions_and_a_password_only_session_cannot_repla
         "UPDATE users SET totp_secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' WHERE email = $1",
     )
     .bind(HEAD.0)
-    .execute(&app.db)
+    .execute(app.db.writer())
     .await
     .unwrap();
     let (status, body) = app.call(&head, "auth/second_factor_begin", &[]).await;

@@ -122,7 +122,7 @@ async fn repeated_failures_throttle_the_account_with_a_clear_429_but_not_other_a
     // When the lock has run out, the owner signs in and the counter is cleared.
     sqlx::query("UPDATE login_throttle SET locked_until = 0 WHERE key = $1")
         .bind(format!("account:{}", EMPLOYEE.0))
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     assert_eq!(location(&app.login(&app.client(), EMPLOYEE).await), "/");

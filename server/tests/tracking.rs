@@ -110,7 +110,7 @@ async fn names_of_open_people_follow_the_privacy_setting_and_are_audited() {
     // The deadline passes.
     sqlx::query("UPDATE circular_version SET ack_deadline = $1 WHERE status = 'published'")
         .bind(day_in(-3))
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     let (_, d) = app.call(&head, "tracking/dashboard", &[]).await;
@@ -182,7 +182,7 @@ async fn a_head_records_a_paper_acknowledgment_with_a_remark_and_the_person_sees
     // The deadline passes: Max is overdue and named, and the head records his paper form.
     sqlx::query("UPDATE circular_version SET ack_deadline = $1 WHERE status = 'published'")
         .bind(day_in(-3))
-        .execute(&app.db)
+        .execute(app.db.writer())
         .await
         .unwrap();
     let (status, body) = on_behalf(max.clone()).await;

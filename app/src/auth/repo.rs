@@ -134,7 +134,7 @@ pub async fn count_attempt(
 pub async fn forgive(db: &Db, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE login_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE key = $1")
         .bind(key)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -143,7 +143,7 @@ pub async fn forgive(db: &Db, key: &str) -> Result<(), sqlx::Error> {
 pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_throttle WHERE key = $1")
         .bind(key)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -249,7 +249,7 @@ pub async fn insert_session(
     .bind(user)
     .bind(now)
     .bind(agent)
-    .execute(db)
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -275,7 +275,7 @@ pub async fn touch_session(
     sqlx::query("UPDATE user_session SET last_seen_at = $1 WHERE sid = $2")
         .bind(now)
         .bind(sid)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -294,7 +294,7 @@ pub async fn list_sessions(
     .bind(user)
     .bind(live_since)
     .bind(begun_since)
-    .execute(db)
+    .execute(db.writer())
     .await?;
     sqlx::query_as(
         "SELECT sid, signed_in_at, last_seen_at, user_agent FROM user_session WHERE user_id = $1 ORDER BY last_seen_at DESC",
@@ -313,7 +313,7 @@ pub async fn end_session(
     let res = sqlx::query("DELETE FROM user_session WHERE sid = $1 AND user_id = $2")
         .bind(sid)
         .bind(user)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(res.rows_affected() > 0)
 }
@@ -327,7 +327,7 @@ pub async fn end_other_sessions(
     let res = sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND sid <> $2")
         .bind(user)
         .bind(keep)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(res.rows_affected())
 }
@@ -336,7 +336,7 @@ pub async fn end_other_sessions(
 pub async fn forget_session(db: &Db, sid: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM user_session WHERE sid = $1")
         .bind(sid)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -451,7 +451,7 @@ pub async fn consume_step(
     .bind(step as i64)
     .bind(user)
     .bind(secret)
-    .execute(db)
+    .execute(db.writer())
     .await?;
     Ok(res.rows_affected() == 1)
 }

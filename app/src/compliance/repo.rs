@@ -428,7 +428,7 @@ pub async fn access_changes(db: &Db, after: i64, upto: i64) -> Result<Vec<Device
 pub async fn prune_access_changes(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let res = sqlx::query("DELETE FROM access_change WHERE at < $1")
         .bind(before.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(res.rows_affected())
 }

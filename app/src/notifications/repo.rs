@@ -72,7 +72,7 @@ pub async fn claim(
         .bind(lease)
         .bind(id)
         .bind(seen)
-        .execute(db)
+        .execute(db.writer())
         .await?
         .rows_affected();
     Ok(claimed == 1)
@@ -82,7 +82,7 @@ pub async fn mark_sent(db: &Db, id: i64, at: DateTime<Utc>) -> Result<(), sqlx::
     sqlx::query("UPDATE mail_outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
         .bind(at)
         .bind(id)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -100,7 +100,7 @@ pub async fn mark_failed(
         .bind(retry_at)
         .bind(failed_at)
         .bind(id)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }

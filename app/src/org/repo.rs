@@ -226,7 +226,7 @@ pub async fn touch_last_login(db: &Db, id: UserId, now: DateTime<Utc>) -> Result
     sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -235,7 +235,7 @@ pub async fn set_user_locale(db: &Db, id: UserId, locale: Locale) -> Result<(), 
     sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
         .bind(locale.code())
         .bind(id)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }

@@ -105,7 +105,7 @@ pub async fn touch(db: &Db, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Err
     sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
-        .execute(db)
+        .execute(db.writer())
         .await?;
     Ok(())
 }

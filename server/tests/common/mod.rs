@@ -351,7 +351,7 @@ impl TestApp {
 
     /// Runs `sql` (a statement without parameters), e.g. to set up or tamper with data.
     pub async fn exec(&self, sql: &str) {
-        sqlx::query(sql).execute(&self.db).await.unwrap();
+        sqlx::query(sql).execute(self.db.writer()).await.unwrap();
     }
 }
 
