@@ -18,6 +18,7 @@ tools:
 
 build-release: tools
 	cargo leptos build --release
+	$(CARGO_TARGET_DIR)/release/server precompress
 
 run: build-release
 	$(CARGO_TARGET_DIR)/release/server serve --demo

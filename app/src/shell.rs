@@ -16,7 +16,7 @@ use crate::org::pages::{ImportPage, UnitEditPage, UnitsPage, UserEditPage, Users
 use crate::tracking::pages::DashboardPage;
 use crate::ui::use_texts;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
@@ -55,6 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script id=CTX_ELEMENT_ID type="application/json" inner_html=ctx.to_script_json()></script>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -76,7 +77,6 @@ pub fn App() -> impl IntoView {
         .is_some_and(|u| u.admin_awaits_second_factor);
     provide_context(ctx);
     view! {
-        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title formatter=move |page: String| if page.is_empty() { t.app_name.to_string() } else { format!("{page} – {}", t.app_name) }/>
         <Router>
             <a class="skip-link" href="#main" rel="external">{t.skip_to_content}</a>

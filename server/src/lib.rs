@@ -1,6 +1,7 @@
 //! The server: configuration, database start-up, router and layers. The binary in
 //! `main.rs` adds the admin CLI; integration tests call [`Application::build`] directly.
 pub mod api;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod csrf;
@@ -69,6 +70,10 @@ impl Application {
             .output_name(app::shell::OUTPUT_NAME)
             .site_root(config.site_root.clone())
             .site_pkg_dir("pkg")
+            // Content-hashed file names (cargo-leptos `hash-files`), read from `hash.txt`
+            // next to the binary that `cargo leptos build` wrote; a binary built otherwise
+            // (tests, `cargo build`) has none and uses the plain names.
+            .hash_files(assets::hash_file_present())
             .site_addr(addr)
             .build();
         let public_url = config.settings.base_url(addr);
@@ -196,9 +201,12 @@ fn router(state: AppState, config: &Config) -> Router {
             csrf_policy,
             csrf::csrf_guard,
         ))
-        // The wasm bundle is ~1.1 MB; brotli brings it to about a quarter on the wire.
+        // Pages and server-function answers are compressed as they are sent; the built
+        // browser files below come precompressed.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        // The built browser files need no session, CSRF check or request context.
+        .merge(assets::router(&config.site_root))
         // The API gets none of the portal's layers (sessions, CSRF, compression, request
         // tracing): it is called by machines with bearer tokens, on the hot path of mail sync.
         .nest("/api/v1", api::router())

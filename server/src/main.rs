@@ -29,6 +29,12 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write brotli and gzip copies of the built browser files (run after `cargo leptos
+    /// build`; `make build-release` does).
+    Precompress {
+        /// Folder of the built files (default: `<LEPTOS_SITE_ROOT>/pkg`).
+        dir: Option<std::path::PathBuf>,
+    },
     /// Create a user, e.g. the first admin of a real deployment.
     CreateUser(CreateUserArgs),
     /// Remove a person's second factor and end their sessions (audited), e.g. when the
@@ -188,6 +194,19 @@ async fn main() -> anyhow::Result<()> {
                 Err(other) => return Err(server::cli::cli_error(other, &[])),
             }
             println!("Second factor of {email} removed and sessions ended; they set it up again on 'Mein Profil' after signing in.");
+            Ok(())
+        }
+        Command::Precompress { dir } => {
+            let dir = dir.unwrap_or_else(|| std::path::Path::new(&config.site_root).join("pkg"));
+            let started = std::time::Instant::now();
+            let files = server::assets::precompress(&dir)
+                .with_context(|| format!("cannot precompress {}", dir.display()))?;
+            println!(
+                "Precompressed {} files in {} in {:.1} s.",
+                files.len(),
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Migrate => {
