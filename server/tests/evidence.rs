@@ -523,3 +523,35 @@ async fn the_printable_evidence_view_names_people_devices_and_seals() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_large_backlog_is_sealed_in_short_transactions_and_verifies() {
+    let app = sealed_app().await;
+    let entries_before = app::evidence::repo::verify(&app.db).await.unwrap().entries;
+    // A backlog of 1,300 audit entries, more than two chunks.
+    app.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1300)
+         INSERT INTO audit_log (at, actor_id, action, target, details)
+         SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'test.backlog', 'entry:' || i, '{}' FROM n",
+    )
+    .await;
+    let sealed = app::evidence::repo::seal_pending(&app.db).await.unwrap();
+    assert_eq!(sealed, 1300);
+    let transactions: i64 = app
+        .scalar(
+            "SELECT COUNT(DISTINCT e.sealed_at) FROM evidence_entry e JOIN audit_log a ON a.id = e.ref_id
+              WHERE e.kind = 'audit' AND a.action = 'test.backlog'",
+        )
+        .await;
+    let chunk = app::evidence::repo::SEAL_CHUNK;
+    assert_eq!(
+        transactions,
+        (1300 + chunk - 1) / chunk,
+        "one transaction per chunk"
+    );
+    let report = app::evidence::repo::verify(&app.db).await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+    assert_eq!(report.pending, 0);
+    assert_eq!(report.entries, entries_before + 1300);
+    assert_eq!(app::evidence::repo::seal_pending(&app.db).await.unwrap(), 0);
+}

@@ -106,40 +106,67 @@ impl From<AuditRow> for AuditContent {
     }
 }
 
-/// Seals every committed but unsealed acknowledgment and audit entry, oldest first. Runs in
-/// one write transaction, so concurrent sealers (several nodes) take turns and never fork
-/// the chain. Returns the number of new entries.
+/// Records sealed per write transaction: a few milliseconds of the writer each, so that a
+/// request waits at most that long behind the sealer, however large the backlog.
+pub const SEAL_CHUNK: i64 = 500;
+
+/// Seals every committed but unsealed acknowledgment, audit entry and compliance transition,
+/// in chunks of [`SEAL_CHUNK`] (one write transaction each). Concurrent sealers take turns
+/// on the write lock and never fork the chain. Returns the number of new entries.
 pub async fn seal_pending(db: &Db) -> Result<usize, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let sealed = seal_chunk(db, SEAL_CHUNK).await?;
+        total += sealed;
+        if sealed == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+/// The highest id of `kind` in the chain. Ids are handed out inside the one write
+/// transaction at a time (SQLite), so every record below it was committed, and sealed, first.
+async fn sealed_up_to(tx: &mut Tx, kind: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(ref_id), 0) FROM evidence_entry WHERE kind = $1")
+        .bind(kind)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Seals up to `limit` records of each kind that follow the chain's last ones, ordered by
+/// their time across the kinds. Returns how many it sealed.
+async fn seal_chunk(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
     let mut tx = begin_write(db).await?;
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, entry_hash FROM evidence_entry ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
     let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_owned()));
-    // Backfill commitments of acknowledgments written before the chain existed.
-    let missing: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, user_id FROM acknowledgment WHERE person_commitment IS NULL")
+    // (time, kind, id, content hash), in commit order across the kinds.
+    let mut pending: Vec<(String, &'static str, i64, String)> = vec![];
+    let after = sealed_up_to(&mut tx, "ack").await?;
+    let acks: Vec<AckRow> =
+        sqlx::query_as(&format!("{ACK_SELECT} WHERE id > $1 ORDER BY id LIMIT $2"))
+            .bind(after)
+            .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
-    for (id, user) in missing {
-        let salt = new_salt();
-        sqlx::query(
-            "UPDATE acknowledgment SET person_salt = $1, person_commitment = $2 WHERE id = $3",
-        )
-        .bind(&salt)
-        .bind(person_commitment(&salt, user))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    // (time, kind, id, content hash), in commit order across both kinds.
-    let mut pending: Vec<(String, &'static str, i64, String)> = vec![];
-    let acks: Vec<AckRow> = sqlx::query_as(&format!(
-        "{ACK_SELECT} WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'ack') ORDER BY id"
-    ))
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in acks {
+    for mut row in acks {
+        // Acknowledgments written before the chain existed get their commitment now.
+        if row.person_commitment.is_none() {
+            let salt = new_salt();
+            let commitment = person_commitment(&salt, row.user_id);
+            sqlx::query(
+                "UPDATE acknowledgment SET person_salt = $1, person_commitment = $2 WHERE id = $3",
+            )
+            .bind(&salt)
+            .bind(&commitment)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+            row.person_salt = Some(salt);
+            row.person_commitment = Some(commitment);
+        }
         let (content, _) = ack_content(&mut *tx, row).await?;
         pending.push((
             content.acknowledged_at.clone(),
@@ -148,9 +175,12 @@ pub async fn seal_pending(db: &Db) -> Result<usize, sqlx::Error> {
             content_hash(&content),
         ));
     }
+    let after = sealed_up_to(&mut tx, "audit").await?;
     let audits: Vec<AuditRow> = sqlx::query_as(
-        "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit') ORDER BY id",
+        "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
     )
+    .bind(after)
+    .bind(limit)
     .fetch_all(&mut *tx)
     .await?;
     for row in audits {
@@ -162,9 +192,12 @@ pub async fn seal_pending(db: &Db) -> Result<usize, sqlx::Error> {
             content_hash(&content),
         ));
     }
+    let after = sealed_up_to(&mut tx, "compliance").await?;
     let transitions: Vec<ComplianceContent> = sqlx::query_as(&format!(
-        "{TRANSITION_SELECT} WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'compliance') ORDER BY id"
+        "{TRANSITION_SELECT} WHERE id > $1 ORDER BY id LIMIT $2"
     ))
+    .bind(after)
+    .bind(limit)
     .fetch_all(&mut *tx)
     .await?;
     for content in transitions {
