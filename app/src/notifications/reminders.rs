@@ -4,12 +4,12 @@
 //! on several nodes or twice in a row never sends a reminder twice.
 use super::repo::{self, enqueue};
 use super::rules::{reminder_due, ReminderPlan};
-use super::templates;
+use super::templates::{self, Mail};
 use crate::db::{begin_write, Db};
 use crate::i18n::Locale;
 use crate::org::UnitPath;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone)]
 pub struct ReminderSettings {
@@ -40,7 +40,13 @@ fn reminder_mail(
     )
 }
 
-/// Enqueues due reminders and escalation digests for every published circular.
+/// Mails enqueued per write transaction: each holds the writer for a few milliseconds.
+const ENQUEUE_CHUNK: usize = 200;
+
+/// Enqueues due reminders and escalation digests for every published circular. Who is due
+/// is worked out on the read side; the mails are then written in short chunks, so that a
+/// whole-city circular never holds the writer for long. Every mail has a dedupe key: a run
+/// that is interrupted, or runs on two nodes, enqueues nothing twice.
 pub async fn schedule(
     db: &Db,
     s: &ReminderSettings,
@@ -53,33 +59,31 @@ pub async fn schedule(
     let (lo, hi) = root.bounds();
     let versions = repo::published_versions(db).await?;
     let mut enqueued = 0;
+    // The heads above a unit, asked once per unit and run.
+    let mut heads_of: HashMap<UnitPath, Vec<(i64, String, Locale)>> = HashMap::new();
     for (version, number, title) in versions {
         let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;
         let link = format!("{}/read/{version}", s.base_url);
-        let mut tx = begin_write(db).await?;
+        let mut outgoing: Vec<(String, String, Mail)> = vec![];
         // head id -> (email, locale, overdue names)
         let mut digests: BTreeMap<i64, (String, Locale, Vec<String>)> = BTreeMap::new();
         for p in &open {
             let deadline = p.deadline(s.late_joiner_days);
             if let Some(kind) = reminder_due(&s.plan, deadline, today) {
                 let mail = reminder_mail(p, deadline, &number, &title, &link);
-                enqueued += usize::from(
-                    enqueue(
-                        &mut tx,
-                        &format!("reminder:{version}:{}:{kind}", p.id),
-                        &p.email,
-                        &mail,
-                        now,
-                    )
-                    .await?,
-                );
+                let key = format!("reminder:{version}:{}:{kind}", p.id);
+                outgoing.push((key, p.email.clone(), mail));
             }
             if (today - deadline).num_days() > s.escalate_after_days {
-                let heads = repo::heads_above(&mut tx, &p.unit_path, p.id).await?;
-                for (head, email, locale) in heads {
+                if !heads_of.contains_key(&p.unit_path) {
+                    let heads = repo::heads_above(db, &p.unit_path).await?;
+                    heads_of.insert(p.unit_path.clone(), heads);
+                }
+                // A head who is overdue is not told about themselves.
+                for (head, email, locale) in heads_of[&p.unit_path].iter().filter(|h| h.0 != p.id) {
                     digests
-                        .entry(head)
-                        .or_insert_with(|| (email, locale, vec![]))
+                        .entry(*head)
+                        .or_insert_with(|| (email.clone(), *locale, vec![]))
                         .2
                         .push(p.display_name.clone());
                 }
@@ -93,18 +97,15 @@ pub async fn schedule(
                 &names,
                 &format!("{}/dashboard?version={version}", s.base_url),
             );
-            enqueued += usize::from(
-                enqueue(
-                    &mut tx,
-                    &format!("escalation:{version}:{head}"),
-                    &email,
-                    &mail,
-                    now,
-                )
-                .await?,
-            );
+            outgoing.push((format!("escalation:{version}:{head}"), email, mail));
         }
-        tx.commit().await?;
+        for chunk in outgoing.chunks(ENQUEUE_CHUNK) {
+            let mut tx = begin_write(db).await?;
+            for (key, to, mail) in chunk {
+                enqueued += usize::from(enqueue(&mut tx, key, to, mail, now).await?);
+            }
+            tx.commit().await?;
+        }
     }
     Ok(enqueued)
 }

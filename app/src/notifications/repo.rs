@@ -159,20 +159,17 @@ pub async fn number_and_title(db: &Db, version: i64) -> Result<(String, String),
     sqlx::query_as("SELECT c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.id = $1").bind(version).fetch_one(db).await
 }
 
-/// (id, email, locale) of the active heads whose scope contains `unit_path`, except the
-/// person `except` themselves.
+/// (id, email, locale) of the active heads whose scope contains `unit_path`.
 pub async fn heads_above(
-    tx: &mut Tx,
+    db: &Db,
     unit_path: &crate::org::UnitPath,
-    except: i64,
 ) -> Result<Vec<(i64, String, Locale)>, sqlx::Error> {
     sqlx::query_as(concat!(
         "SELECT DISTINCT h.id, h.email, h.locale FROM user_role r JOIN users h ON h.id = r.user_id JOIN org_unit su ON su.id = r.scope_unit_id
-          WHERE r.role = 'head' AND h.active AND h.id <> $2 AND ",
+          WHERE r.role = 'head' AND h.active AND ",
         crate::sql_in_subtree!("$1", "su.path"),
     ))
     .bind(unit_path)
-    .bind(except)
-    .fetch_all(&mut **tx)
+    .fetch_all(db)
     .await
 }
