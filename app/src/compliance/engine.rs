@@ -688,6 +688,10 @@ async fn apply(
     Ok(true)
 }
 
+/// Devices the job evaluates per write transaction: a few milliseconds of the writer, so a
+/// request never waits long behind the job.
+const JOB_BATCH: i64 = 50;
+
 /// Result of one run of the background job.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct JobRun {
@@ -718,7 +722,7 @@ pub async fn run_job(
     let mut run = JobRun::default();
     let mut after = DeviceId(0);
     loop {
-        let batch = repo::job_candidates(db, stale_before, after, 200).await?;
+        let batch = repo::job_candidates(db, stale_before, after, JOB_BATCH).await?;
         let Some(last) = batch.last() else { break };
         after = *last;
         let mut tx = begin_write(db).await?;
