@@ -5,7 +5,8 @@
 //! claims its rows), so every node runs all of them. Every failed step is logged (the first
 //! of an outage as an error, the following ones as warnings with their count, so a long
 //! outage stays visible without flooding); the next tick tries again. Ticks that a long
-//! step overran are not made up in a burst (`MissedTickBehavior::Delay`).
+//! step overran are not made up in a burst (`MissedTickBehavior::Delay`). Jobs start a few
+//! seconds after the server, so that start-up belongs to the people signing in.
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -16,6 +17,9 @@ type Step = Box<
         ) -> Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send>>
         + Send,
 >;
+
+/// How long after start the jobs run for the first time (at the latest).
+pub const START_DELAY: Duration = Duration::from_secs(20);
 
 /// One background job.
 pub struct Job {
@@ -39,10 +43,13 @@ impl Job {
         }
     }
 
-    /// Runs the job for as long as the process runs.
+    /// Runs the job for as long as the process runs. The first run comes after
+    /// [`START_DELAY`] (or the interval, if shorter): a server that starts answers sign-ins
+    /// and pages first, the jobs' first passes over a large city follow.
     pub fn spawn(mut self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(self.every);
+            let first = tokio::time::Instant::now() + self.every.min(START_DELAY);
+            let mut tick = tokio::time::interval_at(first, self.every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut failures: u64 = 0;
             loop {

@@ -94,13 +94,10 @@ impl Application {
             access: Default::default(),
             reports: reports.clone(),
         };
-        // Every node answers access decisions from memory, kept current from the change log;
-        // loaded before the first request is served.
-        state
-            .access
-            .refresh(&db)
-            .await
-            .context("loading the access decisions failed")?;
+        // Every node answers access decisions from memory, kept current from the change log.
+        // The first load runs in the background (it reads every managed device), so the
+        // server listens at once; until it is done the access API answers 503, which the
+        // mail gateway treats as it is configured to (fail open or closed).
         state.access.spawn_refresher(db.clone());
         let access = state.access.clone();
         let router = router(state, &config);

@@ -99,10 +99,11 @@ impl AccessCache {
         Ok(())
     }
 
-    /// The newest entry of the access change log this snapshot has applied (0 before the
-    /// first load). Lets a caller wait until the node has seen a change.
-    pub fn applied_up_to(&self) -> i64 {
-        self.inner.read().expect("access snapshot lock").last_seq
+    /// The newest entry of the access change log this snapshot has applied; `None` before
+    /// the first load. Lets a caller wait until the node has seen a change.
+    pub fn applied_up_to(&self) -> Option<i64> {
+        let snap = self.inner.read().expect("access snapshot lock");
+        snap.fresh_at.map(|_| snap.last_seq)
     }
 
     /// Refreshes every [`POLL_EVERY`] for as long as the process runs.

@@ -328,7 +328,8 @@ impl TestApp {
             .scalar("SELECT COALESCE(MAX(seq), 0) FROM access_change")
             .await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while self.access.applied_up_to() < newest {
+        // Loaded at all (in the background after start), and up to the newest change.
+        while self.access.applied_up_to().is_none_or(|seen| seen < newest) {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the access snapshot never caught up"
