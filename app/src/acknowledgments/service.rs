@@ -94,25 +94,39 @@ pub async fn acknowledge(
     auth_method: AuthMethod,
     now: DateTime<Utc>,
 ) -> Result<AckId, AppError> {
-    let mut tx = begin_write(db).await?;
-    if repo::addressed(&mut tx, user, version).await?.is_none() {
+    // Every check reads one snapshot on the read side, so the writer is held only for the
+    // insert: the audience, an acknowledgment that already counts, the person's devices and
+    // the text they read.
+    let mut snapshot = begin_read(db).await?;
+    if repo::addressed(&mut snapshot, user, version)
+        .await?
+        .is_none()
+    {
         return Err(AppError::Forbidden);
     }
-    if let Some(existing) = repo::valid_ack(&mut tx, user, version).await? {
-        tx.rollback().await?;
+    if let Some(existing) = repo::valid_ack(&mut snapshot, user, version).await? {
         return Ok(existing);
     }
-    let own = repo::active_device_ids(&mut tx, user).await?;
+    let own = repo::active_device_ids(&mut snapshot, user).await?;
     let ack = match parse_ack(form, &own) {
         Ok(a) => a,
         Err(AckProblem::Foreign) => return Err(AppError::Forbidden),
         Err(AckProblem::Input(p)) => return Err(AppError::fields(p)),
     };
-    if repo::version_hash(&mut tx, version).await?.as_deref() != Some(ack.content_sha256.as_str()) {
+    let hash = repo::version_hash(&mut snapshot, version).await?;
+    if hash.as_deref() != Some(ack.content_sha256.as_str()) {
         return Err(AppError::fields(vec![(
             "content_sha256",
             Problem::ContentChanged,
         )]));
+    }
+    snapshot.rollback().await?;
+    let mut tx = begin_write(db).await?;
+    // A second tab or a double click may have written one since the snapshot: one index
+    // lookup under the write lock keeps the acknowledgment single.
+    if let Some(existing) = repo::valid_ack(&mut tx, user, version).await? {
+        tx.rollback().await?;
+        return Ok(existing);
     }
     let id = repo::insert(
         &mut tx,

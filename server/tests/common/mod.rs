@@ -77,7 +77,7 @@ impl TestApp {
         let server = tokio::spawn(async move {
             app.run().await.unwrap();
         });
-        TestApp {
+        let app = TestApp {
             addr,
             base: format!("http://{addr}"),
             db_path,
@@ -86,7 +86,11 @@ impl TestApp {
             reports,
             _dir: dir,
             server,
-        }
+        };
+        // The access snapshot loads in the background after start (the API answers 503
+        // until then); tests start once a gateway would get answers.
+        app.access_settled().await;
+        app
     }
 
     /// Stops this server and starts a new one on the same database file (a restart).
