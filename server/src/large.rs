@@ -66,18 +66,23 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
             }
         }
     }
-    // Employees in chunks of 500 rows per statement.
+    // Employees in chunks of 500 rows per statement. They all sign in with the demo
+    // employees' password (one hash, computed once), so that load tests can use sessions.
+    let password = tokio::task::spawn_blocking(|| {
+        app::auth::password::hash_blocking(crate::demo::EMPLOYEE_PASSWORD)
+    })
+    .await?;
     for chunk in (0..size.employees).collect::<Vec<_>>().chunks(500) {
-        let mut sql = String::from("INSERT INTO users (id, email, display_name, personnel_no, org_unit_id, locale, active, unit_since, created_at, updated_at) VALUES ");
+        let mut sql = String::from("INSERT INTO users (id, email, display_name, personnel_no, org_unit_id, locale, active, unit_since, created_at, updated_at, password_hash) VALUES ");
         let values: Vec<String> = chunk
             .iter()
             .map(|i| {
                 let id = i + 1;
-                format!("({id}, 'p{id}@grossstadt.de', 'Person {id}', 'L{id}', {}, 'de', TRUE, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00')", leaves[i % leaves.len()])
+                format!("({id}, 'p{id}@grossstadt.de', 'Person {id}', 'L{id}', {}, 'de', TRUE, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', $1)", leaves[i % leaves.len()])
             })
             .collect();
         sql.push_str(&values.join(","));
-        sqlx::query(&sql).execute(&mut *tx).await?;
+        sqlx::query(&sql).bind(&password).execute(&mut *tx).await?;
         let devices: Vec<String> = chunk.iter().map(|i| format!("({}, {}, 'phone', 'service', 'android', 'Diensthandy', 'L-MDM-{}', '2020-01-01T00:00:00+00:00')", i + 1, i + 1, i + 1)).collect();
         sqlx::query(&format!("INSERT INTO device (id, owner_id, kind, ownership, platform, label, mdm_id, registered_at) VALUES {}", devices.join(",")))
             .execute(&mut *tx)
