@@ -478,24 +478,26 @@ async fn the_mdm_simulator_reports_through_the_real_api() {
         .await;
     app.exec("UPDATE device SET last_inventory_at = NULL").await;
     assert!(before > 0);
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", app.db_path.display()),
-        )
-        .env("RUST_LOG", "error")
-        .args([
-            "simulate-mdm",
-            "--url",
-            &app.base,
-            "--token",
-            &token,
-            "--limit",
-            "12",
-        ])
-        .output()
-        .await
-        .unwrap();
+    // The real binary, as an operator would run it against this portal.
+    let simulate = |token: &str, limit: &str| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", app.db_path.display()),
+            )
+            .env("RUST_LOG", "error")
+            .args([
+                "simulate-mdm",
+                "--url",
+                &app.base,
+                "--token",
+                token,
+                "--limit",
+                limit,
+            ])
+            .output()
+    };
+    let out = simulate(&token, "12").await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -512,24 +514,7 @@ async fn the_mdm_simulator_reports_through_the_real_api() {
         12
     );
     // A wrong token: a clear failure, not a crash.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", app.db_path.display()),
-        )
-        .env("RUST_LOG", "error")
-        .args([
-            "simulate-mdm",
-            "--url",
-            &app.base,
-            "--token",
-            "rsp_wrong",
-            "--limit",
-            "1",
-        ])
-        .output()
-        .await
-        .unwrap();
+    let out = simulate("rsp_wrong", "1").await.unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
 }

@@ -1,6 +1,7 @@
 //! Faults: the real server binary is killed with SIGKILL while employees acknowledge. Every
 //! acknowledgment the portal confirmed survives, none is doubled, and the evidence chain
 //! verifies after the restart.
+mod common;
 use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -82,23 +83,7 @@ async fn ready_to_acknowledge(
         .json()
         .await
         .unwrap();
-    let mut form = vec![
-        ("form[version_id]".to_owned(), version.to_string()),
-        (
-            "form[content_sha256]".to_owned(),
-            view["version"]["content_sha256"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        ),
-        ("form[read_confirmed]".to_owned(), "on".to_owned()),
-    ];
-    for d in view["devices"].as_array().unwrap() {
-        form.push((
-            format!("form[attestations][{}]", d["id"]),
-            "none_installed".to_owned(),
-        ));
-    }
+    let form = common::ack_form_of(version, &view, "none_installed");
     (client, form)
 }
 

@@ -469,25 +469,31 @@ impl TestApp {
             .call(client, "ack/read", &[("id", &version.to_string())])
             .await;
         assert_eq!(status, StatusCode::OK, "{view}");
-        let mut form = vec![
-            ("form[version_id]".to_string(), version.to_string()),
-            (
-                "form[content_sha256]".to_string(),
-                view["version"]["content_sha256"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-            ),
-            ("form[read_confirmed]".to_string(), "on".to_string()),
-        ];
-        for d in view["devices"].as_array().unwrap() {
-            form.push((
-                format!("form[attestations][{}]", d["id"]),
-                attestation.to_string(),
-            ));
-        }
-        form
+        ack_form_of(version, &view, attestation)
     }
+}
+
+/// The acknowledgment form a reader sends for `version`, from the reading page's data
+/// (`ack/read`): the text they read, confirmed, and `attestation` for each of their devices.
+pub fn ack_form_of(version: i64, view: &Value, attestation: &str) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("form[version_id]".to_string(), version.to_string()),
+        (
+            "form[content_sha256]".to_string(),
+            view["version"]["content_sha256"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        ),
+        ("form[read_confirmed]".to_string(), "on".to_string()),
+    ];
+    for d in view["devices"].as_array().unwrap() {
+        form.push((
+            format!("form[attestations][{}]", d["id"]),
+            attestation.to_string(),
+        ));
+    }
+    form
 }
 
 /// An API token with these scopes, issued as the operators' CLI does.
