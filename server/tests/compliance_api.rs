@@ -65,8 +65,17 @@ async fn tokens_need_the_right_scope_and_revocation_is_immediate() {
     assert!(!list.to_string().contains(&secret));
 
     let id = issued["id"].to_string();
+    let employee = app.logged_in(EMPLOYEE).await;
+    let (status, _) = app.call(&employee, "tokens/revoke", &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only admins revoke tokens");
     let (status, _) = app.call(&admin, "tokens/revoke", &[("id", &id)]).await;
     assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.call(&admin, "tokens/revoke", &[("id", &id)]).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a revoked token is not revoked twice"
+    );
     let (status, _) = post_inventory(&app, Some(&secret), body.clone()).await;
     assert_eq!(
         status,

@@ -237,6 +237,15 @@ async fn exemptions_hold_until_revoked_and_are_audited() {
         state_of(&app, &mdm, "circular:%").await.as_deref(),
         Some("violating")
     );
+    // An exemption that has ended cannot be ended again (nothing more is written).
+    let (status, _) = app
+        .call(
+            &admin,
+            "compliance/revoke_exemption",
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('exemption.grant', 'exemption.revoke')").await, 2);
 }
 

@@ -20,6 +20,18 @@ pub struct DueRow {
     pub unit_since: DateTime<Utc>,
 }
 
+impl DueRow {
+    /// This person's own deadline (late joiners get more time).
+    pub fn deadline(&self, late_joiner_days: i64) -> NaiveDate {
+        crate::circulars::rules::personal_deadline(
+            self.ack_deadline,
+            self.published_at.date_naive(),
+            self.unit_since.date_naive(),
+            late_joiner_days,
+        )
+    }
+}
+
 /// Published versions addressed to the user that no acknowledgment covers yet.
 pub async fn due_for(db: &Db, user: UserId) -> Result<Vec<DueRow>, sqlx::Error> {
     sqlx::query_as(&format!(

@@ -4,7 +4,6 @@
 use super::rules::{parse_ack, AckProblem};
 use super::{repo, AckForm, AckId, Inbox, InboxItem, ReadView, Receipt};
 use crate::auth::{AuthMethod, Role, SessionUser};
-use crate::circulars::rules::personal_deadline;
 use crate::circulars::VersionId;
 use crate::db::{begin_read, begin_write, Db};
 use crate::error::AppError;
@@ -25,12 +24,7 @@ pub async fn inbox(
         .await?
         .into_iter()
         .map(|r| {
-            let deadline = personal_deadline(
-                r.ack_deadline,
-                r.published_at.date_naive(),
-                r.unit_since.date_naive(),
-                late_joiner_days,
-            );
+            let deadline = r.deadline(late_joiner_days);
             InboxItem {
                 version_id: VersionId(r.version_id),
                 number: r.number,
@@ -67,12 +61,7 @@ pub async fn read_view(
         .await?
         .ok_or(AppError::NotFound)?;
     let devices = crate::devices::repo::active_for_owner(db, user).await?;
-    let deadline = personal_deadline(
-        row.ack_deadline,
-        row.published_at.date_naive(),
-        row.unit_since.date_naive(),
-        late_joiner_days,
-    );
+    let deadline = row.deadline(late_joiner_days);
     Ok(ReadView {
         version: view,
         devices,

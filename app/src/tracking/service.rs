@@ -166,12 +166,7 @@ pub async fn acknowledge_on_behalf(
     };
     // Heads act only for people whose name the names policy shows them; anyone else
     // is not found (acting for them, or the answer, would reveal who has acknowledged).
-    let deadline = crate::circulars::rules::personal_deadline(
-        due.ack_deadline,
-        due.published_at.date_naive(),
-        due.unit_since.date_naive(),
-        settings.late_joiner_days,
-    );
+    let deadline = due.deadline(settings.late_joiner_days);
     let overdue = crate::time::today_berlin(now) > deadline;
     if !name_visible(settings.head_names, overdue) {
         return Err(AppError::NotFound);
