@@ -155,10 +155,14 @@ pub async fn connect(url: &str, readers: u32) -> Result<Db, sqlx::Error> {
         // Writers queue here; a write that cannot start within this time fails instead of
         // piling up requests without end.
         .acquire_timeout(Duration::from_secs(30))
+        // An in-process SQLite connection cannot have gone away: the default ping before
+        // every acquisition is one more round trip to the connection's thread per query.
+        .test_before_acquire(false)
         .connect_with(options.clone())
         .await?;
     let read = SqlitePoolOptions::new()
         .max_connections(readers.max(1))
+        .test_before_acquire(false)
         .connect_with(options.read_only(true))
         .await?;
     Ok(Db { read, write })

@@ -85,6 +85,8 @@ pub struct AppState {
     pub api_limits: crate::tokens::ratelimit::RateLimiter,
     /// This node's group-commit queue for inventory reports.
     pub reports: crate::compliance::engine::ReportQueue,
+    /// This node's group-commit queue for acknowledgments.
+    pub acks: crate::acknowledgments::queue::AckQueue,
 }
 
 impl AppState {

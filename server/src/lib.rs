@@ -93,6 +93,7 @@ impl Application {
             api_limits: Default::default(),
             access: Default::default(),
             reports: reports.clone(),
+            acks: app::acknowledgments::queue::AckQueue::start(db.clone()),
         };
         // Every node answers access decisions from memory, kept current from the change log.
         // The first load runs in the background (it reads every managed device), so the

@@ -11,6 +11,8 @@ mod server_fns;
 pub use server_fns::*;
 
 #[cfg(feature = "ssr")]
+pub mod queue;
+#[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -61,6 +61,44 @@ pub async fn addressed(
     .await
 }
 
+/// What acknowledging `version` needs to know, in one statement on the read side: `None`
+/// unless the version is published and the user (active) in its audience; else the text's
+/// hash, the acknowledgment that already counts, if any, and the person's active devices.
+pub struct AckCheck {
+    pub content_sha256: Option<String>,
+    pub existing: Option<AckId>,
+    pub devices: Vec<DeviceId>,
+}
+
+pub async fn ack_check(
+    db: &Db,
+    user: UserId,
+    version: VersionId,
+) -> Result<Option<AckCheck>, sqlx::Error> {
+    let row: Option<(Option<String>, Option<i64>, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT v.content_sha256,
+                (SELECT k.id FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id
+                  WHERE k.user_id = u.id AND kv.circular_id = v.circular_id AND kv.version_no >= v.ack_basis_no
+                  ORDER BY kv.version_no DESC LIMIT 1),
+                (SELECT group_concat(d.id, ',') FROM device d WHERE d.owner_id = u.id AND d.retired_at IS NULL)
+           FROM circular_version v, users u JOIN org_unit uo ON uo.id = u.org_unit_id
+          WHERE u.id = $1 AND v.id = $2 AND v.status = 'published' AND u.active AND {IN_AUDIENCE}"
+    ))
+    .bind(user)
+    .bind(version)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(content_sha256, existing, devices)| AckCheck {
+        content_sha256,
+        existing: existing.map(AckId),
+        devices: devices
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|d| d.parse().ok().map(DeviceId))
+            .collect(),
+    }))
+}
+
 /// The acknowledgment that counts for `version` (its own or, after an editorial change,
 /// one of an earlier version).
 pub async fn valid_ack(
@@ -89,12 +127,15 @@ pub async fn version_hash(ex: &mut Tx, version: VersionId) -> Result<Option<Stri
     Ok(h.flatten())
 }
 
-pub async fn active_device_ids(ex: &mut Tx, user: UserId) -> Result<Vec<DeviceId>, sqlx::Error> {
+pub async fn active_device_ids<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(
+    ex: E,
+    user: UserId,
+) -> Result<Vec<DeviceId>, sqlx::Error> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM device WHERE owner_id = $1 AND retired_at IS NULL ORDER BY id",
     )
     .bind(user)
-    .fetch_all(&mut **ex)
+    .fetch_all(ex)
     .await?;
     Ok(ids.into_iter().map(DeviceId).collect())
 }

@@ -44,16 +44,10 @@ pub async fn acknowledge(form: AckForm) -> Result<AckId, AppError> {
             .await
             .map_err(|_| AppError::Unauthorized)?;
         let auth_method = crate::auth::session::auth_method(&session).await;
-        let version = VersionId(
-            form.version_id
-                .trim()
-                .parse()
-                .map_err(|_| AppError::NotFound)?,
-        );
         let id = super::service::acknowledge(
             &state.db,
+            &state.acks,
             user.id,
-            version,
             &form,
             locale,
             auth_method,

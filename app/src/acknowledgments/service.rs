@@ -1,11 +1,12 @@
 //! Operations on acknowledgments: the inbox, the reading view, recording an acknowledgment
-//! (one `BEGIN IMMEDIATE` transaction, idempotent) and receipts. Callers pass the signed-in
+//! (checked on the read side, written by the group-commit queue, idempotent) and receipts. Callers pass the signed-in
 //! person and the clock, so the same code serves server functions and tests.
+use super::queue::{AckQueue, PendingAck};
 use super::rules::{parse_ack, AckProblem};
 use super::{repo, AckForm, AckId, Inbox, InboxItem, ReadView, Receipt};
 use crate::auth::{AuthMethod, Role, SessionUser};
 use crate::circulars::VersionId;
-use crate::db::{begin_read, begin_write, Db};
+use crate::db::{begin_read, Db};
 use crate::error::AppError;
 use crate::i18n::{Locale, Problem};
 use crate::org::UserId;
@@ -70,68 +71,57 @@ pub async fn read_view(
     })
 }
 
-/// Records the person's acknowledgment of `version` from the form, in the page's language
-/// and with how they signed in. Idempotent: if an acknowledgment already counts for the
+/// Records the person's acknowledgment of the version the form names, in the page's
+/// language and with how they signed in. Idempotent: if an acknowledgment already counts for the
 /// version, that one is returned and nothing is written. Refused for people outside the
 /// audience and for devices that are not theirs.
 pub async fn acknowledge(
     db: &Db,
+    queue: &AckQueue,
     user: UserId,
-    version: VersionId,
     form: &AckForm,
     locale: Locale,
     auth_method: AuthMethod,
     now: DateTime<Utc>,
 ) -> Result<AckId, AppError> {
-    // Every check reads one snapshot on the read side, so the writer is held only for the
-    // insert: the audience, an acknowledgment that already counts, the person's devices and
-    // the text they read.
-    let mut snapshot = begin_read(db).await?;
-    if repo::addressed(&mut snapshot, user, version)
+    // A version that does not parse does not exist.
+    let version = VersionId(
+        form.version_id
+            .trim()
+            .parse()
+            .map_err(|_| AppError::NotFound)?,
+    );
+    // Every check is one statement on the read side, so the writer is held only for the
+    // insert: the audience, an acknowledgment that already counts, the text they read and
+    // the person's devices.
+    let check = repo::ack_check(db, user, version)
         .await?
-        .is_none()
-    {
-        return Err(AppError::Forbidden);
-    }
-    if let Some(existing) = repo::valid_ack(&mut snapshot, user, version).await? {
+        .ok_or(AppError::Forbidden)?;
+    if let Some(existing) = check.existing {
         return Ok(existing);
     }
-    let own = repo::active_device_ids(&mut snapshot, user).await?;
-    let ack = match parse_ack(form, &own) {
+    let ack = match parse_ack(form, &check.devices) {
         Ok(a) => a,
         Err(AckProblem::Foreign) => return Err(AppError::Forbidden),
         Err(AckProblem::Input(p)) => return Err(AppError::fields(p)),
     };
-    let hash = repo::version_hash(&mut snapshot, version).await?;
-    if hash.as_deref() != Some(ack.content_sha256.as_str()) {
+    if check.content_sha256.as_deref() != Some(ack.content_sha256.as_str()) {
         return Err(AppError::fields(vec![(
             "content_sha256",
             Problem::ContentChanged,
         )]));
     }
-    snapshot.rollback().await?;
-    let mut tx = begin_write(db).await?;
-    // A second tab or a double click may have written one since the snapshot: one index
-    // lookup under the write lock keeps the acknowledgment single.
-    if let Some(existing) = repo::valid_ack(&mut tx, user, version).await? {
-        tx.rollback().await?;
-        return Ok(existing);
-    }
-    let id = repo::insert(
-        &mut tx,
-        &repo::NewAcknowledgment {
+    let id = queue
+        .record(PendingAck {
             user,
             version,
-            content_sha256: &ack.content_sha256,
+            content_sha256: ack.content_sha256,
             locale,
             auth_method,
-            on_behalf: None,
-            devices: &ack.devices,
+            devices: ack.devices,
             at: now,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .await?;
     tracing::info!(ack_id = id.0, version_id = version.0, "acknowledged");
     Ok(id)
 }
