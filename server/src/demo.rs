@@ -585,7 +585,7 @@ async fn session_user(db: &Db, email: &str) -> anyhow::Result<app::auth::Session
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     tx.commit().await?;
-    Ok(repo::load_session_user(db, id, i64::MAX)
+    Ok(repo::load_session_user(db, id, i64::MAX, None)
         .await?
         .context("demo user missing")?
         .0)
@@ -634,7 +634,7 @@ async fn seed_messenger_ban(db: &Db) -> anyhow::Result<()> {
         if n % 5 >= 2 || ACCOUNTS.iter().any(|a| a.email == email) {
             continue;
         }
-        let devices = acks::active_device_ids(&mut tx, UserId(user)).await?;
+        let devices = acks::active_device_ids(&mut *tx, UserId(user)).await?;
         let attested: Vec<_> = devices
             .into_iter()
             .map(|d| (d, Attestation::NoneInstalled))

@@ -125,6 +125,22 @@ async fn an_idle_session_expires() {
 }
 
 #[tokio::test]
+async fn an_active_session_outlives_the_idle_timeout() {
+    let settings = Settings {
+        session_idle: chrono::Duration::seconds(2),
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(settings).await;
+    let c = app.logged_in(ADMIN).await;
+    // Used every 400 ms for 5 s, well past the idle timeout: the person stays signed in.
+    for _ in 0..12 {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let (status, _) = app.call(&c, "org/list_units", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
 async fn a_session_ends_after_its_absolute_lifetime_however_active() {
     let settings = Settings {
         session_absolute: chrono::Duration::seconds(2),

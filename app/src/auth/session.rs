@@ -218,31 +218,48 @@ pub fn user_agent(headers: &http::HeaderMap) -> &str {
         .unwrap_or_default()
 }
 
-/// Whether the session's row still exists (it is removed when the session is ended from
-/// the profile, by an admin, or by a password change); its last use is recorded at most once
-/// a minute. Sessions from before rows existed have no `sid` and rely on the other checks.
-async fn session_row_alive(
+/// When the session was last used, stored in the session itself each time it is renewed.
+pub const RENEWED_AT_KEY: &str = "renewed_at";
+
+/// How often an active session is renewed: its row's "last seen" is written and the session
+/// is saved again, which moves the store's idle expiry and the cookie's forward. Once a
+/// minute (a quarter of the idle timeout if that is shorter): an active person is never
+/// signed out for inactivity, and a request costs no write in between.
+fn renew_every(idle: chrono::Duration) -> chrono::Duration {
+    (idle / 4).min(chrono::Duration::seconds(60))
+}
+
+/// Renews an active session (see [`renew_every`]). `last_seen` is the session row's; a
+/// session from before rows existed has none and is renewed by its own timestamp.
+async fn renew_if_due(
     session: &Session,
-    db: &crate::db::Db,
-    user: UserId,
+    state: &AppState,
+    sid: Option<&str>,
+    last_seen: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let Some(sid) = session.get::<String>(SID_KEY).await.ok().flatten() else {
-        return Ok(true);
+) -> Result<(), crate::error::AppError> {
+    let last = match last_seen {
+        Some(seen) => Some(seen),
+        None => session
+            .get::<i64>(RENEWED_AT_KEY)
+            .await?
+            .and_then(DateTime::from_timestamp_millis),
     };
-    match super::repo::session_last_seen(db, &sid, user).await? {
-        None => Ok(false),
-        Some(seen) => {
-            if now - seen > chrono::Duration::seconds(60) {
-                super::repo::touch_session(db, &sid, now).await?;
-            }
-            Ok(true)
-        }
+    if last.is_some_and(|l| now - l < renew_every(state.settings.session_idle)) {
+        return Ok(());
     }
+    if let Some(sid) = sid {
+        super::repo::touch_session(&state.db, sid, now).await?;
+    }
+    // Modifying the session makes the store save it with a new expiry.
+    session
+        .insert(RENEWED_AT_KEY, now.timestamp_millis())
+        .await?;
+    Ok(())
 }
 
 /// Reads the signed-in user's id if the session is within its absolute lifetime; ends the
-/// session otherwise. (The idle timeout is the store's expiry, renewed on every request.)
+/// session otherwise. (The idle timeout is the store's expiry, renewed by [`renew_if_due`].)
 async fn session_user_id(
     session: &Session,
     state: &AppState,
@@ -311,16 +328,16 @@ pub async fn load_request_ctx(
     let mut user: Option<SessionUser> = None;
     let mut user_locale = None;
     if let Some((id, signed_in_ms)) = session_user_id(&session, &state, now).await {
-        let loaded = match repo::load_session_user(&state.db, id, signed_in_ms).await {
-            Ok(Some(found)) => match session_row_alive(&session, &state.db, id, now).await {
-                Ok(true) => Ok(Some(found)),
-                Ok(false) => Ok(None),
-                Err(err) => Err(err),
-            },
-            other => other,
-        };
+        let sid = session.get::<String>(SID_KEY).await.ok().flatten();
+        let loaded = repo::load_session_user(&state.db, id, signed_in_ms, sid.as_deref()).await;
+        if let Ok(Some((_, _, last_seen))) = &loaded {
+            if let Err(err) = renew_if_due(&session, &state, sid.as_deref(), *last_seen, now).await
+            {
+                tracing::error!(error = ?err, "renewing the session failed");
+            }
+        }
         match loaded {
-            Ok(Some((mut u, locale))) => {
+            Ok(Some((mut u, locale, _))) => {
                 // Admin rights need a session signed in with a second factor: one check
                 // here instead of one in every admin function.
                 if u.has_role(Role::Admin) && !auth_method(&session).await.second_factor() {

@@ -286,25 +286,65 @@ async fn role_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Sqlite>>(
         .collect())
 }
 
-/// The active user with their roles and saved language, for the session middleware.
-/// The signed-in user of a session that began at `signed_in_ms`; `None` when the account is
-/// inactive, gone, or its sessions were ended after that instant.
+#[derive(FromRow)]
+struct SessionUserRow {
+    display_name: String,
+    email: String,
+    locale: Locale,
+    last_seen_at: Option<DateTime<Utc>>,
+    role: Option<Role>,
+    scope_unit_id: Option<i64>,
+    path: Option<UnitPath>,
+    name: Option<String>,
+}
+
+/// The signed-in user of a session, for the session middleware: the user with their roles
+/// and saved language, and when the session's row (`sid`) was last seen. `None` when the
+/// account is inactive or gone, its sessions were ended after `signed_in_ms`, or the named
+/// session row was ended. One statement, because every request of a signed-in person asks.
 pub async fn load_session_user(
     db: &Db,
     id: UserId,
     signed_in_ms: i64,
-) -> Result<Option<(SessionUser, Locale)>, sqlx::Error> {
-    let row: Option<(String, String, Locale)> = sqlx::query_as(
-        "SELECT display_name, email, locale FROM users WHERE id = $1 AND active AND sessions_valid_from <= $2",
+    sid: Option<&str>,
+) -> Result<Option<(SessionUser, Locale, Option<DateTime<Utc>>)>, sqlx::Error> {
+    let rows: Vec<SessionUserRow> = sqlx::query_as(
+        "SELECT u.display_name, u.email, u.locale, s.last_seen_at, r.role, r.scope_unit_id, o.path, o.name
+           FROM users u
+           LEFT JOIN user_session s ON s.sid = $3 AND s.user_id = u.id
+           LEFT JOIN user_role r ON r.user_id = u.id
+           LEFT JOIN org_unit o ON o.id = r.scope_unit_id
+          WHERE u.id = $1 AND u.active AND u.sessions_valid_from <= $2
+          ORDER BY r.role, o.path",
     )
     .bind(id)
     .bind(signed_in_ms)
-    .fetch_optional(db)
+    .bind(sid)
+    .fetch_all(db)
     .await?;
-    let Some((display_name, email, locale)) = row else {
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let roles = role_grants(db, id).await?;
+    if sid.is_some() && first.last_seen_at.is_none() {
+        return Ok(None);
+    }
+    let (display_name, email, locale, last_seen) = (
+        first.display_name.clone(),
+        first.email.clone(),
+        first.locale,
+        first.last_seen_at,
+    );
+    let roles = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(RoleGrant {
+                role: r.role?,
+                scope_unit_id: r.scope_unit_id.map(OrgUnitId),
+                scope_path: r.path,
+                scope_name: r.name,
+            })
+        })
+        .collect();
     Ok(Some((
         SessionUser {
             id,
@@ -314,6 +354,7 @@ pub async fn load_session_user(
             admin_awaits_second_factor: false,
         },
         locale,
+        last_seen,
     )))
 }
 
