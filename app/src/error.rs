@@ -172,14 +172,25 @@ impl From<tower_sessions::session::Error> for AppError {
 }
 
 /// Runs the body of a server function and, on error, sets the HTTP status that matches the
-/// error, so that plain HTTP clients (tests, scripts) see 401/403/404/422 instead of 500.
+/// error, so that plain HTTP clients (tests, scripts, the hydrated page) see
+/// 401/403/404/422 instead of 500.
 #[cfg(feature = "ssr")]
 pub async fn respond<T>(
     body: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
     let result = body.await;
     if let Err(err) = &result {
-        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        // A browser's form post without JavaScript (it accepts HTML) is redirected back to
+        // the form with the error in the query, where the page shows it; a status here
+        // would replace that redirect and show the person the raw error.
+        let from_a_page = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get(http::header::ACCEPT).cloned())
+            .and_then(|v| v.to_str().map(|a| a.contains("text/html")).ok())
+            .unwrap_or(false);
+        if let (false, Some(opts)) = (
+            from_a_page,
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        ) {
             opts.set_status(err.status());
         }
         if matches!(err, AppError::Forbidden | AppError::Unauthorized) {

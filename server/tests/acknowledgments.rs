@@ -409,3 +409,42 @@ async fn acknowledging_works_as_a_plain_html_form_post_without_javascript() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Quittung der Kenntnisnahme"));
 }
+
+#[tokio::test]
+async fn a_form_error_without_javascript_goes_back_to_the_form_with_its_message() {
+    let app = TestApp::spawn().await;
+    let max = app.logged_in(EMPLOYEE).await;
+    let version = app.demo_version().await;
+    let reading = app.url(&format!("/read/{version}"));
+    let mut form = app.ack_form(&max, version, "none_installed").await;
+    // The "I have read it" box left unticked.
+    form.retain(|(k, _)| k != "form[read_confirmed]");
+    let res = max
+        .post(app.url("/fn/ack/acknowledge"))
+        .header("accept", "text/html")
+        .header("referer", &reading)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    // A browser follows a redirect; a 422 with a JSON body would be shown to the person raw.
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let target = location(&res);
+    assert!(
+        target.starts_with(&format!("{reading}?"))
+            || target.starts_with(&format!("/read/{version}?")),
+        "{target}"
+    );
+    let path = target.trim_start_matches(&app.base);
+    let (status, html) = app.get_html(&max, path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Bitte bestätigen Sie, dass Sie den Text gelesen haben."),
+        "the page names the problem"
+    );
+    // Nothing was written.
+    let (_, view) = app
+        .call(&max, "ack/read", &[("id", &version.to_string())])
+        .await;
+    assert!(view["acknowledged"].is_null(), "{view}");
+}
