@@ -32,11 +32,21 @@ async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
     ex: E,
     row: AckRow,
 ) -> Result<(AckContent, Option<String>), sqlx::Error> {
+    let linked = if row.pseudonymised_devices.is_none() {
+        ack_devices(ex, row.id).await?
+    } else {
+        vec![]
+    };
+    Ok(ack_content_from(row, linked))
+}
+
+/// The canonical content of an acknowledgment from its row and the devices it links to
+/// (and a problem found on the way).
+fn ack_content_from(row: AckRow, linked: Vec<(i64, String)>) -> (AckContent, Option<String>) {
     let devices: Vec<(String, String)> = match (&row.pseudonymised_devices, &row.person_salt) {
         // Pseudonymised: the device links are gone; their commitments were kept.
         (Some(kept), _) => serde_json::from_str(kept).unwrap_or_default(),
         (None, salt) => {
-            let linked = ack_devices(ex, row.id).await?;
             let salt = salt.clone().unwrap_or_default();
             linked
                 .into_iter()
@@ -51,7 +61,7 @@ async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
         }
         _ => None,
     };
-    Ok((
+    (
         AckContent {
             id: row.id,
             version_id: row.version_id,
@@ -65,7 +75,37 @@ async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
             devices,
         },
         problem,
-    ))
+    )
+}
+
+/// Acknowledgment rows (in id order) with the devices each links to, loaded with one
+/// statement for the whole chunk of the sealer or of a verification.
+async fn with_links(
+    ex: &mut sqlx::SqliteConnection,
+    rows: Vec<AckRow>,
+) -> Result<Vec<(AckRow, Vec<(i64, String)>)>, sqlx::Error> {
+    let (Some(lo), Some(hi)) = (rows.first().map(|r| r.id), rows.last().map(|r| r.id)) else {
+        return Ok(vec![]);
+    };
+    let links: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT ack_id, device_id, attestation FROM acknowledgment_device
+          WHERE ack_id BETWEEN $1 AND $2 ORDER BY ack_id, device_id",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(ex)
+    .await?;
+    let mut by_ack: std::collections::HashMap<i64, Vec<(i64, String)>> = Default::default();
+    for (ack, device, attestation) in links {
+        by_ack.entry(ack).or_default().push((device, attestation));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let linked = by_ack.remove(&r.id).unwrap_or_default();
+            (r, linked)
+        })
+        .collect())
 }
 
 /// (device id, attestation) of the devices an acknowledgment still links to.
@@ -145,13 +185,14 @@ async fn seal_chunk(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
     // (time, kind, id, content hash), in commit order across the kinds.
     let mut pending: Vec<(String, &'static str, i64, String)> = vec![];
     let after = sealed_up_to(&mut tx, "ack").await?;
-    let acks: Vec<AckRow> =
+    let rows: Vec<AckRow> =
         sqlx::query_as(&format!("{ACK_SELECT} WHERE id > $1 ORDER BY id LIMIT $2"))
             .bind(after)
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
-    for mut row in acks {
+    let acks = with_links(&mut tx, rows).await?;
+    for (mut row, linked) in acks {
         // Acknowledgments written before the chain existed get their commitment now.
         if row.person_commitment.is_none() {
             let salt = new_salt();
@@ -167,7 +208,7 @@ async fn seal_chunk(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
             row.person_salt = Some(salt);
             row.person_commitment = Some(commitment);
         }
-        let (content, _) = ack_content(&mut *tx, row).await?;
+        let (content, _) = ack_content_from(row, linked);
         pending.push((
             content.acknowledged_at.clone(),
             "ack",
@@ -245,11 +286,13 @@ struct EntryRow {
     entry_hash: String,
 }
 
+/// Entries verified per read: memory stays bounded however long the chain grows.
+const VERIFY_CHUNK: i64 = 5_000;
+
 /// Recomputes the whole chain from the stored records and reports the first broken entry.
+/// Reads the chain a chunk at a time, each chunk with its records in one snapshot and a few
+/// statements (not one per entry).
 pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
-    let entries: Vec<EntryRow> = sqlx::query_as("SELECT seq, kind, ref_id, content_sha256, prev_hash, entry_hash FROM evidence_entry ORDER BY seq")
-        .fetch_all(db)
-        .await?;
     let mut report = VerifyReport {
         entries: 0,
         acknowledgments: 0,
@@ -260,44 +303,60 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
         broken: None,
     };
     let mut prev = GENESIS.to_owned();
-    for (i, e) in entries.iter().enumerate() {
-        let broken = |reason: &str| Broken {
-            seq: e.seq,
-            kind: e.kind.clone(),
-            ref_id: e.ref_id,
-            reason: reason.to_owned(),
-        };
-        let expected_seq = i as i64 + 1;
-        let problem = if e.seq != expected_seq {
-            Some(format!("entry {expected_seq} is missing (chain has a gap)"))
-        } else if e.prev_hash != prev {
-            Some("previous-hash link does not match (entry removed or reordered)".to_owned())
-        } else if e.entry_hash
-            != entry_hash(e.seq, &e.kind, e.ref_id, &e.content_sha256, &e.prev_hash)
-        {
-            Some("entry hash does not match its fields (entry edited)".to_owned())
-        } else {
-            match record_hash(db, &e.kind, e.ref_id).await? {
-                None => Some(format!("{} record {} was deleted", e.kind, e.ref_id)),
-                Some((_, Some(p))) => Some(format!("{} record {}: {p}", e.kind, e.ref_id)),
-                Some((hash, None)) if hash != e.content_sha256 => Some(format!(
-                    "{} record {} was changed after sealing",
-                    e.kind, e.ref_id
-                )),
-                Some(_) => None,
-            }
-        };
-        if let Some(reason) = problem {
-            report.broken = Some(broken(&reason));
+    let mut expected_seq: i64 = 1;
+    'chunks: loop {
+        let mut snapshot = crate::db::begin_read(db).await?;
+        let entries: Vec<EntryRow> = sqlx::query_as(
+            "SELECT seq, kind, ref_id, content_sha256, prev_hash, entry_hash FROM evidence_entry
+              WHERE seq >= $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(expected_seq)
+        .bind(VERIFY_CHUNK)
+        .fetch_all(&mut *snapshot)
+        .await?;
+        if entries.is_empty() {
             break;
         }
-        report.entries += 1;
-        match e.kind.as_str() {
-            "ack" => report.acknowledgments += 1,
-            "compliance" => report.compliance_transitions += 1,
-            _ => report.audit_entries += 1,
+        let records = RecordHashes::load(&mut snapshot, &entries).await?;
+        snapshot.rollback().await?;
+        for e in &entries {
+            let problem = if e.seq != expected_seq {
+                Some(format!("entry {expected_seq} is missing (chain has a gap)"))
+            } else if e.prev_hash != prev {
+                Some("previous-hash link does not match (entry removed or reordered)".to_owned())
+            } else if e.entry_hash
+                != entry_hash(e.seq, &e.kind, e.ref_id, &e.content_sha256, &e.prev_hash)
+            {
+                Some("entry hash does not match its fields (entry edited)".to_owned())
+            } else {
+                match records.get(&e.kind, e.ref_id) {
+                    None => Some(format!("{} record {} was deleted", e.kind, e.ref_id)),
+                    Some((_, Some(p))) => Some(format!("{} record {}: {p}", e.kind, e.ref_id)),
+                    Some((hash, None)) if *hash != e.content_sha256 => Some(format!(
+                        "{} record {} was changed after sealing",
+                        e.kind, e.ref_id
+                    )),
+                    Some(_) => None,
+                }
+            };
+            if let Some(reason) = problem {
+                report.broken = Some(Broken {
+                    seq: e.seq,
+                    kind: e.kind.clone(),
+                    ref_id: e.ref_id,
+                    reason,
+                });
+                break 'chunks;
+            }
+            report.entries += 1;
+            match e.kind.as_str() {
+                "ack" => report.acknowledgments += 1,
+                "compliance" => report.compliance_transitions += 1,
+                _ => report.audit_entries += 1,
+            }
+            prev.clone_from(&e.entry_hash);
+            expected_seq += 1;
         }
-        prev = e.entry_hash.clone();
     }
     report.head_hash = prev;
     report.pending = sqlx::query_scalar(
@@ -310,38 +369,74 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
     Ok(report)
 }
 
-/// Current content hash of a sealed record (and a problem found while loading it).
-async fn record_hash(
-    db: &Db,
-    kind: &str,
-    id: i64,
-) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
-    match kind {
-        "ack" => {
-            let row: Option<AckRow> = sqlx::query_as(&format!("{ACK_SELECT} WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(db)
-                .await?;
-            let Some(row) = row else { return Ok(None) };
-            let (content, problem) = ack_content(db, row).await?;
-            Ok(Some((content_hash(&content), problem)))
-        }
-        "compliance" => {
-            let row: Option<ComplianceContent> =
-                sqlx::query_as(&format!("{TRANSITION_SELECT} WHERE id = $1"))
-                    .bind(id)
-                    .fetch_optional(db)
-                    .await?;
-            Ok(row.map(|r| (content_hash(&r), None)))
-        }
-        _ => {
-            let row: Option<AuditRow> = sqlx::query_as(
-                "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(db)
+/// The current content hash of each record a chunk of entries covers (and a problem found
+/// while loading it), by kind and id. The sealer seals each kind in id order, so a chunk's
+/// records of one kind form a narrow id range: one range query per kind.
+#[derive(Default)]
+struct RecordHashes {
+    acks: std::collections::HashMap<i64, (String, Option<String>)>,
+    audits: std::collections::HashMap<i64, (String, Option<String>)>,
+    transitions: std::collections::HashMap<i64, (String, Option<String>)>,
+}
+
+impl RecordHashes {
+    async fn load(
+        ex: &mut sqlx::SqliteConnection,
+        entries: &[EntryRow],
+    ) -> Result<RecordHashes, sqlx::Error> {
+        let range = |kind: &str| {
+            let ids = entries.iter().filter(|e| e.kind == kind).map(|e| e.ref_id);
+            ids.clone().min().zip(ids.max())
+        };
+        let mut hashes = RecordHashes::default();
+        if let Some((lo, hi)) = range("ack") {
+            let rows: Vec<AckRow> = sqlx::query_as(&format!(
+                "{ACK_SELECT} WHERE id BETWEEN $1 AND $2 ORDER BY id"
+            ))
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *ex)
             .await?;
-            Ok(row.map(|r| (content_hash(&AuditContent::from(r)), None)))
+            for (row, linked) in with_links(ex, rows).await? {
+                let (content, problem) = ack_content_from(row, linked);
+                hashes
+                    .acks
+                    .insert(content.id, (content_hash(&content), problem));
+            }
+        }
+        if let Some((lo, hi)) = range("compliance") {
+            let rows: Vec<ComplianceContent> =
+                sqlx::query_as(&format!("{TRANSITION_SELECT} WHERE id BETWEEN $1 AND $2"))
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_all(&mut *ex)
+                    .await?;
+            for r in rows {
+                hashes.transitions.insert(r.id, (content_hash(&r), None));
+            }
+        }
+        if let Some((lo, hi)) = range("audit") {
+            let rows: Vec<AuditRow> = sqlx::query_as(
+                "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id BETWEEN $1 AND $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *ex)
+            .await?;
+            for r in rows {
+                hashes
+                    .audits
+                    .insert(r.id, (content_hash(&AuditContent::from(r)), None));
+            }
+        }
+        Ok(hashes)
+    }
+
+    fn get(&self, kind: &str, id: i64) -> Option<&(String, Option<String>)> {
+        match kind {
+            "ack" => self.acks.get(&id),
+            "compliance" => self.transitions.get(&id),
+            _ => self.audits.get(&id),
         }
     }
 }
