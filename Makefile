@@ -11,7 +11,7 @@ export LEPTOS_SITE_ROOT ?= $(CURDIR)/target/site
 # Incremental artefacts only help while editing; for these runs they just fill the disk.
 export CARGO_INCREMENTAL ?= 0
 
-.PHONY: run test tools build-release lint rust-tests e2e
+.PHONY: run test tools build-release lint rust-tests e2e bench
 
 tools:
 	./.ci/install-tools
@@ -35,3 +35,7 @@ e2e: build-release
 	cd end2end && npx playwright test
 
 test: lint rust-tests e2e
+
+# The one benchmark command (see README, "Benchmarks"); results go to BENCHMARKS.md by hand.
+bench: tools
+	./.ci/bench

@@ -1,4 +1,5 @@
 -- wrk script: GET the access decision of a random device among 150,000.
+dofile(".ci/wrk-report.lua")
 local token
 function init(args)
   token = args[1]

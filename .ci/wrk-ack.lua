@@ -3,6 +3,7 @@
 -- come from the file given as the first argument, one per line: "<session cookie>\t<body>".
 -- Every thread takes its own share of the lines, each line once (then it starts over, and
 -- the portal answers with the acknowledgment that already exists).
+dofile(".ci/wrk-report.lua")
 local lines = {}
 local next_line, step
 local origin

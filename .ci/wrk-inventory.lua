@@ -1,5 +1,6 @@
 -- wrk script: POST an inventory report (30 apps; every 10th report carries WhatsApp) for a
 -- random device among 150,000.
+dofile(".ci/wrk-report.lua")
 local token
 local apps = {}
 for i = 1, 30 do apps[i] = string.format('{"id":"org.example.app%d","name":"App %d","version":"1.%d"}', i, i, i) end

@@ -12,6 +12,12 @@ pub struct LargeCity {
     /// Devices in all (at least one per employee; the rest are second devices). Every
     /// 20th device is blocked under the first circular, which bans WhatsApp.
     pub devices: usize,
+    /// Acknowledgments in all; `None`: every other employee acknowledges each of the first 20
+    /// circulars (about 325,000 for the default city). With a number, the circulars are
+    /// filled in order, each by its whole audience, until that many exist; the last tenth
+    /// of the circulars always stays without acknowledgments (the benchmarks acknowledge
+    /// those).
+    pub acknowledgments: Option<usize>,
 }
 
 /// Seeds into an empty database; returns (units, employees, circulars, acknowledgments).
@@ -122,13 +128,22 @@ pub async fn seed(db: &Db, size: &LargeCity) -> anyhow::Result<(usize, usize, us
             let dezernat = 2 + (c % 10) as i64 * 49;
             sqlx::query("INSERT INTO circular_audience (version_id, org_unit_id, include_subunits) VALUES ($1, $2, TRUE)").bind(vid).bind(dezernat).execute(&mut *tx).await?;
         }
-        // The first 20 circulars get acknowledgments from every other employee in the audience.
-        if c < 20 {
+        let share = match size.acknowledgments {
+            // The first 20 circulars get acknowledgments from every other employee in the
+            // audience.
+            None if c < 20 => Some(("u.id % 2 = 0", i64::MAX)),
+            Some(target) if acks < target && c < size.circulars - size.circulars / 10 => {
+                Some(("TRUE", (target - acks) as i64))
+            }
+            _ => None,
+        };
+        if let Some((who, limit)) = share {
             let inserted = sqlx::query(&format!(
                 "INSERT INTO acknowledgment (user_id, version_id, acknowledged_at, content_sha256, locale, auth_method, person_commitment)
                  SELECT u.id, {vid}, '{published}', '{}', 'de', 'password', 'x'
                    FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id, circular_version v
-                  WHERE v.id = {vid} AND u.id % 2 = 0 AND {}",
+                  WHERE v.id = {vid} AND {who} AND {}
+                  ORDER BY u.id LIMIT {limit}",
                 "0".repeat(64),
                 app::circulars::repo::IN_AUDIENCE
             ))

@@ -56,6 +56,10 @@ enum Command {
         /// Devices in all (default: one per employee).
         #[arg(long)]
         devices: Option<usize>,
+        /// Acknowledgments in all (default: every other employee for the first 20
+        /// circulars); e.g. 10000000 with --circulars 400 for the 10-million city.
+        #[arg(long)]
+        acknowledgments: Option<usize>,
     },
     /// Time the acknowledgment roll-up for the root unit and for one Amt (p50/p95/p99).
     BenchRollup {
@@ -133,6 +137,12 @@ enum TokenCommand {
     /// Revoke a token by id.
     Revoke { id: i64 },
 }
+
+/// mimalloc instead of glibc's malloc: glibc keeps one arena per thread that ever
+/// allocated, and under load the freed memory of tokio's workers and blocking threads stays
+/// in them (measured: about 200 MB of the server's RSS after the acknowledgment benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -224,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
             employees,
             circulars,
             devices,
+            acknowledgments,
         } => {
             let db = open_database(&config).await?;
             let start = std::time::Instant::now();
@@ -233,6 +244,7 @@ async fn main() -> anyhow::Result<()> {
                     employees,
                     circulars,
                     devices: devices.unwrap_or(employees).max(employees),
+                    acknowledgments,
                 },
             )
             .await?;

@@ -64,49 +64,73 @@ pub async fn schedule(
     for (version, number, title) in versions {
         let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;
         let link = format!("{}/read/{version}", s.base_url);
-        let mut outgoing: Vec<(String, String, Mail)> = vec![];
         // head id -> (email, locale, overdue names)
         let mut digests: BTreeMap<i64, (String, Locale, Vec<String>)> = BTreeMap::new();
-        for p in &open {
-            let deadline = p.deadline(s.late_joiner_days);
-            if let Some(kind) = reminder_due(&s.plan, deadline, today) {
-                let mail = reminder_mail(p, deadline, &number, &title, &link);
-                let key = format!("reminder:{version}:{}:{kind}", p.id);
-                outgoing.push((key, p.email.clone(), mail));
-            }
-            if (today - deadline).num_days() > s.escalate_after_days {
-                if !heads_of.contains_key(&p.unit_path) {
-                    let heads = repo::heads_above(db, &p.unit_path).await?;
-                    heads_of.insert(p.unit_path.clone(), heads);
+        // Mails are built and written a chunk at a time, so that a whole-city circular never
+        // holds a city's worth of mail bodies in memory.
+        for people in open.chunks(ENQUEUE_CHUNK) {
+            let mut outgoing: Vec<(String, String, Mail)> = vec![];
+            for p in people {
+                let deadline = p.deadline(s.late_joiner_days);
+                if let Some(kind) = reminder_due(&s.plan, deadline, today) {
+                    let mail = reminder_mail(p, deadline, &number, &title, &link);
+                    let key = format!("reminder:{version}:{}:{kind}", p.id);
+                    outgoing.push((key, p.email.clone(), mail));
                 }
-                // A head who is overdue is not told about themselves.
-                for (head, email, locale) in heads_of[&p.unit_path].iter().filter(|h| h.0 != p.id) {
-                    digests
-                        .entry(*head)
-                        .or_insert_with(|| (email.clone(), *locale, vec![]))
-                        .2
-                        .push(p.display_name.clone());
+                if (today - deadline).num_days() > s.escalate_after_days {
+                    if !heads_of.contains_key(&p.unit_path) {
+                        let heads = repo::heads_above(db, &p.unit_path).await?;
+                        heads_of.insert(p.unit_path.clone(), heads);
+                    }
+                    // A head who is overdue is not told about themselves.
+                    for (head, email, locale) in
+                        heads_of[&p.unit_path].iter().filter(|h| h.0 != p.id)
+                    {
+                        digests
+                            .entry(*head)
+                            .or_insert_with(|| (email.clone(), *locale, vec![]))
+                            .2
+                            .push(p.display_name.clone());
+                    }
                 }
             }
+            enqueued += enqueue_all(db, &outgoing, now).await?;
         }
-        for (head, (email, locale, names)) in digests {
-            let mail = templates::escalation(
-                locale,
-                &number,
-                &title,
-                &names,
-                &format!("{}/dashboard?version={version}", s.base_url),
-            );
-            outgoing.push((format!("escalation:{version}:{head}"), email, mail));
-        }
-        for chunk in outgoing.chunks(ENQUEUE_CHUNK) {
-            let mut tx = begin_write(db).await?;
-            for (key, to, mail) in chunk {
-                enqueued += usize::from(enqueue(&mut tx, key, to, mail, now).await?);
-            }
-            tx.commit().await?;
+        let escalations: Vec<(String, String, Mail)> = digests
+            .into_iter()
+            .map(|(head, (email, locale, names))| {
+                let mail = templates::escalation(
+                    locale,
+                    &number,
+                    &title,
+                    &names,
+                    &format!("{}/dashboard?version={version}", s.base_url),
+                );
+                (format!("escalation:{version}:{head}"), email, mail)
+            })
+            .collect();
+        for chunk in escalations.chunks(ENQUEUE_CHUNK) {
+            enqueued += enqueue_all(db, chunk, now).await?;
         }
     }
+    Ok(enqueued)
+}
+
+/// Enqueues the mails in one short write transaction; returns how many were new.
+async fn enqueue_all(
+    db: &Db,
+    mails: &[(String, String, Mail)],
+    now: DateTime<Utc>,
+) -> Result<usize, sqlx::Error> {
+    if mails.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = begin_write(db).await?;
+    let mut enqueued = 0;
+    for (key, to, mail) in mails {
+        enqueued += usize::from(enqueue(&mut tx, key, to, mail, now).await?);
+    }
+    tx.commit().await?;
     Ok(enqueued)
 }
 
