@@ -20,7 +20,11 @@ use crate::org::UserId;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
-/// An acknowledgment that passed every check on the read side, ready to be written.
+/// An acknowledgment that passed every check on the read side, ready to be written. `at` is
+/// when the person sent it (the request's time), so a later id can carry a time a few
+/// milliseconds earlier; the evidence chain orders by id within a kind and does not depend
+/// on that. What was checked (the version still published, the devices still active) can
+/// change in the milliseconds until the write, as it could before the write lock.
 pub struct PendingAck {
     pub user: UserId,
     pub version: VersionId,
@@ -45,6 +49,7 @@ impl AckQueue {
     /// At most this many acknowledgments share a transaction: enough to carry the morning
     /// peak, few enough that the writer is held only for milliseconds.
     pub const BATCH: usize = 128;
+    pub const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
     pub fn start(db: Db) -> AckQueue {
         let (tx, mut rx) = mpsc::channel::<Job>(4 * Self::BATCH);
@@ -62,32 +67,59 @@ impl AckQueue {
     }
 
     /// Writes the acknowledgment, or returns the one that already counts for the version.
+    /// A request waits at most [`AckQueue::WAIT`] (as long as for the writer itself);
+    /// one that gives up may still be written, and a retry then gets that acknowledgment.
     pub async fn record(&self, ack: PendingAck) -> Result<AckId, AppError> {
         let (answer, result) = oneshot::channel();
-        self.tx
-            .send(Job { ack, answer })
+        let queued = async {
+            self.tx
+                .send(Job { ack, answer })
+                .await
+                .map_err(|_| AppError::Internal)?;
+            result.await.map_err(|_| AppError::Internal)?
+        };
+        tokio::time::timeout(Self::WAIT, queued)
             .await
-            .map_err(|_| AppError::Internal)?;
-        result.await.map_err(|_| AppError::Internal)?
+            .unwrap_or_else(|_| {
+                tracing::error!("an acknowledgment waited too long for the writer");
+                Err(AppError::Internal)
+            })
     }
 }
 
-/// One transaction for the batch. A database error leaves the transaction unusable, so then
-/// every request of the batch gets the error and none of them is stored (nothing half-written).
+/// One transaction for the batch. A database error leaves that transaction unusable: then
+/// each acknowledgment of the batch is tried again in a transaction of its own, so that one
+/// that cannot be written (whatever the cause) fails alone and the others are stored.
+/// Nothing is ever half-written.
 async fn write_batch(db: &Db, jobs: &[Job]) -> Vec<Result<AckId, AppError>> {
-    match try_write_batch(db, jobs).await {
+    let all: Vec<&Job> = jobs.iter().collect();
+    match try_write_batch(db, &all).await {
         Ok(ids) => ids.into_iter().map(Ok).collect(),
+        Err(err) if jobs.len() == 1 => {
+            tracing::error!(error = %err, "writing an acknowledgment failed");
+            vec![Err(AppError::Internal)]
+        }
         Err(err) => {
-            tracing::error!(error = %err, batch = jobs.len(), "writing acknowledgments failed");
-            jobs.iter().map(|_| Err(AppError::Internal)).collect()
+            tracing::warn!(error = %err, batch = jobs.len(), "batch failed; writing its acknowledgments one by one");
+            let mut results = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                results.push(match try_write_batch(db, &[job]).await {
+                    Ok(ids) => Ok(ids[0]),
+                    Err(err) => {
+                        tracing::error!(error = %err, "writing an acknowledgment failed");
+                        Err(AppError::Internal)
+                    }
+                });
+            }
+            results
         }
     }
 }
 
-async fn try_write_batch(db: &Db, jobs: &[Job]) -> Result<Vec<AckId>, sqlx::Error> {
+async fn try_write_batch(db: &Db, jobs: &[&Job]) -> Result<Vec<AckId>, sqlx::Error> {
     let mut tx = begin_write(db).await?;
     let mut ids = Vec::with_capacity(jobs.len());
-    for Job { ack, .. } in jobs {
+    for Job { ack, .. } in jobs.iter().copied() {
         // Written since the request's check (another tab, or earlier in this batch)?
         let id = match repo::valid_ack(&mut tx, ack.user, ack.version).await? {
             Some(existing) => existing,

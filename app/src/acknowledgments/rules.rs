@@ -42,7 +42,9 @@ pub fn parse_ack(form: &AckForm, own_devices: &[DeviceId]) -> Result<ValidAck, A
         let Ok(id) = key.trim().parse().map(DeviceId) else {
             return Err(AckProblem::Foreign);
         };
-        if !own_devices.contains(&id) {
+        // A device the person does not own, or one named twice (`1` and `01` are both
+        // device 1): no form the page renders does that.
+        if !own_devices.contains(&id) || devices.iter().any(|(d, _)| *d == id) {
             return Err(AckProblem::Foreign);
         }
         match Attestation::parse(value) {
@@ -81,6 +83,18 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_device_named_twice_is_refused() {
+        let own = [DeviceId(1)];
+        assert_eq!(
+            parse_ack(
+                &form(&[("1", "none_installed"), ("01", "none_installed")]),
+                &own
+            ),
+            Err(AckProblem::Foreign)
+        );
     }
 
     #[test]
