@@ -132,13 +132,17 @@ fn router(state: AppState, config: &Config) -> Router {
             .clone()
             .continuously_delete_expired(tokio::time::Duration::from_secs(600)),
     );
-    let idle = time::Duration::seconds(config.settings.session_idle.num_seconds());
+    // The stored session (and its cookie) lives for the absolute lifetime from its last
+    // save; the idle timeout is enforced by the session middleware from the session row's
+    // "last seen", which requests renew without saving the session (see
+    // `app::auth::session::renew_if_due`).
+    let lifetime = time::Duration::seconds(config.settings.session_absolute.num_seconds());
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.settings.cookie_secure)
-        .with_expiry(Expiry::OnInactivity(idle));
+        .with_expiry(Expiry::OnInactivity(lifetime));
     let security = security::SecurityPolicy {
         settings: state.settings.clone(),
         trusted_proxies: config.trusted_proxies.clone().into(),

@@ -218,48 +218,36 @@ pub fn user_agent(headers: &http::HeaderMap) -> &str {
         .unwrap_or_default()
 }
 
-/// When the session was last used, stored in the session itself each time it is renewed.
-pub const RENEWED_AT_KEY: &str = "renewed_at";
-
-/// How often an active session is renewed: its row's "last seen" is written and the session
-/// is saved again, which moves the store's idle expiry and the cookie's forward. Once a
-/// minute (a quarter of the idle timeout if that is shorter): an active person is never
-/// signed out for inactivity, and a request costs no write in between.
+/// How often an active session's row is renewed ("last seen" written): once a minute, or a
+/// quarter of the idle timeout if that is shorter. A request in between costs no write, and
+/// the session itself is never saved for it (a save could overwrite what a concurrent
+/// request changed, such as a new session id).
 fn renew_every(idle: chrono::Duration) -> chrono::Duration {
     (idle / 4).min(chrono::Duration::seconds(60))
 }
 
-/// Renews an active session (see [`renew_every`]). `last_seen` is the session row's; a
-/// session from before rows existed has none and is renewed by its own timestamp.
+/// The idle timeout: a session whose row was last seen longer ago than `idle` has ended.
+/// Its row is renewed at most every [`renew_every`], so an active person is never signed
+/// out, and an idle one after at most `idle` (at least three quarters of it).
+fn idle_out(last_seen: DateTime<Utc>, idle: chrono::Duration, now: DateTime<Utc>) -> bool {
+    now - last_seen > idle
+}
+
+/// Renews the session's row if it is due (see [`renew_every`]).
 async fn renew_if_due(
-    session: &Session,
     state: &AppState,
-    sid: Option<&str>,
-    last_seen: Option<DateTime<Utc>>,
+    sid: &str,
+    last_seen: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(), crate::error::AppError> {
-    let last = match last_seen {
-        Some(seen) => Some(seen),
-        None => session
-            .get::<i64>(RENEWED_AT_KEY)
-            .await?
-            .and_then(DateTime::from_timestamp_millis),
-    };
-    if last.is_some_and(|l| now - l < renew_every(state.settings.session_idle)) {
-        return Ok(());
-    }
-    if let Some(sid) = sid {
+) -> Result<(), sqlx::Error> {
+    if now - last_seen >= renew_every(state.settings.session_idle) {
         super::repo::touch_session(&state.db, sid, now).await?;
     }
-    // Modifying the session makes the store save it with a new expiry.
-    session
-        .insert(RENEWED_AT_KEY, now.timestamp_millis())
-        .await?;
     Ok(())
 }
 
 /// Reads the signed-in user's id if the session is within its absolute lifetime; ends the
-/// session otherwise. (The idle timeout is the store's expiry, renewed by [`renew_if_due`].)
+/// session otherwise. (The idle timeout is checked against the session row, see [`idle_out`].)
 async fn session_user_id(
     session: &Session,
     state: &AppState,
@@ -329,11 +317,12 @@ pub async fn load_request_ctx(
     let mut user_locale = None;
     if let Some((id, signed_in_ms)) = session_user_id(&session, &state, now).await {
         let sid = session.get::<String>(SID_KEY).await.ok().flatten();
-        let loaded = repo::load_session_user(&state.db, id, signed_in_ms, sid.as_deref()).await;
-        if let Ok(Some((_, _, last_seen))) = &loaded {
-            if let Err(err) = renew_if_due(&session, &state, sid.as_deref(), *last_seen, now).await
-            {
-                tracing::error!(error = ?err, "renewing the session failed");
+        let mut loaded = repo::load_session_user(&state.db, id, signed_in_ms, sid.as_deref()).await;
+        if let (Ok(Some((_, _, Some(last_seen)))), Some(sid)) = (&loaded, &sid) {
+            if idle_out(*last_seen, state.settings.session_idle, now) {
+                loaded = Ok(None);
+            } else if let Err(err) = renew_if_due(&state, sid, *last_seen, now).await {
+                tracing::error!(error = %err, "renewing the session failed");
             }
         }
         match loaded {
@@ -347,8 +336,8 @@ pub async fn load_request_ctx(
                 user = Some(u);
                 user_locale = Some(locale);
             }
-            // Deactivated or deleted since sign-in, or the session ended (from the profile,
-            // by an admin, by a password change): it ends now.
+            // Deactivated or deleted since sign-in, the session ended (from the profile, by
+            // an admin, by a password change) or idle for too long: it ends now.
             Ok(None) => {
                 let _ = session.flush().await;
             }
