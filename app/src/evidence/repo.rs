@@ -78,21 +78,27 @@ fn ack_content_from(row: AckRow, linked: Vec<(i64, String)>) -> (AckContent, Opt
     )
 }
 
-/// Acknowledgment rows (in id order) with the devices each links to, loaded with one
-/// statement for the whole chunk of the sealer or of a verification.
+/// A list of ids as one bound parameter (a JSON array, read with `json_each`): a chunk's
+/// records in one statement, however their ids are spread.
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    serde_json::to_string(&ids.collect::<Vec<_>>()).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Acknowledgment rows with the devices each links to, loaded with one statement for the
+/// whole chunk of the sealer or of a verification.
 async fn with_links(
     ex: &mut sqlx::SqliteConnection,
     rows: Vec<AckRow>,
 ) -> Result<Vec<(AckRow, Vec<(i64, String)>)>, sqlx::Error> {
-    let (Some(lo), Some(hi)) = (rows.first().map(|r| r.id), rows.last().map(|r| r.id)) else {
+    if rows.is_empty() {
         return Ok(vec![]);
-    };
+    }
+    let ids = id_list(rows.iter().map(|r| r.id));
     let links: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT ack_id, device_id, attestation FROM acknowledgment_device
-          WHERE ack_id BETWEEN $1 AND $2 ORDER BY ack_id, device_id",
+          WHERE ack_id IN (SELECT value FROM json_each($1)) ORDER BY ack_id, device_id",
     )
-    .bind(lo)
-    .bind(hi)
+    .bind(ids)
     .fetch_all(ex)
     .await?;
     let mut by_ack: std::collections::HashMap<i64, Vec<(i64, String)>> = Default::default();
@@ -304,19 +310,21 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
     };
     let mut prev = GENESIS.to_owned();
     let mut expected_seq: i64 = 1;
+    let mut after = i64::MIN;
     'chunks: loop {
         let mut snapshot = crate::db::begin_read(db).await?;
         let entries: Vec<EntryRow> = sqlx::query_as(
             "SELECT seq, kind, ref_id, content_sha256, prev_hash, entry_hash FROM evidence_entry
-              WHERE seq >= $1 ORDER BY seq LIMIT $2",
+              WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
-        .bind(expected_seq)
+        .bind(after)
         .bind(VERIFY_CHUNK)
         .fetch_all(&mut *snapshot)
         .await?;
-        if entries.is_empty() {
+        let Some(last) = entries.last() else {
             break;
-        }
+        };
+        after = last.seq;
         let records = RecordHashes::load(&mut snapshot, &entries).await?;
         snapshot.rollback().await?;
         for e in &entries {
@@ -370,8 +378,7 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
 }
 
 /// The current content hash of each record a chunk of entries covers (and a problem found
-/// while loading it), by kind and id. The sealer seals each kind in id order, so a chunk's
-/// records of one kind form a narrow id range: one range query per kind.
+/// while loading it), by kind and id: one statement per kind for the chunk.
 #[derive(Default)]
 struct RecordHashes {
     acks: std::collections::HashMap<i64, (String, Option<String>)>,
@@ -384,17 +391,20 @@ impl RecordHashes {
         ex: &mut sqlx::SqliteConnection,
         entries: &[EntryRow],
     ) -> Result<RecordHashes, sqlx::Error> {
-        let range = |kind: &str| {
-            let ids = entries.iter().filter(|e| e.kind == kind).map(|e| e.ref_id);
-            ids.clone().min().zip(ids.max())
+        let ids = |kind: &str| {
+            let of_kind: Vec<i64> = entries
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.ref_id)
+                .collect();
+            (!of_kind.is_empty()).then(|| id_list(of_kind.into_iter()))
         };
         let mut hashes = RecordHashes::default();
-        if let Some((lo, hi)) = range("ack") {
+        if let Some(ids) = ids("ack") {
             let rows: Vec<AckRow> = sqlx::query_as(&format!(
-                "{ACK_SELECT} WHERE id BETWEEN $1 AND $2 ORDER BY id"
+                "{ACK_SELECT} WHERE id IN (SELECT value FROM json_each($1)) ORDER BY id"
             ))
-            .bind(lo)
-            .bind(hi)
+            .bind(ids)
             .fetch_all(&mut *ex)
             .await?;
             for (row, linked) in with_links(ex, rows).await? {
@@ -404,23 +414,22 @@ impl RecordHashes {
                     .insert(content.id, (content_hash(&content), problem));
             }
         }
-        if let Some((lo, hi)) = range("compliance") {
-            let rows: Vec<ComplianceContent> =
-                sqlx::query_as(&format!("{TRANSITION_SELECT} WHERE id BETWEEN $1 AND $2"))
-                    .bind(lo)
-                    .bind(hi)
-                    .fetch_all(&mut *ex)
-                    .await?;
+        if let Some(ids) = ids("compliance") {
+            let rows: Vec<ComplianceContent> = sqlx::query_as(&format!(
+                "{TRANSITION_SELECT} WHERE id IN (SELECT value FROM json_each($1))"
+            ))
+            .bind(ids)
+            .fetch_all(&mut *ex)
+            .await?;
             for r in rows {
                 hashes.transitions.insert(r.id, (content_hash(&r), None));
             }
         }
-        if let Some((lo, hi)) = range("audit") {
+        if let Some(ids) = ids("audit") {
             let rows: Vec<AuditRow> = sqlx::query_as(
-                "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id BETWEEN $1 AND $2",
+                "SELECT id, at, actor_id, action, target, details FROM audit_log WHERE id IN (SELECT value FROM json_each($1))",
             )
-            .bind(lo)
-            .bind(hi)
+            .bind(ids)
             .fetch_all(&mut *ex)
             .await?;
             for r in rows {
