@@ -4,8 +4,9 @@ one acknowledgment, inserted by plain SQLite without the portal.
 
 Usage: bench-sqlite-baseline.py DB N
 
-DB is a copy of the seeded city, opened as the portal opens it (WAL, synchronous=NORMAL,
-foreign keys); the schema's triggers fire as they do for the portal. The script takes N
+DB is the seeded city; the script works on a copy of it (made first, not timed), opened as
+the portal opens it (WAL, synchronous=NORMAL, foreign keys); the schema's triggers fire as
+they do for the portal. The script takes N
 distinct (employee, whole-city circular) pairs nobody has acknowledged, with each employee's
 active devices, and inserts for each, in one transaction, the acknowledgment row (with a
 fresh salt and commitment, as the portal computes them) and one row per device. It prints
@@ -15,11 +16,15 @@ import hashlib
 import os
 import sqlite3
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 
 db_path, n = sys.argv[1], int(sys.argv[2])
-con = sqlite3.connect(db_path, isolation_level=None)
+copy = tempfile.NamedTemporaryFile(suffix=".db", dir=os.path.dirname(os.path.abspath(db_path)))
+with sqlite3.connect(db_path) as src, sqlite3.connect(copy.name) as dst:
+    src.backup(dst)
+con = sqlite3.connect(copy.name, isolation_level=None)
 con.execute("PRAGMA journal_mode=WAL")
 con.execute("PRAGMA synchronous=NORMAL")
 con.execute("PRAGMA foreign_keys=ON")
@@ -53,4 +58,5 @@ for user, version, sha, devices in rows:
         )
     con.execute("COMMIT")
 elapsed = time.perf_counter() - started
+con.close()
 print(f"baseline_acks_per_s={len(rows) / elapsed:.0f}")

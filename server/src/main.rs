@@ -94,6 +94,9 @@ enum Command {
         limit: Option<usize>,
     },
     /// Recompute the evidence chain; exit code 1 names the first broken entry.
+    /// Seal every pending record into the evidence chain (also done by `serve` in the
+    /// background).
+    SealEvidence,
     VerifyEvidence {
         /// Seal pending records first (otherwise only what is sealed is checked).
         #[arg(long)]
@@ -296,6 +299,12 @@ async fn main() -> anyhow::Result<()> {
         Command::SimulateMdm { url, token, limit } => {
             let db = open_database(&config).await?;
             server::cli::simulate_mdm(&db, &url, token, limit).await
+        }
+        Command::SealEvidence => {
+            let db = open_database(&config).await?;
+            let n = app::evidence::repo::seal_pending(&db).await?;
+            println!("Sealed {n} pending records.");
+            Ok(())
         }
         Command::VerifyEvidence { seal } => {
             let db = open_database(&config).await?;
