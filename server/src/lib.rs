@@ -194,6 +194,9 @@ fn router(state: AppState, config: &Config) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(
+            undecodable_arguments_are_bad_requests,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::load_request_ctx,
@@ -219,6 +222,29 @@ fn router(state: AppState, config: &Config) -> Router {
             security::guard,
         ))
         .with_state(state)
+}
+
+/// A server-function call whose arguments do not decode (a crafted or broken form) fails
+/// inside leptos before the function runs, which answers 500 with the `Transport` error.
+/// That is the client's mistake: 400, like every other `Transport` error (see
+/// `AppError::status`). Only 500 answers of server functions are looked at.
+async fn undecodable_arguments_are_bad_requests(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let server_fn = req.uri().path().starts_with("/fn/");
+    let res = next.run(req).await;
+    if !server_fn || res.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if bytes.starts_with(br#"{"Transport":"#) {
+        parts.status = http::StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Liveness: the process answers; no database access.

@@ -123,6 +123,21 @@ async fn incomplete_or_foreign_acknowledgments_are_refused_and_nothing_is_writte
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // A form that does not decode (one of their devices under two keys, `7` and `07`):
+    // the client's mistake, 400 with the reason.
+    let key = full
+        .iter()
+        .map(|(k, _)| k.clone())
+        .find(|k| k.contains("attestations"))
+        .unwrap();
+    let mut twice = full.clone();
+    twice.push((
+        key.replace("[attestations][", "[attestations][0"),
+        "none_installed".to_owned(),
+    ));
+    let (status, body) = app.call_owned(&max, "ack/acknowledge", &twice).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["Transport"].is_string(), "{body}");
     // A text that is not the published one.
     let (status, body) = app
         .call_owned(
@@ -394,14 +409,7 @@ async fn acknowledging_works_as_a_plain_html_form_post_without_javascript() {
         "the form posts to the server without JavaScript"
     );
     let form = app.ack_form(&max, version, "none_installed").await;
-    let res = max
-        .post(app.url("/fn/ack/acknowledge"))
-        .header("accept", "text/html")
-        .header("referer", app.url(&format!("/read/{version}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_from_page(&app, &max, &app.url(&format!("/read/{version}")), &form).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let target = location(&res);
     assert!(target.starts_with("/receipts/"), "{target}");
@@ -419,14 +427,7 @@ async fn a_form_error_without_javascript_goes_back_to_the_form_with_its_message(
     let mut form = app.ack_form(&max, version, "none_installed").await;
     // The "I have read it" box left unticked.
     form.retain(|(k, _)| k != "form[read_confirmed]");
-    let res = max
-        .post(app.url("/fn/ack/acknowledge"))
-        .header("accept", "text/html")
-        .header("referer", &reading)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_from_page(&app, &max, &reading, &form).await;
     // A browser follows a redirect; a 422 with a JSON body would be shown to the person raw.
     assert_eq!(res.status(), StatusCode::FOUND);
     let target = location(&res);
@@ -447,4 +448,21 @@ async fn a_form_error_without_javascript_goes_back_to_the_form_with_its_message(
         .call(&max, "ack/read", &[("id", &version.to_string())])
         .await;
     assert!(view["acknowledged"].is_null(), "{view}");
+}
+
+/// The acknowledgment form posted as a browser without JavaScript posts it from `page`.
+async fn post_from_page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    page: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    client
+        .post(app.url("/fn/ack/acknowledge"))
+        .header("accept", "text/html")
+        .header("referer", page)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
