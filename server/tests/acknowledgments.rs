@@ -466,3 +466,44 @@ async fn post_from_page(
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn one_acknowledgment_that_cannot_be_written_fails_alone_in_its_batch() {
+    use app::acknowledgments::queue::{AckQueue, PendingAck};
+    use app::acknowledgments::Attestation;
+    let app = TestApp::spawn().await;
+    let version = app::circulars::VersionId(app.demo_version().await);
+    let queue = AckQueue::start(app.db.clone());
+    let pending = |user: i64, device: i64| PendingAck {
+        user: app::org::UserId(user),
+        version,
+        content_sha256: "a".repeat(64),
+        locale: app::i18n::Locale::De,
+        auth_method: app::auth::AuthMethod::Password,
+        devices: vec![(app::devices::DeviceId(device), Attestation::NoneInstalled)],
+        at: chrono::Utc::now(),
+    };
+    let max = app.user_id(EMPLOYEE.0).await;
+    let own: i64 = app
+        .scalar(&format!(
+            "SELECT MIN(id) FROM device WHERE owner_id = {max}"
+        ))
+        .await;
+    let admin = app.user_id(ADMIN.0).await;
+    // Both are queued before the writer task runs (the test's runtime has one thread), so
+    // they share a batch; the second names a device that does not exist.
+    let (good, bad) = tokio::join!(
+        queue.record(pending(max, own)),
+        queue.record(pending(admin, 999_999))
+    );
+    assert!(good.is_ok(), "{good:?}");
+    assert!(bad.is_err());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE version_id = {} AND user_id IN ({max}, {admin})",
+            version.0
+        ))
+        .await,
+        1
+    );
+}
