@@ -6,7 +6,7 @@ use crate::db::{Db, Tx};
 use crate::devices::DeviceId;
 use crate::i18n::Locale;
 use crate::org::UserId;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 #[derive(FromRow)]
@@ -15,21 +15,8 @@ pub struct DueRow {
     pub number: String,
     pub title: String,
     pub summary: String,
-    pub ack_deadline: NaiveDate,
-    pub published_at: DateTime<Utc>,
-    pub unit_since: DateTime<Utc>,
-}
-
-impl DueRow {
-    /// This person's own deadline (late joiners get more time).
-    pub fn deadline(&self, late_joiner_days: i64) -> NaiveDate {
-        crate::circulars::rules::personal_deadline(
-            self.ack_deadline,
-            self.published_at.date_naive(),
-            self.unit_since.date_naive(),
-            late_joiner_days,
-        )
-    }
+    #[sqlx(flatten)]
+    pub basis: crate::circulars::repo::DeadlineBasis,
 }
 
 /// Published versions addressed to the user that no acknowledgment covers yet.

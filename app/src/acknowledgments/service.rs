@@ -25,7 +25,7 @@ pub async fn inbox(
         .await?
         .into_iter()
         .map(|r| {
-            let deadline = r.deadline(late_joiner_days);
+            let deadline = r.basis.deadline(late_joiner_days);
             InboxItem {
                 version_id: VersionId(r.version_id),
                 number: r.number,
@@ -62,7 +62,7 @@ pub async fn read_view(
         .await?
         .ok_or(AppError::NotFound)?;
     let devices = crate::devices::repo::active_for_owner(db, user).await?;
-    let deadline = row.deadline(late_joiner_days);
+    let deadline = row.basis.deadline(late_joiner_days);
     Ok(ReadView {
         version: view,
         devices,

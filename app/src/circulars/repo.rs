@@ -21,6 +21,27 @@ pub const IN_AUDIENCE: &str = concat!(
     "))))"
 );
 
+/// What a person's own deadline for a version follows from (see
+/// [`super::rules::personal_deadline`]); part of every row that shows or acts on it.
+#[derive(FromRow)]
+pub struct DeadlineBasis {
+    pub ack_deadline: NaiveDate,
+    pub published_at: DateTime<Utc>,
+    pub unit_since: DateTime<Utc>,
+}
+
+impl DeadlineBasis {
+    /// This person's own deadline (late joiners get more time).
+    pub fn deadline(&self, late_joiner_days: i64) -> NaiveDate {
+        super::rules::personal_deadline(
+            self.ack_deadline,
+            self.published_at.date_naive(),
+            self.unit_since.date_naive(),
+            late_joiner_days,
+        )
+    }
+}
+
 /// SQL condition "user `u` has an acknowledgment that counts for version `v`".
 pub const HAS_VALID_ACK: &str = "EXISTS (
     SELECT 1 FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id

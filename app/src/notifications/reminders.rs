@@ -71,7 +71,7 @@ pub async fn schedule(
         for people in open.chunks(ENQUEUE_CHUNK) {
             let mut outgoing: Vec<(String, String, Mail)> = vec![];
             for p in people {
-                let deadline = p.deadline(s.late_joiner_days);
+                let deadline = p.basis.deadline(s.late_joiner_days);
                 if let Some(kind) = reminder_due(&s.plan, deadline, today) {
                     let mail = reminder_mail(p, deadline, &number, &title, &link);
                     let key = format!("reminder:{version}:{}:{kind}", p.id);
@@ -150,7 +150,7 @@ pub async fn remind_subtree(
     let mut tx = begin_write(db).await?;
     let mut enqueued = 0;
     for p in &open {
-        let deadline = p.deadline(s.late_joiner_days);
+        let deadline = p.basis.deadline(s.late_joiner_days);
         let mail = reminder_mail(p, deadline, &number, &title, &link);
         enqueued += usize::from(
             enqueue(

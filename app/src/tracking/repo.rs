@@ -5,7 +5,7 @@ use super::RollupRow;
 use crate::circulars::repo::{HAS_VALID_ACK, IN_AUDIENCE, PERSONAL_DEADLINE};
 use crate::db::Db;
 use crate::org::OrgUnitId;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::FromRow;
 
 #[derive(FromRow)]
@@ -185,22 +185,9 @@ pub struct OpenRow {
     pub locale: crate::i18n::Locale,
     pub unit_path: crate::org::UnitPath,
     pub unit_name: String,
-    pub ack_deadline: NaiveDate,
-    pub published_at: DateTime<Utc>,
-    pub unit_since: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub basis: crate::circulars::repo::DeadlineBasis,
     pub reminders_sent: i64,
-}
-
-impl OpenRow {
-    /// This person's own deadline (late joiners get more time).
-    pub fn deadline(&self, late_joiner_days: i64) -> NaiveDate {
-        crate::circulars::rules::personal_deadline(
-            self.ack_deadline,
-            self.published_at.date_naive(),
-            self.unit_since.date_naive(),
-            late_joiner_days,
-        )
-    }
 }
 
 /// People in the subtree `[lo, hi)` who are addressed and have not acknowledged.

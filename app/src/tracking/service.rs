@@ -72,7 +72,7 @@ pub async fn dashboard(
                 let (lo, hi) = unit.path.bounds();
                 let mut named = 0;
                 for r in super::repo::open_people(db, v, &lo, &hi).await? {
-                    let deadline = r.deadline(late);
+                    let deadline = r.basis.deadline(late);
                     let days_overdue = (today - deadline).num_days().max(0);
                     let show = name_visible(settings.head_names, days_overdue > 0);
                     named += usize::from(show);
@@ -166,7 +166,7 @@ pub async fn acknowledge_on_behalf(
     };
     // Heads act only for people whose name the names policy shows them; anyone else
     // is not found (acting for them, or the answer, would reveal who has acknowledged).
-    let deadline = due.deadline(settings.late_joiner_days);
+    let deadline = due.basis.deadline(settings.late_joiner_days);
     let overdue = crate::time::today_berlin(now) > deadline;
     if !name_visible(settings.head_names, overdue) {
         return Err(AppError::NotFound);
