@@ -13,6 +13,7 @@ pub mod devices;
 mod enums;
 pub mod error;
 pub mod evidence;
+pub mod flash;
 mod home;
 pub mod i18n;
 pub mod notifications;
@@ -32,17 +33,12 @@ pub mod upload;
 
 pub use shell::{shell, App};
 
-/// Entry point of the wasm bundle: hydrates the server-rendered page.
+/// Entry point of the wasm bundle. Pages are rendered on the server; only the islands
+/// (`#[island]` components: the live Markdown preview, the print button and the page marker)
+/// run in the browser, which keeps the bundle small.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Marker for the browser tests: the wasm bundle loaded and hydrated the page.
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    leptos::mount::hydrate_islands();
 }

@@ -56,11 +56,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script id=CTX_ELEMENT_ID type="application/json" inner_html=ctx.to_script_json()></script>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
+                <PageMarker/>
             </body>
         </html>
     }
@@ -177,6 +178,29 @@ fn Header() -> impl IntoView {
                 })}
             </div>
         </header>
+    }
+}
+
+/// The last island of every page: the browser hydrates islands in document order, so when
+/// this one runs the page is live. It marks the page (the browser tests wait for
+/// `data-hydrated`) and moves the focus to an error summary the server rendered after a
+/// failed form post, so keyboard and screen-reader users land on the problem (WCAG 3.3.1).
+#[island]
+fn PageMarker() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        use wasm_bindgen::JsCast;
+        if let Some(summary) = doc
+            .query_selector(".error-summary")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = summary.focus();
+        }
+        if let Some(body) = doc.body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
     }
 }
 

@@ -43,19 +43,12 @@ pub fn field_id(key: &str) -> String {
 }
 
 /// An alert for a failed action; announced by screen readers. For invalid input it is an
-/// error summary (WCAG 3.3.1): it takes the focus when it appears and links to each field
-/// with its message, so keyboard and screen-reader users land on the problem.
+/// error summary (WCAG 3.3.1) linking to each field with its message; after a failed post
+/// the page marker (see `shell`) moves the focus to it, so keyboard and screen-reader users
+/// land on the problem.
 #[component]
 pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let t = use_texts();
-    let summary = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        if error.get().is_some() {
-            if let Some(el) = summary.get() {
-                let _ = el.focus();
-            }
-        }
-    });
     move || {
         error.get().map(|e| {
             let links = match &e {
@@ -68,7 +61,7 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVi
                 _ => vec![],
             };
             view! {
-                <div class="alert alert-error error-summary" role="alert" tabindex="-1" node_ref=summary>
+                <div class="alert alert-error error-summary" role="alert" tabindex="-1">
                     <p>{error_text(&e, t)}</p>
                     {(!links.is_empty()).then(|| view! { <ul>{links}</ul> })}
                 </div>
@@ -106,6 +99,8 @@ pub fn Field(
         err_id.clone(),
         message,
     );
+    // After a failed post the field shows what was typed (passwords are never kept).
+    let value = crate::flash::submitted(&name).unwrap_or(value);
     let invalid = move || message.get().is_some().then_some("true");
     view! {
         <div class="field">
@@ -170,9 +165,6 @@ pub fn TextArea(
     #[prop(default = 4)] rows: usize,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = 100_000)] maxlength: usize,
-    /// Called with the current text on every input (live preview).
-    #[prop(optional)]
-    on_input: Option<Callback<String>>,
 ) -> impl IntoView {
     let id = format!("f-{key}");
     let err_id = format!("{id}-err");
@@ -185,40 +177,16 @@ pub fn TextArea(
         err_id.clone(),
         message,
     );
+    let value = crate::flash::submitted(&name).unwrap_or(value);
     view! {
         <div class="field">
             <label for=id.clone()>{label}{required.then_some(" *")}</label>
             <textarea id=id.clone() name=name rows=rows required=required maxlength=maxlength
                 aria-invalid=move || message.get().map(|_| "true") aria-describedby=described
-                on:input=move |ev| if let Some(cb) = on_input { cb.run(event_target_value(&ev)) }
             >{value}</textarea>
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             {move || message.get().map(|m| view! { <p class="field-error" id=err_id.clone()>{m}</p> })}
         </div>
-    }
-}
-
-/// Submit handler for file-upload forms: sends the form as multipart data through `action`
-/// (server functions with `MultipartFormData` input). Without JavaScript the form posts itself.
-pub fn multipart_submit<O: 'static>(
-    action: Action<web_sys::FormData, O>,
-) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static {
-    move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(form) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            {
-                if let Ok(data) = web_sys::FormData::new_with_form(&form) {
-                    action.dispatch_local(data);
-                }
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = action;
     }
 }
 
@@ -238,32 +206,35 @@ fn described_by(
     }
 }
 
-/// A CSV upload form posting to the multipart server function at `action_url`; with
-/// JavaScript it is sent through `upload`, without it the form posts itself.
+/// A CSV upload form posting (as multipart data) to the server function at `action_url`;
+/// the page shows the report from the flash (see `flash::outcome`).
 #[component]
-pub fn CsvUploadForm<O: Send + Sync + 'static>(
+pub fn CsvUploadForm(
     action_url: &'static str,
-    upload: Action<web_sys::FormData, O>,
     /// Id of the file input (unique on the page).
     input_id: &'static str,
 ) -> impl IntoView {
     let t = use_texts();
     view! {
-        <form method="post" action=action_url enctype="multipart/form-data" on:submit=multipart_submit(upload) class="stack">
+        <form method="post" action=action_url enctype="multipart/form-data" class="stack">
             <div class="field">
                 <label for=input_id>{t.import_file}</label>
                 <input id=input_id name="file" type="file" accept=".csv,text/csv" required/>
             </div>
-            <button type="submit" disabled=move || upload.pending().get()>{t.import_submit}</button>
+            <button type="submit">{t.import_submit}</button>
         </form>
     }
 }
 
-/// Opens the browser's print dialog (a handler of the wasm bundle: the CSP allows no inline
-/// event handlers).
-pub fn print_page(_: leptos::ev::MouseEvent) {
-    #[cfg(feature = "hydrate")]
-    if let Some(w) = web_sys::window() {
-        let _ = w.print();
-    }
+/// Opens the browser's print dialog: an island, because the CSP allows no inline event
+/// handlers and the rest of the page runs no code in the browser.
+#[island]
+pub fn PrintButton(label: String) -> impl IntoView {
+    let print = |_: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    view! { <button type="button" class="secondary" on:click=print>{label}</button> }
 }

@@ -197,6 +197,8 @@ fn router(state: AppState, config: &Config) -> Router {
         .layer(axum::middleware::from_fn(
             undecodable_arguments_are_bad_requests,
         ))
+        // A plain form post's outcome is kept for the page it is redirected to.
+        .layer(axum::middleware::from_fn(app::flash::capture))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::load_request_ctx,

@@ -71,12 +71,9 @@ fn Read() -> impl IntoView {
     let t = locale.texts();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let ack = ServerAction::<Acknowledge>::new();
-    let add_device = ServerAction::<SaveDevice>::new();
-    let data = Resource::new(
-        move || (id(), add_device.version().get()),
-        |(id, _)| read_circular(VersionId(id)),
-    );
+    let ack = crate::flash::server_action::<Acknowledge>();
+    let add_device = crate::flash::server_action::<SaveDevice>();
+    let data = Resource::new(id, |id| read_circular(VersionId(id)));
     let findings = crate::compliance::pages::own_findings();
     let error = Signal::derive(move || ack.value().get().and_then(|r| r.err()));
     let device_error = Signal::derive(move || add_device.value().get().and_then(|r| r.err()));
@@ -142,10 +139,10 @@ fn Read() -> impl IntoView {
                                         </div>
                                         {move || error.get().and_then(|e| e.message_for("read_confirmed", t.locale)).map(|m| view! { <p class="field-error">{m}</p> })}
                                         {move || error.get().and_then(|e| e.message_for("content_sha256", t.locale)).map(|m| view! { <p class="field-error">{m}</p> })}
-                                        <button type="submit" disabled=move || ack.pending().get()>{t.acknowledge_submit}</button>
+                                        <button type="submit">{t.acknowledge_submit}</button>
                                     </ActionForm>
                                 </section>
-                                <details class="card">
+                                <details class="card" open=move || device_error.get().is_some()>
                                     <summary>{t.device_missing}</summary>
                                     <ErrorBanner error=device_error/>
                                     <ActionForm action=add_device attr:class="stack">
@@ -198,7 +195,7 @@ fn ReceiptView() -> impl IntoView {
                                 <ul class="plain">{r.devices.iter().map(|d| view! { <li>{d.summary.clone()}": "{d.attestation.label(locale)}</li> }).collect_view()}</ul>
                             }.into_any() }}</dd>
                         </dl>
-                        <p class="no-print"><button type="button" class="secondary" on:click=crate::ui::print_page>{t.print}</button>" "<a href="/">{t.nav_home}</a></p>
+                        <p class="no-print"><crate::ui::PrintButton label=t.print.to_string()/>" "<a href="/">{t.nav_home}</a></p>
                     </div>
                 }.into_any(),
             })}

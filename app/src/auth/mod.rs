@@ -137,6 +137,8 @@ pub struct SecondFactorStatus {
     pub recovery_codes_left: i64,
     /// Admins must keep a second factor.
     pub required: bool,
+    /// A (new) second factor this session began to set up and has not confirmed yet.
+    pub pending: Option<SecondFactorSetup>,
 }
 
 /// A second factor being set up: what the app needs. The secret stays in the server-side

@@ -105,7 +105,7 @@ fn Profile() -> impl IntoView {
     let t = ctx.locale.texts();
     let locale = ctx.locale;
     let user = ctx.user.expect("guarded");
-    let change = ServerAction::<ChangePassword>::new();
+    let change = crate::flash::server_action::<ChangePassword>();
     let error = Signal::derive(move || change.value().get().and_then(|r| r.err()));
     let done = move || matches!(change.value().get(), Some(Ok(())));
     let roles = user
@@ -149,12 +149,9 @@ fn Profile() -> impl IntoView {
 #[component]
 fn Sessions() -> impl IntoView {
     let t = use_ctx().locale.texts();
-    let end_one = ServerAction::<EndSession>::new();
-    let end_others = ServerAction::<EndOtherSessions>::new();
-    let sessions = Resource::new(
-        move || (end_one.version().get(), end_others.version().get()),
-        |_| my_sessions(),
-    );
+    let end_one = crate::flash::server_action::<EndSession>();
+    let end_others = crate::flash::server_action::<EndOtherSessions>();
+    let sessions = Resource::new(|| (), |_| my_sessions());
     let error = Signal::derive(move || {
         end_one
             .value()
@@ -218,23 +215,13 @@ fn Sessions() -> impl IntoView {
 #[component]
 fn SecondFactor() -> impl IntoView {
     let t = use_ctx().locale.texts();
-    let begin = ServerAction::<BeginSecondFactor>::new();
-    let confirm = ServerAction::<ConfirmSecondFactor>::new();
-    let disable = ServerAction::<DisableSecondFactor>::new();
-    let status = Resource::new(
-        move || (confirm.version().get(), disable.version().get()),
-        |_| second_factor_status(),
-    );
-    // A new setup hides the recovery codes of an earlier one.
-    Effect::new(move |_| {
-        if begin.value().with(|v| matches!(v, Some(Ok(_)))) {
-            confirm.value().set(None);
-        }
-    });
+    let begin = crate::flash::server_action::<BeginSecondFactor>();
+    let confirm = crate::flash::server_action::<ConfirmSecondFactor>();
+    let disable = crate::flash::server_action::<DisableSecondFactor>();
+    let status = Resource::new(|| (), |_| second_factor_status());
     let begin_error = Signal::derive(move || begin.value().get().and_then(|r| r.err()));
     let confirm_error = Signal::derive(move || confirm.value().get().and_then(|r| r.err()));
     let disable_error = Signal::derive(move || disable.value().get().and_then(|r| r.err()));
-    let confirmed = move || matches!(confirm.value().get(), Some(Ok(_)));
     view! {
         <section aria-labelledby="sf-h" class="card">
             <h2 id="sf-h">{t.second_factor_title}</h2>
@@ -285,18 +272,20 @@ fn SecondFactor() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || begin.value().get().and_then(|r| r.ok()).filter(|_| !confirmed()).map(|setup| view! {
-                <div class="second-factor-setup stack">
-                    <p>{t.second_factor_scan}</p>
-                    <div class="qr" role="img" aria-label=t.second_factor_qr inner_html=setup.qr_svg></div>
-                    <p>{t.second_factor_secret}": "<code class="secret">{setup.secret_grouped}</code></p>
-                    <ErrorBanner error=confirm_error/>
-                    <ActionForm action=confirm attr:class="stack">
-                        <Field label=t.second_factor_code name="code" key="code" error=confirm_error required=true autocomplete="one-time-code" maxlength=32/>
-                        <button type="submit">{t.second_factor_confirm}</button>
-                    </ActionForm>
-                </div>
-            })}
+            <Transition>
+                {move || status.get().and_then(|r| r.ok()).and_then(|st| st.pending).map(|setup| view! {
+                    <div class="second-factor-setup stack">
+                        <p>{t.second_factor_scan}</p>
+                        <div class="qr" role="img" aria-label=t.second_factor_qr inner_html=setup.qr_svg></div>
+                        <p>{t.second_factor_secret}": "<code class="secret">{setup.secret_grouped}</code></p>
+                        <ErrorBanner error=confirm_error/>
+                        <ActionForm action=confirm attr:class="stack">
+                            <Field label=t.second_factor_code name="code" key="code" error=confirm_error required=true autocomplete="one-time-code" maxlength=32/>
+                            <button type="submit">{t.second_factor_confirm}</button>
+                        </ActionForm>
+                    </div>
+                })}
+            </Transition>
         </section>
     }
 }

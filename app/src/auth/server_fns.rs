@@ -206,7 +206,8 @@ pub async fn second_factor_status() -> Result<crate::auth::SecondFactorStatus, A
     use crate::auth::guard::require_user;
     crate::error::respond(async move {
         let user = require_user()?;
-        crate::auth::service::status(&crate::state::app_state().db, &user).await
+        let session = crate::auth::session::current().await?;
+        crate::auth::service::status(&crate::state::app_state().db, &session, &user).await
     })
     .await
 }

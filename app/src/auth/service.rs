@@ -66,12 +66,34 @@ pub fn required_for(user: &SessionUser) -> bool {
     user.is_admin() || user.admin_awaits_second_factor
 }
 
-pub async fn status(db: &Db, user: &SessionUser) -> Result<SecondFactorStatus, AppError> {
+/// The person's second factor, and the one this session is setting up (shown again until it
+/// is confirmed, so that a mistyped code does not lose the QR code).
+pub async fn status(
+    db: &Db,
+    session: &Session,
+    user: &SessionUser,
+) -> Result<SecondFactorStatus, AppError> {
     let (since, left) = repo::second_factor_status(db, user.id).await?;
+    let pending: Option<String> = session.get(super::session::SETUP_SECRET_KEY).await?;
     Ok(SecondFactorStatus {
         enabled_since: since.map(crate::time::format_berlin),
         recovery_codes_left: if since.is_some() { left } else { 0 },
         required: required_for(user),
+        pending: match pending {
+            Some(secret) => Some(setup_of(&secret, user)?),
+            None => None,
+        },
+    })
+}
+
+/// What the authenticator app needs for `secret`.
+fn setup_of(secret: &str, user: &SessionUser) -> Result<SecondFactorSetup, AppError> {
+    let uri = rules::otpauth_uri(secret, &user.email);
+    let qr_svg = rules::qr_svg(&uri).ok_or(AppError::Internal)?;
+    Ok(SecondFactorSetup {
+        secret_grouped: rules::grouped(secret),
+        otpauth_uri: uri,
+        qr_svg,
     })
 }
 
@@ -85,16 +107,11 @@ pub async fn begin_setup(
 ) -> Result<SecondFactorSetup, AppError> {
     may_set_up(db, session, user).await?;
     let secret = rules::new_secret();
-    let uri = rules::otpauth_uri(&secret, &user.email);
-    let qr_svg = rules::qr_svg(&uri).ok_or(AppError::Internal)?;
+    let setup = setup_of(&secret, user)?;
     session
         .insert(super::session::SETUP_SECRET_KEY, &secret)
         .await?;
-    Ok(SecondFactorSetup {
-        secret_grouped: rules::grouped(&secret),
-        otpauth_uri: uri,
-        qr_svg,
-    })
+    Ok(setup)
 }
 
 /// An existing second factor is replaced only from a session signed in with it: a session

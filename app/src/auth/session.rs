@@ -345,6 +345,11 @@ pub async fn load_request_ctx(
         }
     }
     let locale = pick_locale(&req, user_locale);
+    if user.is_some() && crate::flash::is_navigation(&req) {
+        if let Some(flash) = crate::flash::take(&session).await {
+            req.extensions_mut().insert(flash);
+        }
+    }
     req.extensions_mut().insert(RequestCtx { locale, user });
     next.run(req).await
 }

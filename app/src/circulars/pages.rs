@@ -10,7 +10,7 @@ use crate::time::format_day;
 use crate::ui::{error_text, ErrorBanner, Field, Guard, TextArea};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 fn counts_table(c: AckCounts, t: &'static Texts) -> impl IntoView {
     view! {
@@ -39,27 +39,14 @@ pub fn AttachmentList(attachments: Vec<super::AttachmentInfo>) -> impl IntoView 
 
 /// Upload and removal of attachments while a version is a draft.
 #[component]
-fn AttachmentEditor(
-    version: i64,
-    attachments: Vec<super::AttachmentInfo>,
-    on_change: Callback<()>,
-) -> impl IntoView {
+fn AttachmentEditor(version: i64, attachments: Vec<super::AttachmentInfo>) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
     let t = use_ctx().locale.texts();
-    let upload =
-        Action::new_local(|data: &web_sys::FormData| upload_attachment(data.clone().into()));
-    let remove = ServerAction::<RemoveAttachment>::new();
-    Effect::new(move |_| {
-        if matches!(upload.value().get(), Some(Ok(_)))
-            || matches!(remove.value().get(), Some(Ok(_)))
-        {
-            on_change.run(());
-        }
-    });
-    let on_submit = crate::ui::multipart_submit(upload);
+    let uploaded = crate::flash::outcome::<i64>(UploadAttachment::PATH);
+    let remove = crate::flash::server_action::<RemoveAttachment>();
     let error = Signal::derive(move || {
-        upload
-            .value()
-            .get()
+        uploaded
+            .clone()
             .and_then(|r| r.err())
             .or_else(|| remove.value().get().and_then(|r| r.err()))
     });
@@ -78,14 +65,14 @@ fn AttachmentEditor(
                 }).collect_view()}
             </ul>
             <ErrorBanner error=error/>
-            <form method="post" action="/fn/circulars/attach" enctype="multipart/form-data" on:submit=on_submit class="stack">
+            <form method="post" action=UploadAttachment::PATH enctype="multipart/form-data" class="stack">
                 <input type="hidden" name="version_id" value=version.to_string()/>
                 <div class="field">
                     <label for="f-file">{t.attachment_pdf}</label>
                     <input id="f-file" name="file" type="file" accept="application/pdf,.pdf" required aria-describedby="f-file-err"/>
                     <p class="field-error" id="f-file-err">{move || error.get().and_then(|e| e.message_for("file", t.locale))}</p>
                 </div>
-                <button type="submit" class="secondary" disabled=move || upload.pending().get()>{t.attachment_upload}</button>
+                <button type="submit" class="secondary">{t.attachment_upload}</button>
             </form>
         </section>
     }
@@ -164,13 +151,16 @@ pub fn CircularEditPage() -> impl IntoView {
 fn Editor(version: Option<VersionView>) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
-    let save = ServerAction::<SaveCircular>::new();
+    let save = crate::flash::server_action::<SaveCircular>();
     let units = Resource::new(|| (), |_| audience_units());
     let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let v = version.clone();
-    let body = RwSignal::new(v.as_ref().map(|v| v.body_md.clone()).unwrap_or_default());
+    // After a failed post the form shows what was typed (see `flash`), else the draft.
+    let body = crate::flash::submitted("form[body_md]")
+        .or_else(|| v.as_ref().map(|v| v.body_md.clone()))
+        .unwrap_or_default();
     let preview = Resource::new(
-        move || body.get(),
+        move || body.clone(),
         |text| async move {
             if text.trim().is_empty() {
                 Ok(String::new())
@@ -179,33 +169,27 @@ fn Editor(version: Option<VersionView>) -> impl IntoView {
             }
         },
     );
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
-            navigate(&format!("/circulars/{}", id.0), Default::default());
+    let audience = |name: &str, include_subunits: bool| -> Vec<i64> {
+        match crate::flash::submitted_all(name) {
+            Some(ids) => ids.iter().filter_map(|s| s.parse().ok()).collect(),
+            None => v
+                .as_ref()
+                .map(|v| {
+                    v.audience
+                        .iter()
+                        .filter(|a| a.include_subunits == include_subunits)
+                        .map(|a| a.unit_id.0)
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
-    });
-    let subtree: Vec<i64> = v
-        .as_ref()
-        .map(|v| {
-            v.audience
-                .iter()
-                .filter(|a| a.include_subunits)
-                .map(|a| a.unit_id.0)
-                .collect()
-        })
-        .unwrap_or_default();
-    let exact: Vec<i64> = v
-        .as_ref()
-        .map(|v| {
-            v.audience
-                .iter()
-                .filter(|a| !a.include_subunits)
-                .map(|a| a.unit_id.0)
-                .collect()
-        })
-        .unwrap_or_default();
-    let whole_city = v.as_ref().is_none_or(|v| v.whole_city);
+    };
+    let subtree = audience("form[audience_subtree][]", true);
+    let exact = audience("form[audience_unit][]", false);
+    let whole_city = match crate::flash::submitted_all("form[whole_city]") {
+        Some(values) => !values.is_empty(),
+        None => v.as_ref().is_none_or(|v| v.whole_city),
+    };
     let msg = move |f: &'static str| {
         move || {
             error
@@ -229,8 +213,7 @@ fn Editor(version: Option<VersionView>) -> impl IntoView {
                 <Field label=t.number name="form[number]" key="number" error=error value=v.as_ref().map(|v| v.number.clone()).unwrap_or_default() required=true maxlength=30 hint="RS 2026/17"/>
                 <Field label=t.title_label name="form[title]" key="title" error=error value=v.as_ref().map(|v| v.title.clone()).unwrap_or_default() required=true maxlength=200/>
                 <TextArea label=t.summary_label name="form[summary]" key="summary" error=error value=v.as_ref().map(|v| v.summary.clone()).unwrap_or_default() required=true rows=3 maxlength=1000/>
-                <TextArea label=t.body_label name="form[body_md]" key="body_md" error=error value=body.get_untracked() required=true rows=14
-                    on_input=Callback::new(move |text: String| body.set(text))/>
+                <TextArea label=t.body_label name="form[body_md]" key="body_md" error=error value=v.as_ref().map(|v| v.body_md.clone()).unwrap_or_default() required=true rows=14/>
                 <div class="field-row">
                     <Field label=t.effective_on name="form[effective_on]" key="effective_on" error=error kind="date" value=v.as_ref().map(|v| v.effective_on.clone()).unwrap_or_default() required=true/>
                     <Field label=t.deadline name="form[ack_deadline]" key="ack_deadline" error=error kind="date" value=v.as_ref().map(|v| v.ack_deadline.clone()).unwrap_or_default() required=true/>
@@ -271,13 +254,74 @@ fn Editor(version: Option<VersionView>) -> impl IntoView {
             <section class="preview" aria-labelledby="preview-h" aria-live="polite">
                 <h2 id="preview-h">{t.preview}</h2>
                 <Transition>
-                    {move || preview.get().map(|r| match r {
-                        Ok(html) => view! { <div class="body" inner_html=html></div> }.into_any(),
-                        Err(e) => view! { <p class="field-error">{e.message_for("body_md", t.locale).unwrap_or_else(|| error_text(&e, t))}</p> }.into_any(),
+                    {move || preview.get().map(|r| {
+                        let (html, problem) = match r {
+                            Ok(html) => (html, None),
+                            Err(e) => (String::new(), Some(e.message_for("body_md", t.locale).unwrap_or_else(|| error_text(&e, t)))),
+                        };
+                        view! { <MarkdownPreview source="f-body_md".to_string() html problem locale/> }
                     })}
                 </Transition>
             </section>
         </ActionForm>
+    }
+}
+
+/// The editor's live preview: renders the Markdown of the textarea `source` as readers will
+/// see it (by the server, which also says why a text cannot be saved) while it is typed.
+/// The only island of the editor: the rest of the form is plain HTML.
+#[island]
+fn MarkdownPreview(
+    source: String,
+    html: String,
+    problem: Option<String>,
+    locale: crate::i18n::Locale,
+) -> impl IntoView {
+    let html = RwSignal::new(html);
+    let problem = RwSignal::new(problem);
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        // Answers can arrive out of order; only the latest text's preview is shown.
+        let latest = StoredValue::new(0u64);
+        let handle = window_event_listener(leptos::ev::input, move |ev| {
+            let from_source = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.id() == source);
+            if !from_source {
+                return;
+            }
+            let text = event_target_value(&ev);
+            let n = latest.get_value() + 1;
+            latest.set_value(n);
+            leptos::task::spawn_local(async move {
+                let answer = if text.trim().is_empty() {
+                    Ok(String::new())
+                } else {
+                    preview_markdown(text).await
+                };
+                if latest.get_value() != n {
+                    return;
+                }
+                match answer {
+                    Ok(h) => {
+                        html.set(h);
+                        problem.set(None);
+                    }
+                    Err(e) => {
+                        problem.set(Some(e.message_for("body_md", locale).unwrap_or_default()))
+                    }
+                }
+            });
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (source, locale);
+    view! {
+        <div class="body" inner_html=move || html.get()></div>
+        {move || problem.get().map(|m| view! { <p class="field-error">{m}</p> })}
     }
 }
 
@@ -294,13 +338,9 @@ fn Detail() -> impl IntoView {
     let me = ctx.user.map(|u| u.id);
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let flow = ServerAction::<Workflow>::new();
-    let newv = ServerAction::<NewVersion>::new();
-    let files_changed = RwSignal::new(0u32);
-    let data = Resource::new(
-        move || (id(), flow.version().get(), files_changed.get()),
-        |(id, _, _)| get_version(VersionId(id)),
-    );
+    let flow = crate::flash::server_action::<Workflow>();
+    let newv = crate::flash::server_action::<NewVersion>();
+    let data = Resource::new(id, |id| get_version(VersionId(id)));
     let error = Signal::derive(move || {
         flow.value().get().and_then(|r| r.err()).or_else(|| {
             newv.value()
@@ -373,7 +413,7 @@ fn Detail() -> impl IntoView {
                             {v.content_sha256.clone().map(|h| view! { <dt>{t.content_hash}</dt><dd><code class="hash">{h}</code></dd> })}
                         </dl>
                         {if v.status == VersionStatus::Draft {
-                            view! { <AttachmentEditor version=vid attachments=v.attachments.clone() on_change=Callback::new(move |_| files_changed.update(|n| *n += 1))/> }.into_any()
+                            view! { <AttachmentEditor version=vid attachments=v.attachments.clone()/> }.into_any()
                         } else {
                             view! { <AttachmentList attachments=v.attachments.clone()/> }.into_any()
                         }}

@@ -51,7 +51,11 @@ pub async fn save_circular(form: CircularForm) -> Result<VersionId, AppError> {
             "" => None,
             s => Some(VersionId(s.parse().map_err(|_| AppError::NotFound)?)),
         };
-        super::service::save_draft(&crate::state::app_state().db, &user, version, valid).await
+        let id = super::service::save_draft(&crate::state::app_state().db, &user, version, valid)
+            .await?;
+        // The saved draft's page follows, for the editor's form post and for a script alike.
+        leptos_axum::redirect(&format!("/circulars/{}", id.0));
+        Ok(id)
     })
     .await
 }

@@ -82,18 +82,11 @@ fn Compliance() -> impl IntoView {
     let query = use_query_map();
     let state = move || query.with(|q| q.get("state")).unwrap_or_default();
     let circular = move || query.with(|q| q.get("circular")).unwrap_or_default();
-    let grant = ServerAction::<GrantExemption>::new();
-    let revoke = ServerAction::<RevokeExemption>::new();
+    let grant = crate::flash::server_action::<GrantExemption>();
+    let revoke = crate::flash::server_action::<RevokeExemption>();
     let data = Resource::new(
-        move || {
-            (
-                state(),
-                circular(),
-                grant.version().get(),
-                revoke.version().get(),
-            )
-        },
-        |(s, c, _, _)| compliance_overview(s, c),
+        move || (state(), circular()),
+        |(s, c)| compliance_overview(s, c),
     );
     view! {
         <Title text=t.compliance_title/>
@@ -224,7 +217,7 @@ fn Exemptions(
                 <Field label=t.device_mdm_id name="form[mdm_id]" key="mdm_id" error=error required=true maxlength=64/>
                 <div class="field">
                     <label for="f-ex-circ">{t.circular}</label>
-                    <select id="f-ex-circ" name="form[circular]">{circular_options(&circulars, "")}</select>
+                    <select id="f-ex-circ" name="form[circular]">{circular_options(&circulars, &crate::flash::submitted("form[circular]").unwrap_or_default())}</select>
                     {move || circular_error().map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
                 <Field label=t.exemption_reason name="form[reason]" key="reason" error=error required=true maxlength=500/>
@@ -258,7 +251,7 @@ fn Exemptions(
 fn DryRun(circulars: Vec<(CircularId, String)>) -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
-    let run = ServerAction::<super::server_fns::DryRun>::new();
+    let run = crate::flash::server_action::<super::server_fns::DryRun>();
     let error = Signal::derive(move || run.value().get().and_then(|r| r.err()));
     view! {
         <section class="card" aria-labelledby="dry-h">
@@ -268,7 +261,7 @@ fn DryRun(circulars: Vec<(CircularId, String)>) -> impl IntoView {
             <ActionForm action=run attr:class="field-row">
                 <div class="field">
                     <label for="f-dry-circ">{t.circular}</label>
-                    <select id="f-dry-circ" name="circular">{circular_options(&circulars, "")}</select>
+                    <select id="f-dry-circ" name="circular">{circular_options(&circulars, &crate::flash::submitted("circular").unwrap_or_default())}</select>
                 </div>
                 <Field label=t.dryrun_date name="date" key="date" error=error required=true kind="date"/>
                 <div class="field"><button type="submit">{t.dryrun_run}</button></div>
@@ -294,14 +287,16 @@ fn DryRun(circulars: Vec<(CircularId, String)>) -> impl IntoView {
 #[component]
 fn DeviceImport() -> impl IntoView {
     let t = use_ctx().locale.texts();
-    let upload = Action::new_local(|data: &web_sys::FormData| import_devices(data.clone().into()));
+    let result = crate::flash::outcome::<crate::compliance::ImportCounts>(
+        <ImportDevices as leptos::server_fn::ServerFn>::PATH,
+    );
     view! {
         <section class="card" aria-labelledby="dimp-h">
             <h2 id="dimp-h">{t.device_import_title}</h2>
             <p>{t.device_import_intro}</p>
-            <crate::ui::CsvUploadForm action_url="/fn/compliance/import_devices" upload=upload input_id="f-dfile"/>
+            <crate::ui::CsvUploadForm action_url="/fn/compliance/import_devices" input_id="f-dfile"/>
             <div aria-live="polite">
-                {move || upload.value().get().map(|r| match r {
+                {result.map(|r| match r {
                     Ok(c) => view! {
                         <p class="alert alert-success" role="status">{format!("{} {}, {} {}", c.created, t.device_import_created, c.updated, t.device_import_updated)}</p>
                     }.into_any(),

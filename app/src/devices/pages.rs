@@ -12,10 +12,13 @@ use leptos_router::hooks::use_query_map;
 
 fn select_options<T: Copy + PartialEq + 'static>(
     all: &'static [T],
+    name: &str,
     selected: Option<T>,
     code: fn(T) -> &'static str,
     label: impl Fn(T) -> &'static str,
 ) -> impl IntoView {
+    // After a failed post the select shows what was chosen.
+    let selected = crate::flash::chosen(name, all, code, selected);
     all.iter()
         .map(
             |v| view! { <option value=code(*v) selected=Some(*v) == selected>{label(*v)}</option> },
@@ -63,24 +66,35 @@ pub fn DeviceFields(
         }
         .into_any();
     }
+    // Open when the device has identifiers, or a failed post typed or got an error in one.
+    let identifiers = ["serial", "imei", "mdm_id", "asset_tag"];
+    let identifiers_open = d
+        .as_ref()
+        .is_some_and(|d| d.imei.is_some() || d.mdm_id.is_some() || d.asset_tag.is_some())
+        || identifiers.iter().any(|f| {
+            crate::flash::submitted(&format!("form[{f}]")).is_some_and(|v| !v.trim().is_empty())
+                || error
+                    .get_untracked()
+                    .is_some_and(|e| e.message_for(f, locale).is_some())
+        });
     view! {
         {label_field}
         <div class="field-row">
             <div class="field">
                 <label for="f-dkind">{t.device_kind}</label>
-                <select id="f-dkind" name="form[kind]">{select_options(DeviceKind::ALL, d.as_ref().map(|d| d.kind), DeviceKind::as_str, move |k| k.label(locale))}</select>
+                <select id="f-dkind" name="form[kind]">{select_options(DeviceKind::ALL, "form[kind]", d.as_ref().map(|d| d.kind), DeviceKind::as_str, move |k| k.label(locale))}</select>
             </div>
             <div class="field">
                 <label for="f-downership">{t.device_ownership}</label>
-                <select id="f-downership" name="form[ownership]">{select_options(Ownership::ALL, d.as_ref().map(|d| d.ownership), Ownership::as_str, move |k| k.label(locale))}</select>
+                <select id="f-downership" name="form[ownership]">{select_options(Ownership::ALL, "form[ownership]", d.as_ref().map(|d| d.ownership), Ownership::as_str, move |k| k.label(locale))}</select>
             </div>
             <div class="field">
                 <label for="f-dplatform">{t.device_platform}</label>
-                <select id="f-dplatform" name="form[platform]">{select_options(Platform::ALL, d.as_ref().map(|d| d.platform), Platform::as_str, move |k| k.label(locale))}</select>
+                <select id="f-dplatform" name="form[platform]">{select_options(Platform::ALL, "form[platform]", d.as_ref().map(|d| d.platform), Platform::as_str, move |k| k.label(locale))}</select>
                 {move || msg("platform")().map(|m| view! { <p class="field-error">{m}</p> })}
             </div>
         </div>
-        <details open=d.as_ref().is_some_and(|d| d.imei.is_some() || d.mdm_id.is_some() || d.asset_tag.is_some())>
+        <details open=identifiers_open>
             <summary>{t.device_identifiers}</summary>
             <Field label=t.device_asset_tag name="form[asset_tag]" key="asset_tag" error=error value=d.as_ref().and_then(|d| d.asset_tag.clone()).unwrap_or_default() maxlength=64/>
             <Field label=t.device_serial name="form[serial]" key="serial" error=error value=d.as_ref().and_then(|d| d.serial.clone()).unwrap_or_default() maxlength=64/>
@@ -116,12 +130,9 @@ fn MyDevices() -> impl IntoView {
     let t = locale.texts();
     let query = use_query_map();
     let editing = move || query.with(|q| q.get("edit").and_then(|s| s.parse::<i64>().ok()));
-    let save = ServerAction::<SaveDevice>::new();
-    let retire = ServerAction::<RetireDevice>::new();
-    let devices = Resource::new(
-        move || (save.version().get(), retire.version().get()),
-        |_| my_devices(),
-    );
+    let save = crate::flash::server_action::<SaveDevice>();
+    let retire = crate::flash::server_action::<RetireDevice>();
+    let devices = Resource::new(|| (), |_| my_devices());
     let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
@@ -236,11 +247,8 @@ fn AdminDeviceEdit() -> impl IntoView {
     let t = use_ctx().locale.texts();
     let params = leptos_router::hooks::use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let save = ServerAction::<SaveDevice>::new();
-    let device = Resource::new(
-        move || (id(), save.version().get()),
-        |(id, _)| get_device(DeviceId(id)),
-    );
+    let save = crate::flash::server_action::<SaveDevice>();
+    let device = Resource::new(id, |id| get_device(DeviceId(id)));
     let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {

@@ -15,7 +15,7 @@ pub fn EvidencePage() -> impl IntoView {
 #[component]
 fn Evidence() -> impl IntoView {
     let t = use_ctx().locale.texts();
-    let verify = ServerAction::<VerifyEvidence>::new();
+    let verify = crate::flash::server_action::<VerifyEvidence>();
     let error = Signal::derive(move || verify.value().get().and_then(|r| r.err()));
     let versions = Resource::new(|| (), |_| super::server_fns::evidence_versions());
     view! {
@@ -23,7 +23,7 @@ fn Evidence() -> impl IntoView {
         <h1>{t.evidence_title}</h1>
         <p>{t.evidence_intro}</p>
         <ActionForm action=verify>
-            <button type="submit" disabled=move || verify.pending().get()>{t.evidence_verify}</button>
+            <button type="submit">{t.evidence_verify}</button>
         </ActionForm>
         <ErrorBanner error=error/>
         <div aria-live="polite">
@@ -82,7 +82,7 @@ fn VersionEvidence() -> impl IntoView {
                 Ok((v, rows)) => view! {
                     <h1>{v.number.clone()}" – "{t.version}" "{v.version_no}</h1>
                     <p>{v.title.clone()}</p>
-                    <p class="no-print"><button type="button" class="secondary" on:click=crate::ui::print_page>{t.print}</button>" "
+                    <p class="no-print"><crate::ui::PrintButton label=t.print.to_string()/>" "
                         <a href=format!("/audit/export/version/{}", v.id) rel="external" download="">"JSON"</a></p>
                     <div class="table-wrap"><table>
                         <caption>{t.evidence_per_version}</caption>

@@ -50,8 +50,8 @@ pub fn UnitsPage() -> impl IntoView {
 fn Units() -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
-    let save = ServerAction::<SaveUnit>::new();
-    let units = Resource::new(move || save.version().get(), |_| list_units());
+    let save = crate::flash::server_action::<SaveUnit>();
+    let units = Resource::new(|| (), |_| list_units());
     let error = action_error(move || save.value().get());
     let created = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
@@ -74,7 +74,7 @@ fn Units() -> impl IntoView {
                             </tr>
                         }
                     }).collect_view();
-                    let options = unit_options(&list, None, None);
+                    let options = unit_options(&list, crate::flash::chosen_id("form[parent_id]", None), None);
                     view! {
                         <div class="table-wrap">
                             <table>
@@ -96,7 +96,7 @@ fn Units() -> impl IntoView {
                                 <Field label=t.unit_code name="form[code]" key="code" error=error required=true maxlength=20/>
                                 <div class="field">
                                     <label for="f-kind">{t.unit_kind}</label>
-                                    <select id="f-kind" name="form[kind]">{kind_options(locale, Some(UnitKind::Amt))}</select>
+                                    <select id="f-kind" name="form[kind]">{kind_options(locale, crate::flash::chosen("form[kind]", UnitKind::ALL, UnitKind::as_str, Some(UnitKind::Amt)))}</select>
                                 </div>
                                 <div class="field">
                                     <label for="f-parent">{t.unit_parent}</label>
@@ -129,14 +129,11 @@ fn UnitEdit() -> impl IntoView {
     let t = locale.texts();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let save = ServerAction::<SaveUnit>::new();
-    let toggle = ServerAction::<SetUnitActive>::new();
-    let data = Resource::new(
-        move || (id(), save.version().get(), toggle.version().get()),
-        |(id, _, _)| async move {
-            Ok::<_, AppError>((get_unit(OrgUnitId(id)).await?, list_units().await?))
-        },
-    );
+    let save = crate::flash::server_action::<SaveUnit>();
+    let toggle = crate::flash::server_action::<SetUnitActive>();
+    let data = Resource::new(id, |id| async move {
+        Ok::<_, AppError>((get_unit(OrgUnitId(id)).await?, list_units().await?))
+    });
     let error = action_error(move || save.value().get());
     let toggle_error = action_error(move || toggle.value().get());
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
@@ -156,7 +153,7 @@ fn UnitEdit() -> impl IntoView {
                         <Field label=t.unit_code name="form[code]" key="code" error=error value=unit.code.clone() required=true maxlength=20/>
                         <div class="field">
                             <label for="f-kind">{t.unit_kind}</label>
-                            <select id="f-kind" name="form[kind]">{kind_options(locale, Some(unit.kind))}</select>
+                            <select id="f-kind" name="form[kind]">{kind_options(locale, crate::flash::chosen("form[kind]", UnitKind::ALL, UnitKind::as_str, Some(unit.kind)))}</select>
                         </div>
                         <div class="field">
                             <label for="f-parent">{t.unit_parent}</label>
@@ -164,7 +161,7 @@ fn UnitEdit() -> impl IntoView {
                                 aria-invalid=move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|_| "true")
                                 aria-describedby=move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|_| "f-parent-err")>
                                 <option value="" selected=unit.parent_id.is_none()>{t.none_option}</option>
-                                {unit_options(&units, unit.parent_id.map(|p| p.0), Some(&unit.path))}
+                                {unit_options(&units, crate::flash::chosen_id("form[parent_id]", unit.parent_id.map(|p| p.0)), Some(&unit.path))}
                             </select>
                             {move || error.get().and_then(|e| e.message_for("parent_id", t.locale)).map(|m| view! { <p class="field-error" id="f-parent-err">{m}</p> })}
                         </div>
@@ -199,11 +196,8 @@ fn Users() -> impl IntoView {
             .unwrap_or(1)
             .max(1)
     };
-    let save = ServerAction::<SaveUser>::new();
-    let users = Resource::new(
-        move || (q(), page(), save.version().get()),
-        |(q, page, _)| search_users(q, page),
-    );
+    let save = crate::flash::server_action::<SaveUser>();
+    let users = Resource::new(move || (q(), page()), |(q, page)| search_users(q, page));
     let units = Resource::new(|| (), |_| list_units());
     let error = action_error(move || save.value().get());
     let created = move || save.value().get().and_then(|r| r.ok());
@@ -289,7 +283,7 @@ fn UnitSelect(
                 aria-invalid=move || msg().map(|_| "true") aria-describedby=move || msg().map(|_| "f-org_unit_id-err")>
                 <option value="">{t.none_option}</option>
                 <Transition>
-                    {move || units.get().and_then(|r| r.ok()).map(|list| unit_options(&list, selected, None))}
+                    {move || units.get().and_then(|r| r.ok()).map(|list| unit_options(&list, crate::flash::chosen_id("form[org_unit_id]", selected), None))}
                 </Transition>
             </select>
             {move || msg().map(|m| view! { <p class="field-error" id="f-org_unit_id-err">{m}</p> })}
@@ -300,6 +294,9 @@ fn UnitSelect(
 #[component]
 fn LocaleSelect(selected: Locale) -> impl IntoView {
     let t = use_ctx().locale.texts();
+    let selected = crate::flash::submitted("form[locale]")
+        .and_then(|c| Locale::parse(&c))
+        .unwrap_or(selected);
     view! {
         <div class="field">
             <label for="f-locale">{t.preferred_language}</label>
@@ -321,24 +318,13 @@ fn UserEdit() -> impl IntoView {
     let t = locale.texts();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let save = ServerAction::<SaveUser>::new();
-    let toggle = ServerAction::<SetUserActive>::new();
-    let role = ServerAction::<ChangeRole>::new();
-    let password = ServerAction::<SetUserPassword>::new();
-    let end_sessions = ServerAction::<EndUserSessions>::new();
-    let reset_factor = ServerAction::<ResetSecondFactor>::new();
-    let detail = Resource::new(
-        move || {
-            (
-                id(),
-                save.version().get(),
-                toggle.version().get(),
-                role.version().get(),
-                reset_factor.version().get(),
-            )
-        },
-        |(id, ..)| get_user(UserId(id)),
-    );
+    let save = crate::flash::server_action::<SaveUser>();
+    let toggle = crate::flash::server_action::<SetUserActive>();
+    let role = crate::flash::server_action::<ChangeRole>();
+    let password = crate::flash::server_action::<SetUserPassword>();
+    let end_sessions = crate::flash::server_action::<EndUserSessions>();
+    let reset_factor = crate::flash::server_action::<ResetSecondFactor>();
+    let detail = Resource::new(id, |id| get_user(UserId(id)));
     let units = Resource::new(|| (), |_| list_units());
     let error = action_error(move || save.value().get());
     let toggle_error = action_error(move || toggle.value().get());
@@ -392,7 +378,7 @@ fn UserEdit() -> impl IntoView {
                                 <div class="field">
                                     <label for="f-role">{t.role}</label>
                                     <select id="f-role" name="role">
-                                        {Role::ALL.iter().copied().map(|r| view! { <option value=r.as_str()>{r.label(locale)}</option> }).collect_view()}
+                                        {Role::ALL.iter().copied().map(|r| view! { <option value=r.as_str() selected=crate::flash::submitted("role").as_deref() == Some(r.as_str())>{r.label(locale)}</option> }).collect_view()}
                                     </select>
                                 </div>
                                 <div class="field">
@@ -400,7 +386,7 @@ fn UserEdit() -> impl IntoView {
                                     <select id="f-scope_unit_id" name="scope_unit_id" aria-describedby="f-scope-hint">
                                         <option value="">{t.none_option}</option>
                                         <Transition>
-                                            {move || units.get().and_then(|r| r.ok()).map(|list| unit_options(&list, None, None))}
+                                            {move || units.get().and_then(|r| r.ok()).map(|list| unit_options(&list, crate::flash::chosen_id("scope_unit_id", None), None))}
                                         </Transition>
                                     </select>
                                     <p class="hint" id="f-scope-hint">{t.scope_hint}</p>
@@ -465,8 +451,8 @@ pub fn ImportPage() -> impl IntoView {
 #[component]
 fn Import() -> impl IntoView {
     let t = use_ctx().locale.texts();
-    let upload = Action::new_local(|data: &web_sys::FormData| import_org(data.clone().into()));
-    let result = move || upload.value().get();
+    let result =
+        crate::flash::outcome::<ImportOutcome>(<ImportOrg as leptos::server_fn::ServerFn>::PATH);
     view! {
         <Title text=t.import_title/>
         <h1>{t.import_title}</h1>
@@ -475,9 +461,9 @@ fn Import() -> impl IntoView {
             <li><code>{t.import_units_format}</code></li>
             <li><code>{t.import_users_format}</code></li>
         </ul>
-        <div class="card"><crate::ui::CsvUploadForm action_url="/fn/org/import" upload=upload input_id="f-file"/></div>
+        <div class="card"><crate::ui::CsvUploadForm action_url="/fn/org/import" input_id="f-file"/></div>
         <div aria-live="polite">
-            {move || result().map(|r| match r {
+            {result.map(|r| match r {
                 Ok(ImportOutcome::Imported { created, updated }) => view! {
                     <p class="alert alert-success" role="status">{t.import_done}": "{created}" + / "{updated}" ~"</p>
                 }.into_any(),

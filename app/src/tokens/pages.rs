@@ -16,12 +16,9 @@ pub fn TokensPage() -> impl IntoView {
 fn Tokens() -> impl IntoView {
     let locale = use_ctx().locale;
     let t = locale.texts();
-    let create = ServerAction::<CreateToken>::new();
-    let revoke = ServerAction::<RevokeToken>::new();
-    let list = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_tokens(),
-    );
+    let create = crate::flash::server_action::<CreateToken>();
+    let revoke = crate::flash::server_action::<RevokeToken>();
+    let list = Resource::new(|| (), |_| list_tokens());
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let scope_error = move || error.get().and_then(|e| e.message_for("scopes", t.locale));
     view! {
@@ -45,9 +42,12 @@ fn Tokens() -> impl IntoView {
                     <legend>{t.token_scopes}</legend>
                     {Scope::ALL.iter().map(|s| {
                         let id = format!("scope-{}", s.as_str().replace(':', "-"));
+                        // After a failed post the scopes chosen stay chosen.
+                        let checked = crate::flash::submitted_all("scopes[]")
+                            .is_some_and(|chosen| chosen.iter().any(|c| c == s.as_str()));
                         view! {
                             <div class="check">
-                                <input type="checkbox" id=id.clone() name="scopes[]" value=s.as_str()/>
+                                <input type="checkbox" id=id.clone() name="scopes[]" value=s.as_str() checked=checked/>
                                 <label for=id><code>{s.as_str()}</code>" – "{s.describe(locale)}</label>
                             </div>
                         }

@@ -84,12 +84,9 @@ fn DashboardView() -> impl IntoView {
             )
         })
     };
-    let on_behalf = ServerAction::<AcknowledgeOnBehalf>::new();
-    let remind = ServerAction::<RemindUnit>::new();
-    let data = Resource::new(
-        move || (params(), on_behalf.version().get()),
-        |((v, u), _)| load_dashboard(v, u),
-    );
+    let on_behalf = crate::flash::server_action::<AcknowledgeOnBehalf>();
+    let remind = crate::flash::server_action::<RemindUnit>();
+    let data = Resource::new(params, |(v, u)| load_dashboard(v, u));
     let behalf_error = Signal::derive(move || on_behalf.value().get().and_then(|r| r.err()));
     view! {
         <Title text=t.dashboard_title/>

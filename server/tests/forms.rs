@@ -1,0 +1,154 @@
+//! Forms work as plain HTML forms: pages are rendered on the server (only a few islands run
+//! in the browser), so a form posts to its server function, which redirects back; the
+//! result of a success and, after a failure, what was typed reach the page it returns to.
+mod common;
+use common::compliance::{clean_phone, get_access};
+use common::*;
+use reqwest::StatusCode;
+
+/// A browser's plain form post to `endpoint` from the page `page`.
+async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    page: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(&format!("/fn/{endpoint}")))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url(page))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The text of the element with `data-testid="{id}"` in `html`.
+fn test_id_text(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!(r#"data-testid="{id}""#))?;
+    let rest = &html[start..];
+    let open = rest.find('>')? + 1;
+    let close = rest[open..].find('<')?;
+    Some(rest[open..open + close].to_owned())
+}
+
+#[tokio::test]
+async fn a_form_result_is_shown_once_on_the_page_the_post_returns_to() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let res = post_form(
+        &app,
+        &admin,
+        "tokens/create",
+        "/admin/tokens",
+        &[("name", "Mail-Gateway"), ("scopes[]", "access:read")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = location(&res);
+    // (Leptos leaves an empty query where it removed an earlier error.)
+    assert!(back.trim_end_matches('?').ends_with("/admin/tokens"), "{back}");
+
+    // The page it returns to shows the new token's secret, and the secret works.
+    let (status, html) = app.get_html(&admin, "/admin/tokens").await;
+    assert_eq!(status, StatusCode::OK);
+    let secret = test_id_text(&html, "token-secret").expect("the secret is shown");
+    let (status, _) = get_access(&app, &secret, &clean_phone(&app).await).await;
+    assert_eq!(status, StatusCode::OK, "the shown secret is the token's");
+
+    // Once: a reload no longer shows it.
+    let (_, again) = app.get_html(&admin, "/admin/tokens").await;
+    assert!(test_id_text(&again, "token-secret").is_none());
+    assert!(!again.contains(&secret));
+}
+
+#[tokio::test]
+async fn a_failed_form_shows_what_was_typed_except_the_password() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let unit = app.unit_id("A20.1").await.to_string();
+    // The e-mail address is taken.
+    let res = post_form(
+        &app,
+        &admin,
+        "org/save_user",
+        "/admin/users",
+        &[
+            ("form[display_name]", "Erika Musterfrau-Nachtrag"),
+            ("form[email]", EMPLOYEE.0),
+            ("form[personnel_no]", "P-4711"),
+            ("form[org_unit_id]", &unit),
+            ("form[locale]", "en"),
+            ("form[password]", "Erika-Start-2026-geheim"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = location(&res);
+    assert!(back.contains("__err="), "{back}");
+    let path = back.trim_start_matches(&app.base);
+    let (status, html) = app.get_html(&admin, path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Diese E-Mail-Adresse ist schon vergeben."));
+    assert!(
+        html.contains(r#"value="Erika Musterfrau-Nachtrag""#),
+        "the name is kept"
+    );
+    assert!(
+        html.contains(r#"value="P-4711""#),
+        "the personnel number is kept"
+    );
+    assert!(
+        html.contains(&format!(r#"value="{unit}" selected"#)),
+        "the chosen unit stays chosen"
+    );
+    assert!(
+        !html.contains("Erika-Start-2026-geheim"),
+        "a password is never kept or shown"
+    );
+    let stored = app
+        .count("SELECT COUNT(*) FROM users WHERE display_name = 'Erika Musterfrau-Nachtrag'")
+        .await;
+    assert_eq!(stored, 0, "nothing was written");
+
+    // The kept input is for the next page only.
+    let (_, again) = app.get_html(&admin, "/admin/users").await;
+    assert!(!again.contains("Erika Musterfrau-Nachtrag"));
+}
+
+#[tokio::test]
+async fn a_signed_out_post_keeps_nothing_and_a_script_call_is_unchanged() {
+    let app = TestApp::spawn().await;
+    // Signed out: refused, and no session is created for the outcome.
+    let anonymous = app.client();
+    let res = post_form(
+        &app,
+        &anonymous,
+        "tokens/create",
+        "/admin/tokens",
+        &[("name", "x"), ("scopes[]", "access:read")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_token").await, 0);
+    assert!(
+        res.headers().get("set-cookie").is_none(),
+        "no session for a signed-out post"
+    );
+
+    // A script (no HTML accepted) gets the JSON answer as before, and no flash lingers for
+    // the next page.
+    let admin = app.logged_in(ADMIN).await;
+    let (status, issued) = app
+        .call(
+            &admin,
+            "tokens/create",
+            &[("name", "Skript"), ("scopes[]", "access:read")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    let secret = issued["secret"].as_str().unwrap().to_owned();
+    let (_, html) = app.get_html(&admin, "/admin/tokens").await;
+    assert!(!html.contains(&secret));
+}
