@@ -86,7 +86,26 @@ pub enum AppError {
     Transport(String),
 }
 
+/// How many problems a page shows of one failed import. A browser's form post without
+/// JavaScript carries its error in the URL it is redirected to, which browsers and the
+/// server limit to some tens of kilobytes; a person fixes the first hundred lines first
+/// anyway. (The REST API reports every problem.)
+pub const PAGE_PROBLEMS: usize = 100;
+
 impl AppError {
+    /// The first `max` problems of a validation error, and how many more there are.
+    pub fn capped(self, max: usize) -> Self {
+        match self {
+            AppError::Validation(mut problems) if problems.len() > max => {
+                let more = problems.len() - max;
+                problems.truncate(max);
+                problems.push(FieldError::new("file", Problem::MoreProblems(more)));
+                AppError::Validation(problems)
+            }
+            other => other,
+        }
+    }
+
     /// Invalid input in one field.
     pub fn field(field: &str, problem: Problem) -> Self {
         AppError::Validation(vec![FieldError::new(field, problem)])

@@ -1148,6 +1148,8 @@ pub enum Problem {
     Busy(i64),
     /// More than this many entries (apps in a report, rows in a file).
     TooMany(usize),
+    /// This many more problems than a page lists (see `error::PAGE_PROBLEMS`).
+    MoreProblems(usize),
     DeviceRetired,
     /// A report for a device another person's MDM record or an admin vouches for.
     RegisteredToOther,
@@ -1647,6 +1649,13 @@ impl Problem {
                     format!("Höchstens {n} Einträge.")
                 } else {
                     format!("At most {n} entries are accepted.")
+                }
+            }
+            MoreProblems(n) => {
+                if de {
+                    format!("… und {n} weitere Probleme.")
+                } else {
+                    format!("… and {n} more problems.")
                 }
             }
             DeviceRetired => {

@@ -48,7 +48,10 @@ async fn a_form_result_is_shown_once_on_the_page_the_post_returns_to() {
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = location(&res);
     // (Leptos leaves an empty query where it removed an earlier error.)
-    assert!(back.trim_end_matches('?').ends_with("/admin/tokens"), "{back}");
+    assert!(
+        back.trim_end_matches('?').ends_with("/admin/tokens"),
+        "{back}"
+    );
 
     // The page it returns to shows the new token's secret, and the secret works.
     let (status, html) = app.get_html(&admin, "/admin/tokens").await;
@@ -151,4 +154,44 @@ async fn a_signed_out_post_keeps_nothing_and_a_script_call_is_unchanged() {
     let secret = issued["secret"].as_str().unwrap().to_owned();
     let (_, html) = app.get_html(&admin, "/admin/tokens").await;
     assert!(!html.contains(&secret));
+}
+
+#[tokio::test]
+async fn a_large_failed_upload_without_javascript_lists_the_first_problems_and_counts_the_rest() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    // 1,000 devices of people who do not exist: 1,000 problems.
+    let mut csv = String::from("mdm_id,owner,platform\n");
+    for n in 0..1000 {
+        csv.push_str(&format!("UP-{n},niemand-{n}@musterstadt.de,ios\n"));
+    }
+    let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("geraete.csv");
+    let res = admin
+        .post(app.url("/fn/compliance/import_devices"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url("/compliance"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = location(&res);
+    // The error travels in the URL: it must stay well below what browsers and servers take.
+    assert!(back.len() < 32 * 1024, "{} bytes", back.len());
+    let (status, html) = app
+        .get_html(&admin, back.trim_start_matches(&app.base))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Zeile 2: owner"),
+        "the first problem is listed"
+    );
+    assert!(html.contains("Zeile 101: owner"), "the hundredth too");
+    assert!(!html.contains("Zeile 102: owner"), "the rest is counted");
+    assert!(html.contains("… und 900 weitere Probleme."));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM device WHERE mdm_id LIKE 'UP-%'")
+            .await,
+        0
+    );
 }

@@ -310,7 +310,7 @@ fn MarkdownPreview(
                         problem.set(None);
                     }
                     Err(e) => {
-                        problem.set(Some(e.message_for("body_md", locale).unwrap_or_default()))
+                        problem.set(Some(e.message_for("body_md", locale).unwrap_or_default()));
                     }
                 }
             });

@@ -110,14 +110,16 @@ pub async fn import_devices(
     respond(async move {
         let admin = require_role(Role::Admin)?;
         let bytes = crate::upload::read_file(data, crate::upload::DEVICE_IMPORT_MAX_MB).await?;
-        let rows = crate::devices::import::parse_csv(&bytes)?;
+        let cap = |e: AppError| e.capped(crate::error::PAGE_PROBLEMS);
+        let rows = crate::devices::import::parse_csv(&bytes).map_err(cap)?;
         let s = crate::devices::import::import(
             &app_state().db,
             rows,
             Some(admin.id),
             chrono::Utc::now(),
         )
-        .await?;
+        .await
+        .map_err(cap)?;
         Ok(crate::compliance::ImportCounts {
             created: s.created,
             updated: s.updated,
