@@ -101,7 +101,13 @@ impl<'c> sqlx::Executor<'c> for &'c Db {
 /// A transaction; queries run on it through `&mut *tx` like on a connection.
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Sqlite>,
+    /// For a write transaction: when it took the write lock, and where it was begun.
+    write: Option<(std::time::Instant, &'static std::panic::Location<'static>)>,
 }
+
+/// A write transaction that holds the write lock longer than this is logged (a warning with
+/// where it began): every other writer, acknowledgments included, waits behind it.
+pub const SLOW_WRITE: Duration = Duration::from_millis(100);
 
 impl std::ops::Deref for Tx {
     type Target = sqlx::SqliteConnection;
@@ -118,7 +124,15 @@ impl std::ops::DerefMut for Tx {
 
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        let write = self.write;
+        let result = self.inner.commit().await;
+        if let Some((since, at)) = write {
+            let held = since.elapsed();
+            if held > SLOW_WRITE {
+                tracing::warn!(held_ms = held.as_millis() as u64, begun_at = %at, "slow write transaction");
+            }
+        }
+        result
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
@@ -169,16 +183,26 @@ pub async fn connect(url: &str, readers: u32) -> Result<Db, sqlx::Error> {
 }
 
 /// Starts a write transaction on the writer connection, taking SQLite's write lock up front.
-pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    Ok(Tx {
-        inner: db.write.begin_with("BEGIN IMMEDIATE").await?,
-    })
+/// (Not an `async fn`, so that it can note its caller for the slow-transaction warning.)
+#[track_caller]
+pub fn begin_write(
+    db: &Db,
+) -> impl std::future::Future<Output = Result<Tx, sqlx::Error>> + Send + '_ {
+    let at = std::panic::Location::caller();
+    async move {
+        let inner = db.write.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Tx {
+            inner,
+            write: Some((std::time::Instant::now(), at)),
+        })
+    }
 }
 
 /// Starts a read transaction (one consistent snapshot for several queries).
 pub async fn begin_read(db: &Db) -> Result<Tx, sqlx::Error> {
     Ok(Tx {
         inner: db.read.begin().await?,
+        write: None,
     })
 }
 

@@ -211,7 +211,7 @@ fn router(state: AppState, config: &Config) -> Router {
         // Pages and server-function answers are compressed as they are sent; the built
         // browser files below come precompressed.
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(log_failure))
         // The built browser files need no session, CSRF check or request context.
         .merge(assets::router(&config.site_root))
         // The API gets none of the portal's layers (sessions, CSRF, compression, request
@@ -247,6 +247,27 @@ async fn undecodable_arguments_are_bad_requests(
         parts.status = http::StatusCode::BAD_REQUEST;
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Logs a failed response. A 503 is the portal shedding load on purpose (sign-in when every
+/// password check is busy, access decisions while the snapshot is stale): it is answered
+/// with a retry time and counted, not an error to page anyone about, and in a flood it
+/// would write thousands of lines a second. Other server errors are logged where they
+/// happen as well (with their cause); this line adds the request's latency.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass::StatusCode;
+    match class {
+        StatusCode(code) if code == http::StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::debug!(latency_ms = latency.as_millis() as u64, "load shed (503)");
+        }
+        class => {
+            tracing::error!(classification = %class, latency_ms = latency.as_millis() as u64, "response failed");
+        }
+    }
 }
 
 /// Liveness: the process answers; no database access.
