@@ -7,9 +7,17 @@
 //! form; a failure travels in the URL (`__path`/`__err`, read by `ServerAction::new`), but
 //! the result of a success (the new token's secret, an import report, "saved") would be
 //! lost. [`capture`] keeps it, and on a failure the submitted fields, as a one-time flash in
-//! the server-side session; the next page takes it (see `auth::session::load_request_ctx`)
-//! and [`server_action`] / [`submitted`] give it back to the components, so the page reads
-//! as it did when the browser called the function itself.
+//! this node's memory ([`FlashStore`]) under the signed-in session's id; the next page takes
+//! it (see `auth::session::load_request_ctx`) and [`server_action`] / [`submitted`] give it
+//! back to the components, so the page reads as it did when the browser called the function
+//! itself.
+//!
+//! Why memory and not the session record: a flash can hold a secret shown once (a new API
+//! token, recovery codes), which must not be written to disk in the clear, and saving the
+//! session record on every form post could write an older copy over a newer one (another
+//! tab's password change). The cost: behind a load balancer the redirected page must reach
+//! the node that took the post (sticky sessions); a page served by another node shows no
+//! result (nothing else breaks).
 use serde::{Deserialize, Serialize};
 
 /// What the last form post of this session left for the next page.
@@ -23,11 +31,9 @@ pub enum Flash {
         path: String,
         fields: Vec<(String, String)>,
     },
+    /// The function at `path` succeeded, but its result was too large to keep for the page.
+    TooLarge { path: String },
 }
-
-/// The session key of the flash.
-#[cfg(feature = "ssr")]
-pub const FLASH_KEY: &str = "flash";
 
 /// The flash of this page request (server only; the browser never needs it, the page
 /// already shows it).
@@ -44,9 +50,15 @@ pub fn current() -> Option<Flash> {
 }
 
 /// The result the server function at `path` returned to the form post before this page.
-pub fn output<T: serde::de::DeserializeOwned>(path: &str) -> Option<T> {
+pub fn output<T: serde::de::DeserializeOwned>(
+    path: &str,
+) -> Option<Result<T, crate::error::AppError>> {
     match current()? {
-        Flash::Done { path: p, output } if p == path => serde_json::from_str(&output).ok(),
+        Flash::Done { path: p, output } if p == path => serde_json::from_str(&output).ok().map(Ok),
+        Flash::TooLarge { path: p } if p == path => Some(Err(crate::error::AppError::field(
+            "result",
+            crate::i18n::Problem::ResultTooLarge,
+        ))),
         _ => None,
     }
 }
@@ -55,7 +67,7 @@ pub fn output<T: serde::de::DeserializeOwned>(path: &str) -> Option<T> {
 pub fn submitted(name: &str) -> Option<String> {
     match current()? {
         Flash::Failed { fields, .. } => fields.into_iter().find(|(k, _)| k == name).map(|(_, v)| v),
-        Flash::Done { .. } => None,
+        Flash::Done { .. } | Flash::TooLarge { .. } => None,
     }
 }
 
@@ -70,7 +82,7 @@ pub fn submitted_all(name: &str) -> Option<Vec<String>> {
                 .map(|(_, v)| v)
                 .collect(),
         ),
-        Flash::Done { .. } => None,
+        Flash::Done { .. } | Flash::TooLarge { .. } => None,
     }
 }
 
@@ -108,7 +120,7 @@ where
     use leptos::prelude::*;
     let action = ServerAction::<S>::new();
     if let Some(out) = output::<S::Output>(S::PATH) {
-        action.value().set(Some(Ok(out)));
+        action.value().set(Some(out));
     }
     action
 }
@@ -127,7 +139,7 @@ pub fn outcome<T: serde::de::DeserializeOwned>(
             )));
         }
     }
-    output(path).map(Ok)
+    output(path)
 }
 
 #[cfg(feature = "ssr")]
@@ -135,20 +147,100 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::{is_secret_field, Flash, FLASH_KEY};
+    use super::{is_secret_field, Flash};
+    use crate::org::UserId;
+    use crate::state::AppState;
     use axum::body::Body;
-    use axum::extract::Request;
+    use axum::extract::{Request, State};
     use axum::middleware::Next;
     use axum::response::{IntoResponse, Response};
     use http::{header, Method, StatusCode};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
     use tower_sessions::Session;
 
-    /// The most a form body or a function's result may take in the session. Larger results
-    /// are not kept (the page then shows no result; nothing breaks).
-    const MAX_KEPT: usize = 256 * 1024;
+    /// The most one result may take; a larger one is noted as too large (the page says so).
+    const MAX_KEPT: usize = 4 * 1024 * 1024;
+    /// The most all kept outcomes of this node may take together.
+    const BUDGET: usize = 64 * 1024 * 1024;
+    /// A flash not taken within this time (the redirect was not followed) is dropped.
+    const TTL: Duration = Duration::from_secs(120);
     /// Form bodies are limited before this (see the server's security layer); this is the
     /// bound for reading one into memory here.
     const MAX_FORM: usize = 4 * 1024 * 1024;
+
+    struct Kept {
+        user: UserId,
+        at: Instant,
+        bytes: usize,
+        flash: Flash,
+    }
+
+    /// This node's flashes, one per signed-in session (by its `sid`), bounded in time and
+    /// memory.
+    #[derive(Clone, Default)]
+    pub struct FlashStore {
+        inner: Arc<Mutex<Store>>,
+    }
+
+    #[derive(Default)]
+    struct Store {
+        by_sid: HashMap<String, Kept>,
+        bytes: usize,
+    }
+
+    impl FlashStore {
+        fn keep(&self, sid: String, user: UserId, flash: Flash) {
+            let bytes = size_of(&flash);
+            let mut store = self.inner.lock().expect("flash store lock");
+            let now = Instant::now();
+            let mut freed = 0;
+            store.by_sid.retain(|_, k| {
+                let keep = now.duration_since(k.at) < TTL;
+                if !keep {
+                    freed += k.bytes;
+                }
+                keep
+            });
+            store.bytes -= freed;
+            if let Some(old) = store.by_sid.remove(&sid) {
+                store.bytes -= old.bytes;
+            }
+            if store.bytes + bytes > BUDGET {
+                tracing::warn!("too many form results waiting for their pages; one not kept");
+                return;
+            }
+            store.bytes += bytes;
+            store.by_sid.insert(
+                sid,
+                Kept {
+                    user,
+                    at: now,
+                    bytes,
+                    flash,
+                },
+            );
+        }
+
+        /// Takes the flash of session `sid`, if it belongs to `user` and is recent.
+        pub fn take(&self, sid: &str, user: UserId) -> Option<Flash> {
+            let mut store = self.inner.lock().expect("flash store lock");
+            let kept = store.by_sid.remove(sid)?;
+            store.bytes -= kept.bytes;
+            (kept.user == user && kept.at.elapsed() < TTL).then_some(kept.flash)
+        }
+    }
+
+    fn size_of(flash: &Flash) -> usize {
+        match flash {
+            Flash::Done { path, output } => path.len() + output.len(),
+            Flash::Failed { path, fields } => {
+                path.len() + fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            }
+            Flash::TooLarge { path } => path.len(),
+        }
+    }
 
     fn accepts_html(headers: &http::HeaderMap) -> bool {
         headers
@@ -157,15 +249,35 @@ mod server {
             .is_some_and(|v| v.contains("text/html"))
     }
 
+    /// The path of a URL or of an absolute path (`http://host/a/b?c` and `/a/b?c`: `/a/b`).
+    fn path_of(url: &str) -> &str {
+        let rest = url
+            .split_once("://")
+            .map_or(url, |(_, r)| r.find('/').map_or("/", |i| &r[i..]));
+        rest.split(['?', '#']).next().unwrap_or(rest)
+    }
+
     /// Middleware around the server functions: keeps the outcome of a browser's plain form
     /// post (it accepts HTML and is answered with a redirect) for the next page of a
-    /// signed-in session.
-    pub async fn capture(session: Session, req: Request, next: Next) -> Response {
+    /// signed-in session. A success is kept only when the post returns to its form (a
+    /// function that sends the person elsewhere, such as an acknowledgment to its receipt,
+    /// has nothing more to show); a failure always.
+    pub async fn capture(
+        State(state): State<AppState>,
+        session: Session,
+        req: Request,
+        next: Next,
+    ) -> Response {
         let path = req.uri().path().to_owned();
         if req.method() != Method::POST || !path.starts_with("/fn/") || !accepts_html(req.headers())
         {
             return next.run(req).await;
         }
+        let referer = req
+            .headers()
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(|r| path_of(r).to_owned());
         let url_encoded = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -180,45 +292,55 @@ mod server {
                 serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|(k, v): &(String, String)| !is_secret_field(k) && v.len() <= MAX_KEPT)
+                    .filter(|(k, _)| !is_secret_field(k))
                     .collect();
             (Request::from_parts(parts, Body::from(bytes)), fields)
         } else {
             (req, Vec::new())
         };
         let res = next.run(req).await;
-        if !res.status().is_redirection() || !signed_in(&session).await {
+        if !res.status().is_redirection() {
             return res;
         }
-        let failed = res
+        // Read after the function ran: it may have renewed the session (a password change).
+        let (Some(user), Some(sid)) = (
+            session
+                .get::<i64>(crate::auth::session::USER_ID_KEY)
+                .await
+                .ok()
+                .flatten(),
+            session
+                .get::<String>(crate::auth::session::SID_KEY)
+                .await
+                .ok()
+                .flatten(),
+        ) else {
+            return res;
+        };
+        let location = res
             .headers()
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|l| l.contains("__err="));
-        let (flash, res) = if failed {
-            (Flash::Failed { path, fields }, res)
-        } else {
+            .unwrap_or_default();
+        let (flash, res) = if location.contains("__err=") {
+            (Some(Flash::Failed { path, fields }), res)
+        } else if referer.as_deref() == Some(path_of(location)) {
             let (parts, body) = res.into_parts();
-            let bytes = axum::body::to_bytes(body, MAX_KEPT)
-                .await
-                .unwrap_or_default();
-            let output = String::from_utf8_lossy(&bytes).into_owned();
-            (
-                Flash::Done { path, output },
-                Response::from_parts(parts, Body::from(bytes)),
-            )
+            let (flash, bytes) = match axum::body::to_bytes(body, MAX_KEPT).await {
+                Ok(bytes) => {
+                    let output = String::from_utf8_lossy(&bytes).into_owned();
+                    (Flash::Done { path, output }, bytes)
+                }
+                Err(_) => (Flash::TooLarge { path }, Default::default()),
+            };
+            (Some(flash), Response::from_parts(parts, Body::from(bytes)))
+        } else {
+            (None, res)
         };
-        if let Err(err) = session.insert(FLASH_KEY, flash).await {
-            tracing::error!(error = %err, "keeping a form's outcome failed");
+        if let Some(flash) = flash {
+            state.flashes.keep(sid, UserId(user), flash);
         }
         res
-    }
-
-    async fn signed_in(session: &Session) -> bool {
-        matches!(
-            session.get::<i64>(crate::auth::session::USER_ID_KEY).await,
-            Ok(Some(_))
-        )
     }
 
     /// Whether `req` is a page request (a navigation: `GET` accepting HTML), which takes the
@@ -229,13 +351,38 @@ mod server {
             && !req.uri().path().starts_with("/fn/")
     }
 
-    /// Takes the flash out of the session (written only when there was one).
-    pub async fn take(session: &Session) -> Option<Flash> {
-        let flash: Option<Flash> = session.get(FLASH_KEY).await.ok().flatten();
-        if flash.is_some() {
-            let _ = session.remove_value(FLASH_KEY).await;
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_path_of_a_referer_or_location() {
+            assert_eq!(
+                path_of("http://127.0.0.1:3000/admin/tokens?"),
+                "/admin/tokens"
+            );
+            assert_eq!(
+                path_of("https://portal.example/read/4?__path=x&__err=y"),
+                "/read/4"
+            );
+            assert_eq!(path_of("/receipts/7"), "/receipts/7");
+            assert_eq!(path_of("http://host"), "/");
         }
-        flash
+
+        #[test]
+        fn a_flash_is_taken_once_and_only_by_its_person() {
+            let store = FlashStore::default();
+            let flash = || Flash::Done {
+                path: "/fn/x".into(),
+                output: "1".into(),
+            };
+            store.keep("s1".into(), UserId(1), flash());
+            assert_eq!(store.take("s1", UserId(2)), None, "another person");
+            assert_eq!(store.take("s1", UserId(1)), None, "gone after one take");
+            store.keep("s1".into(), UserId(1), flash());
+            assert_eq!(store.take("s1", UserId(1)), Some(flash()));
+            assert_eq!(store.inner.lock().unwrap().bytes, 0);
+        }
     }
 }
 

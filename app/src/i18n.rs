@@ -1150,6 +1150,8 @@ pub enum Problem {
     TooMany(usize),
     /// This many more problems than a page lists (see `error::PAGE_PROBLEMS`).
     MoreProblems(usize),
+    /// A form's result too large to keep for the page it returns to (see `flash`).
+    ResultTooLarge,
     DeviceRetired,
     /// A report for a device another person's MDM record or an admin vouches for.
     RegisteredToOther,
@@ -1649,6 +1651,13 @@ impl Problem {
                     format!("Höchstens {n} Einträge.")
                 } else {
                     format!("At most {n} entries are accepted.")
+                }
+            }
+            ResultTooLarge => {
+                if de {
+                    "Das Ergebnis ist zu groß, um es hier anzuzeigen; bitte grenzen Sie die Auswahl ein.".into()
+                } else {
+                    "The result is too large to show here; please narrow the selection.".into()
                 }
             }
             MoreProblems(n) => {

@@ -87,6 +87,8 @@ pub struct AppState {
     pub reports: crate::compliance::engine::ReportQueue,
     /// This node's group-commit queue for acknowledgments.
     pub acks: crate::acknowledgments::queue::AckQueue,
+    /// This node's outcomes of plain form posts, waiting for their pages (see `flash`).
+    pub flashes: crate::flash::FlashStore,
 }
 
 impl AppState {

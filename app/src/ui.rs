@@ -23,7 +23,7 @@ pub fn error_text(err: &AppError, t: &'static Texts) -> String {
             // Errors without a visible field (e.g. "active") are spelled out here.
             let extra: Vec<String> = errors
                 .iter()
-                .filter(|e| matches!(e.field.as_str(), "active" | "id" | "file"))
+                .filter(|e| matches!(e.field.as_str(), "active" | "id" | "file" | "result"))
                 .map(|e| e.message(t.locale))
                 .collect();
             if extra.is_empty() {

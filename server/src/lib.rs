@@ -94,6 +94,7 @@ impl Application {
             access: Default::default(),
             reports: reports.clone(),
             acks: app::acknowledgments::queue::AckQueue::start(db.clone()),
+            flashes: Default::default(),
         };
         // Every node answers access decisions from memory, kept current from the change log.
         // The first load runs in the background (it reads every managed device), so the
@@ -198,7 +199,10 @@ fn router(state: AppState, config: &Config) -> Router {
             undecodable_arguments_are_bad_requests,
         ))
         // A plain form post's outcome is kept for the page it is redirected to.
-        .layer(axum::middleware::from_fn(app::flash::capture))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            app::flash::capture,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::load_request_ctx,

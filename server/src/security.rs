@@ -59,7 +59,7 @@ pub async fn guard(State(policy): State<SecurityPolicy>, mut req: Request, next:
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             tracing::warn!(path = %path, client_ip = %ip, bytes = declared, "request body too large");
-            return secure(too_large(mb), &path, &policy);
+            return secure(too_large(mb, &path, req.headers()), &path, &policy);
         }
         // Bodies without a length (chunked) are cut off at the same limit.
         req = req.map(|b| Body::new(http_body_util::Limited::new(b, limit)));
@@ -69,8 +69,25 @@ pub async fn guard(State(policy): State<SecurityPolicy>, mut req: Request, next:
 }
 
 /// 413 in the server functions' error format, so that the upload form shows it at the field.
-fn too_large(mb: usize) -> Response {
+/// A browser's plain form post to a server function (it accepts HTML) is sent back to its
+/// form with the error in the URL instead, as Leptos does with every other error; the
+/// person would otherwise see the raw JSON.
+fn too_large(mb: usize, path: &str, headers: &http::HeaderMap) -> Response {
     let err = app::error::AppError::field("file", Problem::FileTooLarge(mb));
+    let accepts_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    if let (true, true, Some(referer)) = (path.starts_with("/fn/"), accepts_html, referer) {
+        let back = leptos::server_fn::error::ServerFnUrlError::new(path, err.clone())
+            .to_url(referer)
+            .ok()
+            .and_then(|url| HeaderValue::from_str(url.as_str()).ok());
+        if let Some(back) = back {
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+        }
+    }
     let body = serde_json::to_string(&err).unwrap_or_default();
     (
         StatusCode::PAYLOAD_TOO_LARGE,

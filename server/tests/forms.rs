@@ -46,6 +46,10 @@ async fn a_form_result_is_shown_once_on_the_page_the_post_returns_to() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::FOUND);
+    assert!(
+        res.headers().get("set-cookie").is_none(),
+        "the session record is not written for it (another tab's newer session stays)"
+    );
     let back = location(&res);
     // (Leptos leaves an empty query where it removed an earlier error.)
     assert!(
@@ -193,5 +197,59 @@ async fn a_large_failed_upload_without_javascript_lists_the_first_problems_and_c
         app.count("SELECT COUNT(*) FROM device WHERE mdm_id LIKE 'UP-%'")
             .await,
         0
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_upload_without_javascript_returns_to_the_form_with_the_message() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let too_big = vec![b'x'; (app::org::MAX_UPLOAD_MB + 1) * 1024 * 1024];
+    let part = reqwest::multipart::Part::bytes(too_big).file_name("einheiten.csv");
+    let res = admin
+        .post(app.url("/fn/org/import"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url("/admin/import"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    // Not the raw JSON of the 413: back to the form, which names the problem.
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let back = location(&res);
+    assert!(
+        back.contains("/admin/import?") && back.contains("__err="),
+        "{back}"
+    );
+    let (status, html) = app
+        .get_html(&admin, back.trim_start_matches(&app.base))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!(
+            "Die Datei ist größer als {} MB.",
+            app::org::MAX_UPLOAD_MB
+        )),
+        "the page names the limit"
+    );
+}
+
+#[tokio::test]
+async fn signing_in_over_another_persons_session_inherits_nothing_of_it() {
+    let app = TestApp::spawn().await;
+    // Someone starts setting up a second factor and walks away from the browser.
+    let browser = app.logged_in(EMPLOYEE).await;
+    let (status, _) = app.call(&browser, "auth/second_factor_begin", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, before) = app.call(&browser, "auth/second_factor", &[]).await;
+    assert!(!before["pending"].is_null(), "{before}");
+    // The next person signs in in the same browser.
+    let res = app.sign_in(&browser, HEAD).await;
+    assert_eq!(location(&res), "/");
+    let (status, after) = app.call(&browser, "auth/second_factor", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        after["pending"].is_null(),
+        "the earlier person's setup secret is gone: {after}"
     );
 }

@@ -150,6 +150,8 @@ pub async fn start(
 ) -> Result<(), crate::error::AppError> {
     session.cycle_id().await?;
     clear_pending(session).await;
+    // Nothing of whoever was signed in in this browser before carries over.
+    session.remove_value(SETUP_SECRET_KEY).await?;
     session.insert(USER_ID_KEY, user.0).await?;
     session.insert(AUTH_AT_KEY, now.timestamp()).await?;
     session.insert(AUTH_METHOD_KEY, method.as_str()).await?;
@@ -315,8 +317,10 @@ pub async fn load_request_ctx(
     let now = Utc::now();
     let mut user: Option<SessionUser> = None;
     let mut user_locale = None;
+    let mut flash_key = None;
     if let Some((id, signed_in_ms)) = session_user_id(&session, &state, now).await {
         let sid = session.get::<String>(SID_KEY).await.ok().flatten();
+        flash_key = sid.clone().map(|sid| (sid, id));
         let mut loaded = repo::load_session_user(&state.db, id, signed_in_ms, sid.as_deref()).await;
         if let (Ok(Some((_, _, Some(last_seen)))), Some(sid)) = (&loaded, &sid) {
             if idle_out(*last_seen, state.settings.session_idle, now) {
@@ -345,9 +349,11 @@ pub async fn load_request_ctx(
         }
     }
     let locale = pick_locale(&req, user_locale);
-    if user.is_some() && crate::flash::is_navigation(&req) {
-        if let Some(flash) = crate::flash::take(&session).await {
-            req.extensions_mut().insert(flash);
+    if let (Some(_), Some((sid, id))) = (&user, flash_key) {
+        if crate::flash::is_navigation(&req) {
+            if let Some(flash) = state.flashes.take(&sid, id) {
+                req.extensions_mut().insert(flash);
+            }
         }
     }
     req.extensions_mut().insert(RequestCtx { locale, user });

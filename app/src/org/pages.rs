@@ -321,6 +321,8 @@ fn UserEdit() -> impl IntoView {
     let save = crate::flash::server_action::<SaveUser>();
     let toggle = crate::flash::server_action::<SetUserActive>();
     let role = crate::flash::server_action::<ChangeRole>();
+    // A failed grant (not a failed revoke, which posts the same function) keeps its choice.
+    let granting_failed = crate::flash::submitted("grant").as_deref() == Some("true");
     let password = crate::flash::server_action::<SetUserPassword>();
     let end_sessions = crate::flash::server_action::<EndUserSessions>();
     let reset_factor = crate::flash::server_action::<ResetSecondFactor>();
@@ -378,7 +380,7 @@ fn UserEdit() -> impl IntoView {
                                 <div class="field">
                                     <label for="f-role">{t.role}</label>
                                     <select id="f-role" name="role">
-                                        {Role::ALL.iter().copied().map(|r| view! { <option value=r.as_str() selected=crate::flash::submitted("role").as_deref() == Some(r.as_str())>{r.label(locale)}</option> }).collect_view()}
+                                        {Role::ALL.iter().copied().map(|r| view! { <option value=r.as_str() selected=granting_failed && crate::flash::submitted("role").as_deref() == Some(r.as_str())>{r.label(locale)}</option> }).collect_view()}
                                     </select>
                                 </div>
                                 <div class="field">
@@ -386,7 +388,7 @@ fn UserEdit() -> impl IntoView {
                                     <select id="f-scope_unit_id" name="scope_unit_id" aria-describedby="f-scope-hint">
                                         <option value="">{t.none_option}</option>
                                         <Transition>
-                                            {move || units.get().and_then(|r| r.ok()).map(|list| unit_options(&list, crate::flash::chosen_id("scope_unit_id", None), None))}
+                                            {move || units.get().and_then(|r| r.ok()).map(|list| unit_options(&list, if granting_failed { crate::flash::chosen_id("scope_unit_id", None) } else { None }, None))}
                                         </Transition>
                                     </select>
                                     <p class="hint" id="f-scope-hint">{t.scope_hint}</p>
