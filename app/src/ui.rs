@@ -238,3 +238,28 @@ pub fn PrintButton(label: String) -> impl IntoView {
     };
     view! { <button type="button" class="secondary" on:click=print>{label}</button> }
 }
+
+/// A value for a link's query string, percent-encoded (RFC 3986 unreserved characters
+/// stay as they are).
+pub fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_value;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(query_value("Müller & Co#1"), "M%C3%BCller%20%26%20Co%231");
+        assert_eq!(query_value("P-4711_a.b~"), "P-4711_a.b~");
+    }
+}

@@ -555,3 +555,119 @@ async fn a_large_backlog_is_sealed_in_short_transactions_and_verifies() {
     assert_eq!(report.entries, entries_before + 1300);
     assert_eq!(app::evidence::repo::seal_pending(&app.db).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn the_evidence_per_version_comes_in_pages_and_finds_a_person() {
+    let app = sealed_app().await;
+    let auditor = app.logged_in(AUDITOR).await;
+    let version = app.demo_version().await;
+    let acks = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE version_id = {version}"
+        ))
+        .await;
+    let page_size = app::evidence::repo::EVIDENCE_PAGE;
+    assert!(acks > page_size, "the demo has more than one page ({acks})");
+    let page = |q: &str, after: i64| {
+        let (app, auditor) = (&app, &auditor);
+        let (q, after) = (q.to_owned(), after.to_string());
+        async move {
+            let (status, body) = app
+                .call(
+                    auditor,
+                    "evidence/version",
+                    &[
+                        ("id", &version.to_string()),
+                        ("query[q]", &q),
+                        ("query[after]", &after),
+                    ],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body[1].clone()
+        }
+    };
+    // Page by page, every acknowledgment once.
+    let first = page("", 0).await;
+    assert_eq!(first["total"], acks);
+    assert_eq!(first["rows"].as_array().unwrap().len() as i64, page_size);
+    let after = first["next_after"].as_i64().expect("a next page");
+    let second = page("", after).await;
+    let ids = |p: &serde_json::Value| -> Vec<i64> {
+        p["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["ack_id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut all = ids(&first);
+    all.extend(ids(&second));
+    let mut unique = all.clone();
+    unique.dedup();
+    assert_eq!(unique, all, "in order, none twice");
+    assert_eq!(all.len() as i64, acks.min(2 * page_size));
+
+    // A person is found by (part of) their name, by personnel number and by unit code.
+    let found: String = app
+        .scalar(&format!(
+            "SELECT u.display_name || '|' || u.personnel_no || '|' || o.code FROM acknowledgment k
+               JOIN users u ON u.id = k.user_id JOIN org_unit o ON o.id = u.org_unit_id
+              WHERE k.version_id = {version} AND u.personnel_no IS NOT NULL ORDER BY k.id LIMIT 1"
+        ))
+        .await;
+    let parts: Vec<&str> = found.split('|').collect();
+    let (name, pno, code) = (
+        parts[0].to_owned(),
+        parts[1].to_owned(),
+        parts[2].to_owned(),
+    );
+    let by_name = page(&name.to_uppercase(), 0).await;
+    assert!(by_name["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["person"]
+            .as_str()
+            .unwrap()
+            .to_uppercase()
+            .contains(&name.to_uppercase())));
+    assert!(by_name["total"].as_i64().unwrap() >= 1);
+    let by_number = page(&pno, 0).await;
+    assert_eq!(by_number["total"], 1);
+    assert_eq!(by_number["rows"][0]["person"], name.as_str());
+    let by_unit = page(&code, 0).await;
+    assert!(by_unit["total"].as_i64().unwrap() >= 1);
+
+    // Once pseudonymised, an acknowledgment is listed without a name and never found by one.
+    app.exec(&format!(
+        "UPDATE acknowledgment SET pseudonymised_at = '2026-01-01T00:00:00Z'
+          WHERE version_id = {version} AND user_id = (SELECT id FROM users WHERE personnel_no = '{pno}')"
+    ))
+    .await;
+    assert_eq!(page(&pno, 0).await["total"], 0);
+    assert_eq!(page("", 0).await["total"], acks);
+
+    // The page itself: the search form, the count and a link to the next page; the column
+    // names whose devices they are.
+    let (status, html) = app
+        .get_html(&auditor, &format!("/audit/versions/{version}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Geräte der Person") && !html.contains(">Meine Geräte</th>"));
+    assert!(html.contains(&format!("{acks} Treffer")));
+    assert!(
+        html.contains(&format!("?q=&amp;after={after}"))
+            || html.contains(&format!("?q=&after={after}"))
+    );
+    assert!(html.len() < 1024 * 1024);
+
+    // Only auditors.
+    let max = app.logged_in(EMPLOYEE).await;
+    assert_eq!(
+        app.call(&max, "evidence/version", &[("id", &version.to_string())])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -221,6 +221,32 @@ fn reminder_settings() -> app::notifications::reminders::ReminderSettings {
 }
 
 #[tokio::test]
+async fn the_reminder_schedule_goes_through_each_circular_once_a_day() {
+    use app::notifications::reminders::schedule;
+    let app = TestApp::spawn().await;
+    let s = reminder_settings();
+    let deadline: chrono::NaiveDate = app
+        .scalar("SELECT ack_deadline FROM circular_version WHERE status = 'published'")
+        .await;
+    let day = deadline - chrono::Duration::days(5);
+    let at = |day: chrono::NaiveDate, hour: u32| day.and_hms_opt(hour, 0, 0).unwrap().and_utc();
+    let first = schedule(&app.db, &s, at(day, 7)).await.unwrap();
+    assert!(first > 0);
+    // The reminders vanish from the outbox (as if never enqueued): the job's later ticks that
+    // day do not go through the circular's open people again ...
+    app.exec("DELETE FROM mail_outbox WHERE dedupe_key LIKE 'reminder:%'")
+        .await;
+    assert_eq!(schedule(&app.db, &s, at(day, 15)).await.unwrap(), 0);
+    // ... the next day's pass does (the 7-day reminder is still the one due).
+    assert_eq!(
+        schedule(&app.db, &s, at(day + chrono::Duration::days(1), 7))
+            .await
+            .unwrap(),
+        first
+    );
+}
+
+#[tokio::test]
 async fn reminders_follow_the_schedule_with_a_moved_clock_and_are_never_doubled() {
     use app::notifications::reminders::schedule;
     let app = TestApp::spawn().await;

@@ -690,7 +690,7 @@ async fn apply(
 
 /// Devices the job evaluates per write transaction: a few milliseconds of the writer, so a
 /// request never waits long behind the job.
-const JOB_BATCH: i64 = 50;
+const JOB_BATCH: usize = 50;
 
 /// Result of one run of the background job.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -720,13 +720,13 @@ pub async fn run_job(
         cause: Cause::Job,
     };
     let mut run = JobRun::default();
-    let mut after = DeviceId(0);
-    loop {
-        let batch = repo::job_candidates(db, stale_before, after, JOB_BATCH).await?;
-        let Some(last) = batch.last() else { break };
-        after = *last;
+    // The candidates are read once (before, every batch ran the whole candidate query again,
+    // a scan of the city's devices per 50 devices); a device that becomes a candidate
+    // meanwhile is evaluated when its report arrives, and by the next run.
+    let candidates = repo::job_candidates(db, stale_before).await?;
+    for batch in candidates.chunks(JOB_BATCH) {
         let mut tx = begin_write(db).await?;
-        for id in batch {
+        for &id in batch {
             if let Some(device) = repo::device_row(&mut tx, id).await? {
                 run.devices += 1;
                 run.transitions += evaluate(&mut tx, &pass, &device, None).await?.changes;

@@ -146,26 +146,21 @@ pub async fn device_row(tx: &mut Tx, id: DeviceId) -> Result<Option<DeviceRow>, 
 }
 
 /// Devices the job must look at: with a prohibited match, with a non-compliant standing,
-/// or possibly stale (has an MDM id and no report since `stale_before`). Ids after `after`,
-/// in id order, at most `limit` — the job walks them in batches.
+/// or possibly stale (has an MDM id and no report since `stale_before`), in id order. One
+/// query per run (the stale part scans the devices): the job then walks the ids in batches.
 pub async fn job_candidates(
     db: &Db,
     stale_before: Option<DateTime<Utc>>,
-    after: DeviceId,
-    limit: i64,
 ) -> Result<Vec<DeviceId>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT id FROM (
-            SELECT device_id AS id FROM device_app_match
-            UNION SELECT device_id FROM device_compliance WHERE state <> 'compliant'
-            UNION SELECT id FROM device
-             WHERE $1 IS NOT NULL AND mdm_id IS NOT NULL AND retired_at IS NULL
-               AND coalesce(last_inventory_at, registered_at) < $1
-         ) WHERE id > $2 ORDER BY id LIMIT $3",
+        "SELECT device_id AS id FROM device_app_match
+         UNION SELECT device_id FROM device_compliance WHERE state <> 'compliant'
+         UNION SELECT id FROM device
+          WHERE $1 IS NOT NULL AND mdm_id IS NOT NULL AND retired_at IS NULL
+            AND coalesce(last_inventory_at, registered_at) < $1
+         ORDER BY id",
     )
     .bind(stale_before)
-    .bind(after)
-    .bind(limit)
     .fetch_all(db)
     .await
 }

@@ -48,6 +48,26 @@ const DEVICE_SELECT: &str = "SELECT d.id, d.owner_id, u.display_name AS owner_na
        (d.managed_at IS NOT NULL OR d.last_inventory_at IS NOT NULL) AS managed
   FROM device d JOIN users u ON u.id = d.owner_id";
 
+/// The devices with the given ids (one statement), by id.
+pub async fn get_many(
+    db: &Db,
+    ids: &[DeviceId],
+) -> Result<std::collections::HashMap<DeviceId, Device>, sqlx::Error> {
+    let ids = serde_json::to_string(&ids.iter().map(|d| d.0).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".to_owned());
+    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
+        "{DEVICE_SELECT} WHERE d.id IN (SELECT value FROM json_each($1))"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(DeviceRow::into_device)
+        .map(|d| (d.id, d))
+        .collect())
+}
+
 /// Active (not retired) devices of one person, in registration order.
 pub async fn active_for_owner(db: &Db, owner: UserId) -> Result<Vec<Device>, sqlx::Error> {
     let rows: Vec<DeviceRow> = sqlx::query_as(&format!(

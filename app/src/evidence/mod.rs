@@ -72,12 +72,35 @@ pub struct AuditFilter {
     pub to: String,
 }
 
+/// Which page of a version's evidence the auditor asks for: a search (name, personnel
+/// number, unit name or code; empty = everybody) and the last acknowledgment id of the page
+/// before (keyset pagination; 0 = the first page).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub after: i64,
+}
+
+/// One page of a version's evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidencePage {
+    pub rows: Vec<EvidenceRow>,
+    /// How many acknowledgments match the search (on all pages).
+    pub total: i64,
+    /// The `after` of the next page, if there is one.
+    pub next_after: Option<i64>,
+}
+
 /// One acknowledgment in the printable evidence view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceRow {
     pub ack_id: i64,
     /// `None` once pseudonymised.
     pub person: Option<String>,
+    /// The person's id (for their evidence export); `None` once pseudonymised.
+    pub person_id: Option<i64>,
     pub acknowledged_at: String,
     pub content_sha256: String,
     pub on_behalf_by: Option<String>,

@@ -68,39 +68,73 @@ pub fn VersionEvidencePage() -> impl IntoView {
 
 #[component]
 fn VersionEvidence() -> impl IntoView {
+    use leptos_router::hooks::{use_params_map, use_query_map};
     let t = use_ctx().locale.texts();
-    let params = leptos_router::hooks::use_params_map();
+    let params = use_params_map();
+    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
-    let data = Resource::new(id, |id| {
-        super::server_fns::version_evidence(crate::circulars::VersionId(id))
-    });
+    let wanted = move || {
+        query.with(|q| super::EvidenceQuery {
+            q: q.get("q").unwrap_or_default(),
+            after: q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0),
+        })
+    };
+    let data = Resource::new(
+        move || (id(), wanted()),
+        |(id, wanted)| super::server_fns::version_evidence(crate::circulars::VersionId(id), wanted),
+    );
     view! {
         <Title text=t.evidence_per_version/>
         <Suspense fallback=move || view! { <p>{t.loading}</p> }>
             {move || data.get().map(|res| match res {
                 Err(e) => view! { <h1>{t.evidence_per_version}</h1><p class="alert alert-error" role="alert">{crate::ui::error_text(&e, t)}</p> }.into_any(),
-                Ok((v, rows)) => view! {
-                    <h1>{v.number.clone()}" – "{t.version}" "{v.version_no}</h1>
-                    <p>{v.title.clone()}</p>
-                    <p class="no-print"><crate::ui::PrintButton label=t.print.to_string()/>" "
-                        <a href=format!("/audit/export/version/{}", v.id) rel="external" download="">"JSON"</a></p>
-                    <div class="table-wrap"><table>
-                        <caption>{t.evidence_per_version}</caption>
-                        <thead><tr>
-                            <th scope="col">{t.display_name}</th><th scope="col">{t.acknowledged_at}</th><th scope="col">{t.nav_devices}</th>
-                            <th scope="col">{t.content_hash}</th><th scope="col">{t.evidence_seal}</th>
-                        </tr></thead>
-                        <tbody>{rows.into_iter().map(|r| view! {
-                            <tr>
-                                <td>{r.person.clone().unwrap_or_else(|| t.pseudonymised.to_string())}{r.on_behalf_by.clone().map(|b| format!(" ({} {b})", t.on_behalf_by))}</td>
-                                <td>{r.acknowledged_at.clone()}</td>
-                                <td><ul class="plain">{r.devices.iter().map(|d| view! { <li>{d.clone()}</li> }).collect_view()}</ul></td>
-                                <td><code class="hash">{r.content_sha256.clone()}</code></td>
-                                <td>{r.seal.clone().map(|(seq, h)| view! { {format!("{} #{seq} ", t.entry)}<code class="hash">{h}</code> })}</td>
-                            </tr>
-                        }).collect_view()}</tbody>
-                    </table></div>
-                }.into_any(),
+                Ok((v, page)) => {
+                    let w = wanted();
+                    let here = format!("/audit/versions/{}", v.id);
+                    let next = page.next_after.map(|after| {
+                        format!("{here}?q={}&after={after}", crate::ui::query_value(&w.q))
+                    });
+                    let first = (w.after > 0).then(|| format!("{here}?q={}", crate::ui::query_value(&w.q)));
+                    view! {
+                        <h1>{v.number.clone()}" – "{t.version}" "{v.version_no}</h1>
+                        <p>{v.title.clone()}</p>
+                        <p class="no-print"><crate::ui::PrintButton label=t.print.to_string()/>" "
+                            <a href=format!("/audit/export/version/{}", v.id) rel="external" download="">"JSON"</a></p>
+                        <form method="get" action=here.clone() class="filters no-print" role="search">
+                            <div class="field">
+                                <label for="ev-q">{t.evidence_search_label}</label>
+                                <input id="ev-q" name="q" type="search" value=w.q.clone() maxlength="100"/>
+                            </div>
+                            <button type="submit">{t.search}</button>
+                        </form>
+                        <p role="status">{format!("{} {}", page.total, t.results_count)}</p>
+                        <div class="table-wrap"><table>
+                            <caption>{t.evidence_per_version}</caption>
+                            <thead><tr>
+                                <th scope="col">{t.display_name}</th><th scope="col">{t.acknowledged_at}</th><th scope="col">{t.evidence_devices}</th>
+                                <th scope="col">{t.content_hash}</th><th scope="col">{t.evidence_seal}</th>
+                            </tr></thead>
+                            <tbody>{page.rows.into_iter().map(|r| view! {
+                                <tr>
+                                    <td>{match (r.person.clone(), r.person_id) {
+                                        (Some(name), Some(pid)) => view! {
+                                            <a href=format!("/audit/export/person/{pid}") rel="external" download="">{name}<span class="sr-only">": "{t.evidence_person_export}</span></a>
+                                        }.into_any(),
+                                        _ => t.pseudonymised.into_any(),
+                                    }}{r.on_behalf_by.clone().map(|b| format!(" ({} {b})", t.on_behalf_by))}</td>
+                                    <td>{r.acknowledged_at.clone()}</td>
+                                    <td><ul class="plain">{r.devices.iter().map(|d| view! { <li>{d.clone()}</li> }).collect_view()}</ul></td>
+                                    <td><code class="hash">{r.content_sha256.clone()}</code></td>
+                                    <td>{r.seal.clone().map(|(seq, h)| view! { {format!("{} #{seq} ", t.entry)}<code class="hash">{h}</code> })}</td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table></div>
+                        <nav class="pager no-print" aria-label=t.evidence_per_version>
+                            {first.map(|href| view! { <a href=href>{t.first_page}</a>" " })}
+                            {next.map(|href| view! { <a href=href rel="next">{t.next_page}</a> })}
+                        </nav>
+                    }.into_any()
+                }
             })}
         </Suspense>
     }

@@ -526,57 +526,112 @@ pub async fn audit_entries(
         .collect())
 }
 
-/// Acknowledgments of a version for people: names (unless pseudonymised), devices, seals.
-pub async fn evidence_rows(
+/// Rows per page of a version's evidence.
+pub const EVIDENCE_PAGE: i64 = 50;
+
+/// One page of a version's acknowledgments with their devices and seals, in acknowledgment
+/// order (keyset pagination on the id, so every page costs the same however far back it
+/// is). The search matches the person's name (part of it, any case), personnel number or
+/// current unit (part of its name, or its code); pseudonymised acknowledgments are never
+/// found by a search, only listed without one. Three statements per page, whatever its size.
+pub async fn evidence_page(
     db: &Db,
     version: i64,
+    query: &super::EvidenceQuery,
     locale: crate::i18n::Locale,
-) -> Result<Vec<super::EvidenceRow>, sqlx::Error> {
+) -> Result<super::EvidencePage, sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
         id: i64,
+        user_id: i64,
         name: String,
         pseudonymised: bool,
         acknowledged_at: chrono::DateTime<Utc>,
         content_sha256: String,
         on_behalf_by: Option<String>,
+        seq: Option<i64>,
+        entry_hash: Option<String>,
     }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT k.id, u.display_name AS name, k.pseudonymised_at IS NOT NULL AS pseudonymised, k.acknowledged_at, k.content_sha256,
-                b.display_name AS on_behalf_by
-           FROM acknowledgment k JOIN users u ON u.id = k.user_id LEFT JOIN users b ON b.id = k.on_behalf_by
-          WHERE k.version_id = $1 ORDER BY k.acknowledged_at, k.id",
-    )
+    const JOINS: &str = "FROM acknowledgment k JOIN users u ON u.id = k.user_id
+           JOIN org_unit o ON o.id = u.org_unit_id";
+    const MATCHES: &str = "k.version_id = $1
+            AND ($2 = '' OR (k.pseudonymised_at IS NULL AND (lower(u.display_name) LIKE $3 ESCAPE '\\'
+                 OR u.personnel_no = $2 OR lower(o.name) LIKE $3 ESCAPE '\\' OR lower(o.code) = lower($2))))";
+    let q = query.q.trim();
+    let pattern = crate::db::like_pattern(q);
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {JOINS} WHERE {MATCHES}"))
+        .bind(version)
+        .bind(q)
+        .bind(&pattern)
+        .fetch_one(db)
+        .await?;
+    let mut rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT k.id, k.user_id, u.display_name AS name, k.pseudonymised_at IS NOT NULL AS pseudonymised,
+                k.acknowledged_at, k.content_sha256, b.display_name AS on_behalf_by, e.seq, e.entry_hash
+           {JOINS}
+           LEFT JOIN users b ON b.id = k.on_behalf_by
+           LEFT JOIN evidence_entry e ON e.kind = 'ack' AND e.ref_id = k.id
+          WHERE {MATCHES} AND k.id > $4
+          ORDER BY k.id LIMIT $5"
+    ))
     .bind(version)
+    .bind(q)
+    .bind(&pattern)
+    .bind(query.after)
+    .bind(EVIDENCE_PAGE + 1)
     .fetch_all(db)
     .await?;
-    let mut out = vec![];
-    for r in rows {
-        let devices = ack_devices(db, r.id).await?;
-        let mut described = vec![];
-        for (device, attestation) in devices {
-            if let Some(d) = crate::devices::repo::get(db, crate::devices::DeviceId(device)).await?
-            {
-                let a = crate::acknowledgments::Attestation::parse(&attestation)
-                    .map(|a| a.label(locale))
-                    .unwrap_or_default();
-                described.push(format!(
-                    "{}: {a}",
-                    crate::devices::pages::device_summary(&d, locale)
-                ));
+    let next_after = (rows.len() as i64 > EVIDENCE_PAGE).then(|| {
+        rows.truncate(EVIDENCE_PAGE as usize);
+        rows.last().map_or(0, |r| r.id)
+    });
+    // The page's device links and devices: one statement each.
+    let links: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT ack_id, device_id, attestation FROM acknowledgment_device
+          WHERE ack_id IN (SELECT value FROM json_each($1)) ORDER BY ack_id, device_id",
+    )
+    .bind(id_list(rows.iter().map(|r| r.id)))
+    .fetch_all(db)
+    .await?;
+    let device_ids: Vec<crate::devices::DeviceId> = links
+        .iter()
+        .map(|(_, d, _)| crate::devices::DeviceId(*d))
+        .collect();
+    let devices = crate::devices::repo::get_many(db, &device_ids).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let described = links
+                .iter()
+                .filter(|(ack, _, _)| *ack == r.id)
+                .filter_map(|(_, device, attestation)| {
+                    let d = devices.get(&crate::devices::DeviceId(*device))?;
+                    let a = crate::acknowledgments::Attestation::parse(attestation)
+                        .map(|a| a.label(locale))
+                        .unwrap_or_default();
+                    Some(format!(
+                        "{}: {a}",
+                        crate::devices::pages::device_summary(d, locale)
+                    ))
+                })
+                .collect();
+            super::EvidenceRow {
+                ack_id: r.id,
+                person: (!r.pseudonymised).then_some(r.name),
+                person_id: (!r.pseudonymised).then_some(r.user_id),
+                acknowledged_at: crate::time::format_berlin(r.acknowledged_at),
+                content_sha256: r.content_sha256,
+                on_behalf_by: r.on_behalf_by,
+                devices: described,
+                seal: r.seq.zip(r.entry_hash),
             }
-        }
-        out.push(super::EvidenceRow {
-            ack_id: r.id,
-            person: (!r.pseudonymised).then_some(r.name),
-            acknowledged_at: crate::time::format_berlin(r.acknowledged_at),
-            content_sha256: r.content_sha256,
-            on_behalf_by: r.on_behalf_by,
-            devices: described,
-            seal: seal_of(db, "ack", r.id).await?,
-        });
-    }
-    Ok(out)
+        })
+        .collect();
+    Ok(super::EvidencePage {
+        rows,
+        total,
+        next_after,
+    })
 }
 
 /// Published (and earlier published) versions, newest circular first.

@@ -35,17 +35,19 @@ pub async fn evidence_versions() -> Result<Vec<super::VersionRef>, AppError> {
     .await
 }
 
-/// The acknowledgments of a version with their seals, for the printable evidence view.
+/// One page of a version's acknowledgments with their seals (searchable), for the
+/// printable evidence view.
 #[server(prefix = "/fn", endpoint = "evidence/version")]
 pub async fn version_evidence(
     id: crate::circulars::VersionId,
-) -> Result<(super::VersionRef, Vec<super::EvidenceRow>), AppError> {
+    #[server(default)] query: super::EvidenceQuery,
+) -> Result<(super::VersionRef, super::EvidencePage), AppError> {
     crate::error::respond(async move {
         let auditor = crate::auth::guard::require_role(crate::auth::Role::Auditor)?;
         let state = crate::state::app_state();
         let locale = crate::auth::guard::ctx().locale;
         let now = chrono::Utc::now();
-        super::service::version_evidence(&state.db, auditor.id, id, locale, now).await
+        super::service::version_evidence(&state.db, auditor.id, id, &query, locale, now).await
     })
     .await
 }

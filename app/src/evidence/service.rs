@@ -1,6 +1,6 @@
 //! What the evidence server functions do apart from the request: an auditor's view of one
 //! version's evidence, which is itself put on record.
-use super::{EvidenceRow, VersionRef};
+use super::{EvidencePage, EvidenceQuery, VersionRef};
 use crate::circulars::VersionId;
 use crate::db::{begin_write, Db};
 use crate::error::AppError;
@@ -14,20 +14,29 @@ pub async fn version_evidence(
     db: &Db,
     auditor: UserId,
     id: VersionId,
+    query: &EvidenceQuery,
     locale: Locale,
     now: DateTime<Utc>,
-) -> Result<(VersionRef, Vec<EvidenceRow>), AppError> {
+) -> Result<(VersionRef, EvidencePage), AppError> {
     let v = crate::circulars::repo::load_view(db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let rows = super::repo::evidence_rows(db, id.0, locale).await?;
+    if query.q.chars().count() > 100 || query.after < 0 {
+        return Err(AppError::field("q", crate::i18n::Problem::TooLong(100)));
+    }
+    let page = super::repo::evidence_page(db, id.0, query, locale).await?;
+    // Who looked at whose evidence: a search is recorded with its words.
+    let details = match query.q.trim() {
+        "" => serde_json::json!({}),
+        q => serde_json::json!({ "search": q }),
+    };
     let mut tx = begin_write(db).await?;
     crate::org::repo::audit(
         &mut tx,
         Some(auditor),
         "evidence.view",
         &format!("version:{}", id.0),
-        serde_json::json!({}),
+        details,
         now,
     )
     .await?;
@@ -39,5 +48,5 @@ pub async fn version_evidence(
         title: v.title,
         status: v.status.as_str().into(),
     };
-    Ok((version, rows))
+    Ok((version, page))
 }

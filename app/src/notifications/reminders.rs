@@ -47,6 +47,11 @@ const ENQUEUE_CHUNK: usize = 200;
 /// is worked out on the read side; the mails are then written in short chunks, so that a
 /// whole-city circular never holds the writer for long. Every mail has a dedupe key: a run
 /// that is interrupted, or runs on two nodes, enqueues nothing twice.
+///
+/// Reminders are due by the day, so each version is gone through once a day (noted in
+/// `reminder_run` when its pass is complete); the job's other ticks that day cost a single
+/// query. Someone who joins a circular's audience during the day is reminded from the next
+/// day's pass on, when a reminder is due for them.
 pub async fn schedule(
     db: &Db,
     s: &ReminderSettings,
@@ -57,11 +62,15 @@ pub async fn schedule(
         .await?
         .unwrap_or_else(UnitPath::above_root);
     let (lo, hi) = root.bounds();
+    let done_today = repo::versions_run_on(db, today).await?;
     let versions = repo::published_versions(db).await?;
     let mut enqueued = 0;
     // The heads above a unit, asked once per unit and run.
     let mut heads_of: HashMap<UnitPath, Vec<(i64, String, Locale)>> = HashMap::new();
     for (version, number, title) in versions {
+        if done_today.contains(&version) {
+            continue;
+        }
         let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;
         let link = format!("{}/read/{version}", s.base_url);
         // head id -> (email, locale, overdue names)
@@ -112,6 +121,7 @@ pub async fn schedule(
         for chunk in escalations.chunks(ENQUEUE_CHUNK) {
             enqueued += enqueue_all(db, chunk, now).await?;
         }
+        repo::mark_run(db, version, today).await?;
     }
     Ok(enqueued)
 }

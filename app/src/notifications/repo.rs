@@ -154,6 +154,27 @@ pub async fn published_versions(db: &Db) -> Result<Vec<(i64, String, String)>, s
     .await
 }
 
+/// The versions the reminder schedule has gone through on `day` already.
+pub async fn versions_run_on(db: &Db, day: chrono::NaiveDate) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT version_id FROM reminder_run WHERE day = $1")
+        .bind(day)
+        .fetch_all(db)
+        .await
+}
+
+/// Notes that the reminder schedule went through `version` on `day`.
+pub async fn mark_run(db: &Db, version: i64, day: chrono::NaiveDate) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reminder_run (version_id, day) VALUES ($1, $2)
+         ON CONFLICT (version_id) DO UPDATE SET day = excluded.day",
+    )
+    .bind(version)
+    .bind(day)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
 /// (number, title) of a version.
 pub async fn number_and_title(db: &Db, version: i64) -> Result<(String, String), sqlx::Error> {
     sqlx::query_as("SELECT c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.id = $1").bind(version).fetch_one(db).await

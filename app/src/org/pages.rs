@@ -216,7 +216,7 @@ fn Users() -> impl IntoView {
                 Ok(p) => {
                     let pages = ((p.total + p.per_page - 1) / p.per_page).max(1);
                     let qq = q();
-                    let link = move |n: i64| format!("/admin/users?q={}&page={n}", qq.replace('&', "%26").replace('#', "%23"));
+                    let link = move |n: i64| format!("/admin/users?q={}&page={n}", crate::ui::query_value(&qq));
                     let rows = p.items.into_iter().map(|u| view! {
                         <tr class:inactive=!u.active>
                             <td><a href=format!("/admin/users/{}", u.id.0)>{u.display_name}</a></td>
