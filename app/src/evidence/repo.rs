@@ -28,18 +28,6 @@ struct AckRow {
 const ACK_SELECT: &str = "SELECT id, user_id, version_id, content_sha256, acknowledged_at, locale, auth_method, on_behalf_by, remark,
         person_commitment, person_salt, pseudonymised_devices FROM acknowledgment";
 
-async fn ack_content<'e, E: sqlx::SqliteExecutor<'e>>(
-    ex: E,
-    row: AckRow,
-) -> Result<(AckContent, Option<String>), sqlx::Error> {
-    let linked = if row.pseudonymised_devices.is_none() {
-        ack_devices(ex, row.id).await?
-    } else {
-        vec![]
-    };
-    Ok(ack_content_from(row, linked))
-}
-
 /// The canonical content of an acknowledgment from its row and the devices it links to
 /// (and a problem found on the way).
 fn ack_content_from(row: AckRow, linked: Vec<(i64, String)>) -> (AckContent, Option<String>) {
@@ -450,18 +438,6 @@ impl RecordHashes {
     }
 }
 
-/// The canonical content of one acknowledgment as the chain covers it.
-pub async fn ack_canonical(db: &Db, id: i64) -> Result<Option<AckContent>, sqlx::Error> {
-    let row: Option<AckRow> = sqlx::query_as(&format!("{ACK_SELECT} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    match row {
-        Some(row) => Ok(Some(ack_content(db, row).await?.0)),
-        None => Ok(None),
-    }
-}
-
 /// (seq, entry_hash) of a sealed record, for receipts and exports.
 pub async fn seal_of(db: &Db, kind: &str, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT seq, entry_hash FROM evidence_entry WHERE kind = $1 AND ref_id = $2")
@@ -658,43 +634,74 @@ pub async fn published_versions(db: &Db) -> Result<Vec<super::VersionRef>, sqlx:
 
 // Exports (see `export`).
 
-/// Ids of the acknowledgments of a version and/or a person (`None`: any).
-pub async fn ack_ids(
-    db: &Db,
+/// An acknowledgment as the evidence exports show it.
+pub struct ExportedAck {
+    pub id: i64,
+    pub content: AckContent,
+    /// (name, email, personnel number), unless pseudonymised.
+    pub person: Option<(String, String, Option<String>)>,
+    /// (seq, content hash, previous hash, entry hash) of its seal.
+    pub seal: Option<(i64, String, String, String)>,
+}
+
+/// The next `limit` acknowledgments after id `after` of a version or a person (in id order),
+/// with their canonical content, person and seal: four statements per chunk, on the
+/// caller's read transaction (one snapshot for a whole export).
+pub async fn export_chunk(
+    ex: &mut sqlx::SqliteConnection,
     version: Option<i64>,
     person: Option<i64>,
-) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM acknowledgment WHERE ($1 IS NULL OR version_id = $1) AND ($2 IS NULL OR user_id = $2) ORDER BY id",
-    )
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ExportedAck>, sqlx::Error> {
+    let rows: Vec<AckRow> = sqlx::query_as(&format!(
+        "{ACK_SELECT} WHERE ($1 IS NULL OR version_id = $1) AND ($2 IS NULL OR user_id = $2) AND id > $3 ORDER BY id LIMIT $4"
+    ))
     .bind(version)
     .bind(person)
-    .fetch_all(db)
-    .await
-}
-
-/// (name, email, personnel number, not pseudonymised) of the person of an acknowledgment.
-pub async fn ack_person(
-    db: &Db,
-    ack: i64,
-) -> Result<Option<(String, String, Option<String>, bool)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.display_name, u.email, u.personnel_no, k.person_salt IS NOT NULL FROM acknowledgment k JOIN users u ON u.id = k.user_id WHERE k.id = $1",
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *ex)
+    .await?;
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids = id_list(rows.iter().map(|r| r.id));
+    let people: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT k.id, u.display_name, u.email, u.personnel_no FROM acknowledgment k JOIN users u ON u.id = k.user_id
+          WHERE k.id IN (SELECT value FROM json_each($1)) AND k.person_salt IS NOT NULL",
     )
-    .bind(ack)
-    .fetch_optional(db)
-    .await
-}
-
-/// (seq, content hash, previous hash, entry hash) of an acknowledgment's seal.
-pub async fn ack_seal(
-    db: &Db,
-    ack: i64,
-) -> Result<Option<(i64, String, String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT seq, content_sha256, prev_hash, entry_hash FROM evidence_entry WHERE kind = 'ack' AND ref_id = $1")
-        .bind(ack)
-        .fetch_optional(db)
-        .await
+    .bind(&ids)
+    .fetch_all(&mut *ex)
+    .await?;
+    let seals: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+        "SELECT ref_id, seq, content_sha256, prev_hash, entry_hash FROM evidence_entry
+          WHERE kind = 'ack' AND ref_id IN (SELECT value FROM json_each($1))",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *ex)
+    .await?;
+    let mut people: std::collections::HashMap<i64, (String, String, Option<String>)> = people
+        .into_iter()
+        .map(|(id, name, email, pno)| (id, (name, email, pno)))
+        .collect();
+    let mut seals: std::collections::HashMap<i64, (i64, String, String, String)> = seals
+        .into_iter()
+        .map(|(id, seq, c, prev, entry)| (id, (seq, c, prev, entry)))
+        .collect();
+    Ok(with_links(ex, rows)
+        .await?
+        .into_iter()
+        .map(|(row, linked)| {
+            let id = row.id;
+            ExportedAck {
+                id,
+                content: ack_content_from(row, linked).0,
+                person: people.remove(&id),
+                seal: seals.remove(&id),
+            }
+        })
+        .collect())
 }
 
 /// Whether a user with this id exists (pseudonyms included).
