@@ -680,7 +680,14 @@ async fn exports_stream_in_chunks_and_read_the_same_whatever_the_chunk_size() {
     let mut rest = serde_json::Map::new();
     rest.insert("format".into(), "rundschreiben-evidence/1".into());
     let read = |chunk: i64| {
-        let body = streamed_body(app.db.clone(), Of::Version(version), rest.clone(), chunk);
+        let body = streamed_body(
+            app.db.clone(),
+            Of::Version(version),
+            rest.clone(),
+            false,
+            chunk,
+            None,
+        );
         async move {
             let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
             String::from_utf8(bytes.to_vec()).unwrap()

@@ -237,7 +237,14 @@ async fn the_reminder_schedule_goes_through_each_circular_once_a_day() {
     app.exec("DELETE FROM mail_outbox WHERE dedupe_key LIKE 'reminder:%'")
         .await;
     assert_eq!(schedule(&app.db, &s, at(day, 15)).await.unwrap(), 0);
-    // ... the next day's pass does (the 7-day reminder is still the one due).
+    // ... until something changes who is open (here: someone's unit history is touched, as
+    // a move or reactivation would), which sends the job through the circular again.
+    app.exec("UPDATE users SET unit_since = unit_since WHERE id = (SELECT MIN(id) FROM users)")
+        .await;
+    assert_eq!(schedule(&app.db, &s, at(day, 16)).await.unwrap(), first);
+    app.exec("DELETE FROM mail_outbox WHERE dedupe_key LIKE 'reminder:%'")
+        .await;
+    // ... and the next day's pass does too (the 7-day reminder is still the one due).
     assert_eq!(
         schedule(&app.db, &s, at(day + chrono::Duration::days(1), 7))
             .await

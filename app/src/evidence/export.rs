@@ -45,108 +45,150 @@ fn ack_json(a: super::repo::ExportedAck) -> Value {
     })
 }
 
+/// Exports that may stream at once on this node: each holds a read connection (and SQLite's
+/// snapshot) while it runs, and pages need the others.
+const EXPORTS_AT_ONCE: usize = 2;
+static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(EXPORTS_AT_ONCE);
+/// A client that takes no bytes for this long loses its export (the snapshot is released).
+const STALLED: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The body of an export: a JSON object whose members are `"acknowledgments"` (written a
 /// chunk at a time as it is read, all from one read snapshot, so memory stays constant and
 /// the first bytes leave at once however large the export) followed by the members of
-/// `rest`. The keys come in sorted order, as in the exports before they were streamed.
-/// A database failure in the middle ends the response early (the client sees a broken
+/// `rest`, and `"chain"` (the verified head, computed after the acknowledgments, so every
+/// seal in the export lies within it) when `with_chain`. The keys come in sorted order, as
+/// in the exports before they were streamed.
+///
+/// A task reads and serialises; the response takes its chunks from a small channel. A
+/// client that stops reading for [`STALLED`] ends the task, which releases the snapshot. A
+/// database failure in the middle ends the response early (the client sees a broken
 /// download, never a complete-looking file).
 pub fn streamed_body(
     db: crate::db::Db,
     of: Of,
     rest: serde_json::Map<String, Value>,
+    with_chain: bool,
     chunk: i64,
+    permit: Option<tokio::sync::SemaphorePermit<'static>>,
 ) -> axum::body::Body {
-    use futures_util::stream;
-    enum Step {
-        Open,
-        Chunk {
-            tx: crate::db::Tx,
-            after: i64,
-            first: bool,
-        },
-        Done,
-    }
     let (version, person) = match of {
         Of::Version(v) => (Some(v), None),
         Of::Person(p) => (None, Some(p)),
     };
-    let tail = match serde_json::to_string(&Value::Object(rest)) {
-        Ok(rest) if rest != "{}" => format!("],{}", &rest[1..]),
-        _ => "]}".to_owned(),
-    };
-    let failed = |err: sqlx::Error| {
-        tracing::error!(error = %err, "evidence export failed while streaming");
-        std::io::Error::other("export failed")
-    };
-    let body = stream::unfold(Step::Open, move |step| {
-        let (db, tail) = (db.clone(), tail.clone());
-        async move {
-            match step {
-                Step::Open => match crate::db::begin_read(&db).await {
-                    Ok(tx) => Some((
-                        Ok(axum::body::Bytes::from_static(b"{\"acknowledgments\":[")),
-                        Step::Chunk {
-                            tx,
-                            after: 0,
-                            first: true,
-                        },
-                    )),
-                    Err(err) => Some((Err(failed(err)), Step::Done)),
-                },
-                Step::Chunk {
-                    mut tx,
-                    after,
-                    first,
-                } => {
-                    match super::repo::export_chunk(&mut tx, version, person, after, chunk).await {
-                        Ok(acks) if acks.is_empty() => {
-                            let _ = tx.rollback().await;
-                            Some((Ok(axum::body::Bytes::from(tail)), Step::Done))
-                        }
-                        Ok(acks) => {
-                            let last = acks.last().map_or(after, |a| a.id);
-                            let mut out = Vec::with_capacity(acks.len() * 1024);
-                            for (n, a) in acks.into_iter().enumerate() {
-                                if !(first && n == 0) {
-                                    out.push(b',');
-                                }
-                                if let Err(err) = serde_json::to_writer(&mut out, &ack_json(a)) {
-                                    tracing::error!(error = %err, "evidence export failed while streaming");
-                                    return Some((
-                                        Err(std::io::Error::other("export failed")),
-                                        Step::Done,
-                                    ));
-                                }
-                            }
-                            Some((
-                                Ok(axum::body::Bytes::from(out)),
-                                Step::Chunk {
-                                    tx,
-                                    after: last,
-                                    first: false,
-                                },
-                            ))
-                        }
-                        Err(err) => Some((Err(failed(err)), Step::Done)),
-                    }
+    let (out, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(2);
+    tokio::spawn(async move {
+        let _permit = permit;
+        let send = |part: Result<Vec<u8>, &'static str>| {
+            let out = out.clone();
+            async move {
+                let part = part
+                    .map(axum::body::Bytes::from)
+                    .map_err(std::io::Error::other);
+                matches!(
+                    tokio::time::timeout(STALLED, out.send(part)).await,
+                    Ok(Ok(()))
+                )
+            }
+        };
+        let fail = |err: &dyn std::fmt::Display| {
+            tracing::error!(error = %err, "evidence export failed while streaming");
+            Err("export failed")
+        };
+        let mut tx = match crate::db::begin_read(&db).await {
+            Ok(tx) => tx,
+            Err(err) => {
+                send(fail(&err)).await;
+                return;
+            }
+        };
+        if !send(Ok(b"{\"acknowledgments\":[".to_vec())).await {
+            return;
+        }
+        let (mut after, mut first) = (0, true);
+        loop {
+            let acks = match super::repo::export_chunk(&mut tx, version, person, after, chunk).await
+            {
+                Ok(acks) => acks,
+                Err(err) => {
+                    send(fail(&err)).await;
+                    return;
                 }
-                Step::Done => None,
+            };
+            let Some(last) = acks.last().map(|a| a.id) else {
+                break;
+            };
+            let mut part = Vec::with_capacity(acks.len() * 1024);
+            for a in acks {
+                if !first {
+                    part.push(b',');
+                }
+                first = false;
+                if let Err(err) = serde_json::to_writer(&mut part, &ack_json(a)) {
+                    send(fail(&err)).await;
+                    return;
+                }
+            }
+            after = last;
+            if !send(Ok(part)).await {
+                return;
             }
         }
+        let _ = tx.rollback().await;
+        let mut rest = rest;
+        if with_chain {
+            match super::repo::verify(&db).await {
+                Ok(head) => {
+                    rest.insert(
+                        "chain".into(),
+                        json!({"entries": head.entries, "head_hash": head.head_hash, "intact": head.broken.is_none()}),
+                    );
+                }
+                Err(err) => {
+                    send(fail(&err)).await;
+                    return;
+                }
+            }
+        }
+        let tail = match serde_json::to_string(&Value::Object(rest)) {
+            Ok(rest) if rest != "{}" => format!("],{}", &rest[1..]),
+            _ => "]}".to_owned(),
+        };
+        send(Ok(tail.into_bytes())).await;
     });
-    axum::body::Body::from_stream(body)
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|part| (part, rx))
+    });
+    axum::body::Body::from_stream(chunks)
 }
 
-/// An export response: JSON, streamed (see [`streamed_body`]).
-fn streamed(state: &AppState, of: Of, rest: Value) -> Response {
+/// An export response: JSON, streamed (see [`streamed_body`]); 503 while
+/// [`EXPORTS_AT_ONCE`] other exports stream.
+fn streamed(state: &AppState, of: Of, rest: Value, with_chain: bool) -> Response {
+    let Ok(permit) = EXPORTS.try_acquire() else {
+        return (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            [(http::header::RETRY_AFTER, "10")],
+            axum::Json(json!({
+                "error": "busy",
+                "message": "Other exports are running; try again in a few seconds.",
+            })),
+        )
+            .into_response();
+    };
     let rest = match rest {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
     (
         [(http::header::CONTENT_TYPE, "application/json")],
-        streamed_body(state.db.clone(), of, rest, EXPORT_CHUNK),
+        streamed_body(
+            state.db.clone(),
+            of,
+            rest,
+            with_chain,
+            EXPORT_CHUNK,
+            Some(permit),
+        ),
     )
         .into_response()
 }
@@ -175,7 +217,6 @@ pub async fn version_export(
         let actor = require(&ctx, |u| u.has_role(Role::Auditor))?;
         let version = crate::circulars::repo::load_view(&state.db, crate::circulars::VersionId(id)).await?.ok_or(AppError::NotFound)?;
         record_export(&state.db, actor, &format!("version:{id}")).await?;
-        let head = super::repo::verify(&state.db).await?;
         Ok::<_, AppError>(json!({
             "format": "rundschreiben-evidence/1",
             "version": {
@@ -183,12 +224,11 @@ pub async fn version_export(
                 "status": version.status, "content_sha256": version.content_sha256, "published_at": version.published_at,
                 "body_html": version.body_html, "apps": version.apps, "attachments": version.attachments,
             },
-            "chain": {"entries": head.entries, "head_hash": head.head_hash, "intact": head.broken.is_none()},
         }))
     }
     .await;
     result
-        .map(|rest| streamed(&state, Of::Version(id), rest))
+        .map(|rest| streamed(&state, Of::Version(id), rest, true))
         .unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -208,7 +248,7 @@ pub async fn person_export(
     }
     .await;
     result
-        .map(|rest| streamed(&state, Of::Person(id), rest))
+        .map(|rest| streamed(&state, Of::Person(id), rest, false))
         .unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -236,6 +276,6 @@ pub async fn subject_export(
     }
     .await;
     result
-        .map(|rest| streamed(&state, Of::Person(id), rest))
+        .map(|rest| streamed(&state, Of::Person(id), rest, false))
         .unwrap_or_else(IntoResponse::into_response)
 }

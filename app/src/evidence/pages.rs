@@ -118,7 +118,7 @@ fn VersionEvidence() -> impl IntoView {
                                 <tr>
                                     <td>{match (r.person.clone(), r.person_id) {
                                         (Some(name), Some(pid)) => view! {
-                                            <a href=format!("/audit/export/person/{pid}") rel="external" download="">{name}<span class="sr-only">": "{t.evidence_person_export}</span></a>
+                                            <a href=format!("/audit/export/person/{pid}") rel="external" download="" aria-label=format!("{name}: {}", t.evidence_person_export)>{name.clone()}" (JSON)"</a>
                                         }.into_any(),
                                         _ => t.pseudonymised.into_any(),
                                     }}{r.on_behalf_by.clone().map(|b| format!(" ({} {b})", t.on_behalf_by))}</td>
@@ -129,10 +129,12 @@ fn VersionEvidence() -> impl IntoView {
                                 </tr>
                             }).collect_view()}</tbody>
                         </table></div>
-                        <nav class="pager no-print" aria-label=t.evidence_per_version>
-                            {first.map(|href| view! { <a href=href>{t.first_page}</a>" " })}
-                            {next.map(|href| view! { <a href=href rel="next">{t.next_page}</a> })}
-                        </nav>
+                        {(first.is_some() || next.is_some()).then(|| view! {
+                            <nav class="pager no-print" aria-label=t.pages_nav>
+                                {first.map(|href| view! { <a href=href>{t.first_page}</a>" " })}
+                                {next.map(|href| view! { <a href=href rel="next">{t.next_page}</a> })}
+                            </nav>
+                        })}
                     }.into_any()
                 }
             })}

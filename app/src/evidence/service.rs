@@ -21,14 +21,20 @@ pub async fn version_evidence(
     let v = crate::circulars::repo::load_view(db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if query.q.chars().count() > 100 || query.after < 0 {
+    if query.q.chars().count() > 100 {
         return Err(AppError::field("q", crate::i18n::Problem::TooLong(100)));
     }
-    let page = super::repo::evidence_page(db, id.0, query, locale).await?;
-    // Who looked at whose evidence: a search is recorded with its words.
+    let query = EvidenceQuery {
+        q: query.q.clone(),
+        after: query.after.max(0),
+    };
+    let page = super::repo::evidence_page(db, id.0, &query, locale).await?;
+    // That the auditor searched is recorded, not for whom: the audit log is sealed into the
+    // evidence chain for good, and a name there would outlive the pseudonymisation of the
+    // person's acknowledgments.
     let details = match query.q.trim() {
         "" => serde_json::json!({}),
-        q => serde_json::json!({ "search": q }),
+        _ => serde_json::json!({ "search": true, "found": page.total }),
     };
     let mut tx = begin_write(db).await?;
     crate::org::repo::audit(

@@ -62,7 +62,10 @@ pub async fn schedule(
         .await?
         .unwrap_or_else(UnitPath::above_root);
     let (lo, hi) = root.bounds();
-    let done_today = repo::versions_run_on(db, today).await?;
+    // Read before the passes: a change during a pass moves the epoch, and the next tick
+    // goes through that version again.
+    let epoch = repo::tracking_epoch(db).await?;
+    let done_today = repo::versions_run_on(db, today, epoch).await?;
     let versions = repo::published_versions(db).await?;
     let mut enqueued = 0;
     // The heads above a unit, asked once per unit and run.
@@ -121,7 +124,7 @@ pub async fn schedule(
         for chunk in escalations.chunks(ENQUEUE_CHUNK) {
             enqueued += enqueue_all(db, chunk, now).await?;
         }
-        repo::mark_run(db, version, today).await?;
+        repo::mark_run(db, version, today, epoch).await?;
     }
     Ok(enqueued)
 }

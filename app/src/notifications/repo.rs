@@ -154,22 +154,40 @@ pub async fn published_versions(db: &Db) -> Result<Vec<(i64, String, String)>, s
     .await
 }
 
-/// The versions the reminder schedule has gone through on `day` already.
-pub async fn versions_run_on(db: &Db, day: chrono::NaiveDate) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT version_id FROM reminder_run WHERE day = $1")
+/// The current tracking epoch (moved by every change to audiences and acknowledgments).
+pub async fn tracking_epoch(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT n FROM tracking_epoch")
+        .fetch_one(db)
+        .await
+}
+
+/// The versions the reminder schedule has gone through on `day` at `epoch` already.
+pub async fn versions_run_on(
+    db: &Db,
+    day: chrono::NaiveDate,
+    epoch: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT version_id FROM reminder_run WHERE day = $1 AND epoch = $2")
         .bind(day)
+        .bind(epoch)
         .fetch_all(db)
         .await
 }
 
-/// Notes that the reminder schedule went through `version` on `day`.
-pub async fn mark_run(db: &Db, version: i64, day: chrono::NaiveDate) -> Result<(), sqlx::Error> {
+/// Notes that the reminder schedule went through `version` on `day` at `epoch`.
+pub async fn mark_run(
+    db: &Db,
+    version: i64,
+    day: chrono::NaiveDate,
+    epoch: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO reminder_run (version_id, day) VALUES ($1, $2)
-         ON CONFLICT (version_id) DO UPDATE SET day = excluded.day",
+        "INSERT INTO reminder_run (version_id, day, epoch) VALUES ($1, $2, $3)
+         ON CONFLICT (version_id) DO UPDATE SET day = excluded.day, epoch = excluded.epoch",
     )
     .bind(version)
     .bind(day)
+    .bind(epoch)
     .execute(db.writer())
     .await?;
     Ok(())
