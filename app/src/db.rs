@@ -209,9 +209,14 @@ pub async fn begin_read(db: &Db) -> Result<Tx, sqlx::Error> {
 /// `%query%` for a case-insensitive `LIKE … ESCAPE '\'` search, with the user's `%`, `_` and
 /// `\` taken literally.
 pub fn like_pattern(query: &str) -> String {
+    like_pattern_as_typed(&query.to_lowercase())
+}
+
+/// [`like_pattern`] without lowering the case: SQLite's `lower()` and `LIKE` fold ASCII
+/// only, so a capital umlaut in the data ("Özdemir") is matched by the query as typed.
+pub fn like_pattern_as_typed(query: &str) -> String {
     let escaped = query
         .trim()
-        .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
@@ -236,6 +241,37 @@ mod tests {
             .await
             .unwrap();
         db
+    }
+
+    #[tokio::test]
+    async fn a_search_finds_capital_umlauts_as_typed_and_takes_wildcards_literally() {
+        let db = scratch("like").await;
+        for who in ["Özdemir", "Müller", "50%_rabatt"] {
+            sqlx::query("INSERT INTO t (who) VALUES ($1)")
+                .bind(who)
+                .execute(db.writer())
+                .await
+                .unwrap();
+        }
+        let find = |q: &'static str| {
+            let db = db.clone();
+            async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT who FROM t WHERE lower(who) LIKE $1 ESCAPE '\\' OR who LIKE $2 ESCAPE '\\' ORDER BY id",
+                )
+                .bind(like_pattern(q))
+                .bind(like_pattern_as_typed(q))
+                .fetch_all(&db)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(find("Özdemir").await, ["Özdemir"]);
+        assert_eq!(find("MÜLLER").await, ["Müller"]);
+        // The known limit: SQLite folds ASCII only, so a capital umlaut needs to be typed.
+        assert_eq!(find("özdemir").await, Vec::<String>::new());
+        assert_eq!(find("müller").await, ["Müller"]);
+        assert_eq!(find("%_").await, ["50%_rabatt"]);
     }
 
     #[tokio::test]

@@ -509,7 +509,9 @@ pub const EVIDENCE_PAGE: i64 = 50;
 /// order (keyset pagination on the id, so every page costs the same however far back it
 /// is). The search matches the person's name (part of it, any case), personnel number or
 /// current unit (part of its name, or its code); pseudonymised acknowledgments are never
-/// found by a search, only listed without one. Three statements per page, whatever its size.
+/// found by a search, only listed without one. At most four statements per page, whatever
+/// its size. (SQLite's `lower` folds ASCII only: a capital umlaut, as in "Özdemir", is
+/// found as typed, "Özdemir", or by the rest of the name, not by "özdemir".)
 pub async fn evidence_page(
     db: &Db,
     version: i64,
@@ -530,24 +532,22 @@ pub async fn evidence_page(
     }
     const JOINS: &str = "FROM acknowledgment k JOIN users u ON u.id = k.user_id
            JOIN org_unit o ON o.id = u.org_unit_id";
-    const MATCHES: &str = "k.version_id = $1
-            AND ($2 = '' OR (k.pseudonymised_at IS NULL AND (lower(u.display_name) LIKE $3 ESCAPE '\\'
-                 OR u.personnel_no = $2 OR lower(o.name) LIKE $3 ESCAPE '\\' OR lower(o.code) = lower($2))))";
+    // The search part only when there is a search: without one, the count is a walk over
+    // the version's index entries and the page a range of it (no join per acknowledgment).
+    const SEARCH: &str = "AND k.pseudonymised_at IS NULL AND (lower(u.display_name) LIKE $3 ESCAPE '\\'
+                 OR u.display_name LIKE $6 ESCAPE '\\' OR u.personnel_no = $2
+                 OR lower(o.name) LIKE $3 ESCAPE '\\' OR o.name LIKE $6 ESCAPE '\\' OR lower(o.code) = lower($2))";
     let q = query.q.trim();
     let pattern = crate::db::like_pattern(q);
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {JOINS} WHERE {MATCHES}"))
-        .bind(version)
-        .bind(q)
-        .bind(&pattern)
-        .fetch_one(db)
-        .await?;
+    let as_typed = crate::db::like_pattern_as_typed(q);
+    let search = if q.is_empty() { "" } else { SEARCH };
     let mut rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT k.id, k.user_id, u.display_name AS name, k.pseudonymised_at IS NOT NULL AS pseudonymised,
                 k.acknowledged_at, k.content_sha256, b.display_name AS on_behalf_by, e.seq, e.entry_hash
            {JOINS}
            LEFT JOIN users b ON b.id = k.on_behalf_by
            LEFT JOIN evidence_entry e ON e.kind = 'ack' AND e.ref_id = k.id
-          WHERE {MATCHES} AND k.id > $4
+          WHERE k.version_id = $1 AND k.id > $4 {search}
           ORDER BY k.id LIMIT $5"
     ))
     .bind(version)
@@ -555,8 +555,30 @@ pub async fn evidence_page(
     .bind(&pattern)
     .bind(query.after)
     .bind(EVIDENCE_PAGE + 1)
+    .bind(&as_typed)
     .fetch_all(db)
     .await?;
+    // A first page that holds every match is its own count.
+    let total: i64 = if query.after == 0 && rows.len() as i64 <= EVIDENCE_PAGE {
+        rows.len() as i64
+    } else if q.is_empty() {
+        sqlx::query_scalar("SELECT COUNT(*) FROM acknowledgment WHERE version_id = $1")
+            .bind(version)
+            .fetch_one(db)
+            .await?
+    } else {
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) {JOINS} WHERE k.version_id = $1 {search}"
+        ))
+        .bind(version)
+        .bind(q)
+        .bind(&pattern)
+        .bind(0)
+        .bind(0)
+        .bind(&as_typed)
+        .fetch_one(db)
+        .await?
+    };
     let next_after = (rows.len() as i64 > EVIDENCE_PAGE).then(|| {
         rows.truncate(EVIDENCE_PAGE as usize);
         rows.last().map_or(0, |r| r.id)
