@@ -725,4 +725,25 @@ async fn exports_stream_in_chunks_and_read_the_same_whatever_the_chunk_size() {
     );
     assert_eq!(doc["chain"]["intact"], true);
     assert_eq!(doc["version"]["id"], version);
+
+    // As a browser asks for it (compressed), every export arrives complete: the compression
+    // layer polls a finished body once more, which must not break the stream.
+    let me = app.user_id(EMPLOYEE.0).await;
+    let employee = app.logged_in(EMPLOYEE).await;
+    for (who, path) in [
+        (&auditor, format!("/audit/export/version/{version}")),
+        (&auditor, format!("/audit/export/person/{me}")),
+        (&employee, format!("/privacy/export/{me}")),
+    ] {
+        let res = who
+            .get(app.url(&path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-encoding"], "gzip", "{path}");
+        let body = res.bytes().await.expect("the whole body arrives");
+        assert!(!body.is_empty(), "{path}");
+    }
 }

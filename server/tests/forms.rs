@@ -24,6 +24,26 @@ async fn post_form(
         .unwrap()
 }
 
+/// A browser's plain upload form (multipart, field `file`) posting `bytes` to `endpoint`
+/// from the page `page`.
+async fn upload_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    page: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("datei.csv");
+    client
+        .post(app.url(&format!("/fn/{endpoint}")))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url(page))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The text of the element with `data-testid="{id}"` in `html`.
 fn test_id_text(html: &str, id: &str) -> Option<String> {
     let start = html.find(&format!(r#"data-testid="{id}""#))?;
@@ -169,15 +189,14 @@ async fn a_large_failed_upload_without_javascript_lists_the_first_problems_and_c
     for n in 0..1000 {
         csv.push_str(&format!("UP-{n},niemand-{n}@musterstadt.de,ios\n"));
     }
-    let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("geraete.csv");
-    let res = admin
-        .post(app.url("/fn/compliance/import_devices"))
-        .header("accept", "text/html,application/xhtml+xml")
-        .header("referer", app.url("/compliance"))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+    let res = upload_form(
+        &app,
+        &admin,
+        "compliance/import_devices",
+        "/compliance",
+        csv.into_bytes(),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = location(&res);
     // The error travels in the URL: it must stay well below what browsers and servers take.
@@ -205,15 +224,7 @@ async fn an_oversized_upload_without_javascript_returns_to_the_form_with_the_mes
     let app = TestApp::spawn().await;
     let admin = app.logged_in(ADMIN).await;
     let too_big = vec![b'x'; (app::org::MAX_UPLOAD_MB + 1) * 1024 * 1024];
-    let part = reqwest::multipart::Part::bytes(too_big).file_name("einheiten.csv");
-    let res = admin
-        .post(app.url("/fn/org/import"))
-        .header("accept", "text/html,application/xhtml+xml")
-        .header("referer", app.url("/admin/import"))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+    let res = upload_form(&app, &admin, "org/import", "/admin/import", too_big).await;
     // Not the raw JSON of the 413: back to the form, which names the problem.
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let back = location(&res);

@@ -155,9 +155,12 @@ pub fn streamed_body(
         };
         send(Ok(tail.into_bytes())).await;
     });
-    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|part| (part, rx))
-    });
+    // Fused: a body may be polled again after its end (the compression layer does), and an
+    // `unfold` panics then.
+    let chunks =
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|part| (part, rx))
+        }));
     axum::body::Body::from_stream(chunks)
 }
 
