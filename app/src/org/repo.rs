@@ -396,9 +396,16 @@ pub async fn search_users(
     per_page: i64,
 ) -> Result<UserPage, sqlx::Error> {
     let pattern = crate::db::like_pattern(query);
-    let filter = "WHERE lower(p.display_name) LIKE $1 ESCAPE '\\' OR p.email LIKE $1 ESCAPE '\\' OR lower(coalesce(p.personnel_no, '')) LIKE $1 ESCAPE '\\'";
+    // The name also as typed: SQLite folds ASCII only (a capital umlaut must match as is).
+    let as_typed = crate::db::like_pattern_as_typed(query);
+    let filter =
+        "WHERE lower(p.display_name) LIKE $1 ESCAPE '\\' OR p.display_name LIKE $4 ESCAPE '\\'
+        OR p.email LIKE $1 ESCAPE '\\' OR lower(coalesce(p.personnel_no, '')) LIKE $1 ESCAPE '\\'";
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users p {filter}"))
         .bind(&pattern)
+        .bind(0)
+        .bind(0)
+        .bind(&as_typed)
         .fetch_one(db)
         .await?;
     let rows: Vec<UserRow> = sqlx::query_as(&format!(
@@ -407,6 +414,7 @@ pub async fn search_users(
     .bind(&pattern)
     .bind(per_page)
     .bind((page.max(1) - 1) * per_page)
+    .bind(&as_typed)
     .fetch_all(db)
     .await?;
     Ok(UserPage {
