@@ -92,15 +92,26 @@ pub enum AppError {
 /// anyway. (The REST API reports every problem.)
 pub const PAGE_PROBLEMS: usize = 100;
 
+/// The first [`PAGE_PROBLEMS`] of `problems`, followed by `more(n)` naming how many were left
+/// out (any kind of problem list: field errors, import rows).
+pub fn first_problems<T>(mut problems: Vec<T>, more: impl FnOnce(usize) -> T) -> Vec<T> {
+    if problems.len() > PAGE_PROBLEMS {
+        let left_out = problems.len() - PAGE_PROBLEMS;
+        problems.truncate(PAGE_PROBLEMS);
+        problems.push(more(left_out));
+    }
+    problems
+}
+
 impl AppError {
-    /// The first `max` problems of a validation error, and how many more there are.
-    pub fn capped(self, max: usize) -> Self {
+    /// The first [`PAGE_PROBLEMS`] problems of a validation error, and how many more there
+    /// are.
+    pub fn capped(self) -> Self {
         match self {
-            AppError::Validation(mut problems) if problems.len() > max => {
-                let more = problems.len() - max;
-                problems.truncate(max);
-                problems.push(FieldError::new("file", Problem::MoreProblems(more)));
-                AppError::Validation(problems)
+            AppError::Validation(problems) => {
+                AppError::Validation(first_problems(problems, |more| {
+                    FieldError::new("file", Problem::MoreProblems(more))
+                }))
             }
             other => other,
         }
@@ -203,9 +214,7 @@ pub async fn respond<T>(
         // the form with the error in the query, where the page shows it; a status here
         // would replace that redirect and show the person the raw error.
         let from_a_page = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|p| p.headers.get(http::header::ACCEPT).cloned())
-            .and_then(|v| v.to_str().map(|a| a.contains("text/html")).ok())
-            .unwrap_or(false);
+            .is_some_and(|p| crate::flash::accepts_html(&p.headers));
         if let (false, Some(opts)) = (
             from_a_page,
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),

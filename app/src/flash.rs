@@ -242,7 +242,10 @@ mod server {
         }
     }
 
-    fn accepts_html(headers: &http::HeaderMap) -> bool {
+    /// Whether a request comes from a browser's page rather than a script: it accepts HTML,
+    /// as a navigation or a plain form post does (Leptos decides the same way whether to
+    /// answer a server function with a redirect).
+    pub fn accepts_html(headers: &http::HeaderMap) -> bool {
         headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())

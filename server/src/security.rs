@@ -74,10 +74,7 @@ pub async fn guard(State(policy): State<SecurityPolicy>, mut req: Request, next:
 /// person would otherwise see the raw JSON.
 fn too_large(mb: usize, path: &str, headers: &http::HeaderMap) -> Response {
     let err = app::error::AppError::field("file", Problem::FileTooLarge(mb));
-    let accepts_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let accepts_html = app::flash::accepts_html(headers);
     let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
     if let (true, true, Some(referer)) = (path.starts_with("/fn/"), accepts_html, referer) {
         let back = leptos::server_fn::error::ServerFnUrlError::new(path, err.clone())

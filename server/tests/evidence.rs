@@ -662,6 +662,20 @@ async fn the_evidence_per_version_comes_in_pages_and_finds_a_person() {
     );
     assert!(html.len() < 1024 * 1024);
 
+    // A version that does not exist, and a search too long to be a name.
+    let (status, _) = app
+        .call(&auditor, "evidence/version", &[("id", "999999")])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = app
+        .call(
+            &auditor,
+            "evidence/version",
+            &[("id", &version.to_string()), ("query[q]", &"x".repeat(101))],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
     // Only auditors.
     let max = app.logged_in(EMPLOYEE).await;
     assert_eq!(

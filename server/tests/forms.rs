@@ -264,3 +264,31 @@ async fn signing_in_over_another_persons_session_inherits_nothing_of_it() {
         "the earlier person's setup secret is gone: {after}"
     );
 }
+
+#[tokio::test]
+async fn a_large_failed_org_import_lists_the_first_problems_and_counts_the_rest() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    // 150 units under a parent that does not exist: 150 problems.
+    let mut csv = String::from("code,name,kind,parent_code\n");
+    for n in 0..150 {
+        csv.push_str(&format!("X{n},Amt {n},amt,GIBTESNICHT\n"));
+    }
+    let res = upload_form(
+        &app,
+        &admin,
+        "org/import",
+        "/admin/import",
+        csv.into_bytes(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let (status, html) = app.get_html(&admin, "/admin/import").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("… und 50 weitere Probleme."), "{html}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM org_unit WHERE code LIKE 'X%'")
+            .await,
+        0
+    );
+}

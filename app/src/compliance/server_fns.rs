@@ -110,7 +110,7 @@ pub async fn import_devices(
     respond(async move {
         let admin = require_role(Role::Admin)?;
         let bytes = crate::upload::read_file(data, crate::upload::DEVICE_IMPORT_MAX_MB).await?;
-        let cap = |e: AppError| e.capped(crate::error::PAGE_PROBLEMS);
+        let cap = AppError::capped;
         let rows = crate::devices::import::parse_csv(&bytes).map_err(cap)?;
         let s = crate::devices::import::import(
             &app_state().db,

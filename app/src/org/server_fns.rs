@@ -196,17 +196,14 @@ pub async fn import_org(data: MultipartData) -> Result<ImportOutcome, AppError> 
         Ok(
             match super::import::import(&app_state().db, Some(admin.id), &bytes).await? {
                 // A page lists the first problems (see `error::PAGE_PROBLEMS`).
-                ImportOutcome::Rejected(mut errors)
-                    if errors.len() > crate::error::PAGE_PROBLEMS =>
-                {
-                    let more = errors.len() - crate::error::PAGE_PROBLEMS;
-                    errors.truncate(crate::error::PAGE_PROBLEMS);
-                    errors.push(super::RowError {
-                        line: 1,
-                        field: "file".into(),
-                        problem: crate::i18n::Problem::MoreProblems(more),
-                    });
-                    ImportOutcome::Rejected(errors)
+                ImportOutcome::Rejected(errors) => {
+                    ImportOutcome::Rejected(crate::error::first_problems(errors, |more| {
+                        super::RowError {
+                            line: 1,
+                            field: "file".into(),
+                            problem: crate::i18n::Problem::MoreProblems(more),
+                        }
+                    }))
                 }
                 outcome => outcome,
             },
