@@ -17,7 +17,8 @@ pub struct Config {
     /// `PASSWORD_HASH_CONCURRENCY`: argon2 hashes running at once (default: CPU count).
     pub hash_concurrency: usize,
     /// How often each background job runs (`EVIDENCE_SEAL_SECONDS`, `RETENTION_JOB_SECONDS`,
-    /// `COMPLIANCE_JOB_SECONDS`, `MAIL_WORKER_SECONDS`, `REMINDER_JOB_SECONDS`).
+    /// `COMPLIANCE_JOB_SECONDS`, `MAIL_WORKER_SECONDS`, `REMINDER_JOB_SECONDS`,
+    /// `COUNTS_JOB_SECONDS`).
     pub jobs: crate::jobs::Intervals,
     /// `SMTP_HOST` etc.; `None` writes mails to `MAIL_DIR` instead.
     pub smtp: Option<app::notifications::outbox::SmtpSettings>,
@@ -124,6 +125,7 @@ impl Config {
                     compliance: seconds("COMPLIANCE_JOB_SECONDS", defaults.compliance)?,
                     mail: seconds("MAIL_WORKER_SECONDS", defaults.mail)?,
                     reminders: seconds("REMINDER_JOB_SECONDS", defaults.reminders)?,
+                    counts: seconds("COUNTS_JOB_SECONDS", defaults.counts)?,
                 }
             },
             settings: Settings {

@@ -91,6 +91,8 @@ pub struct Intervals {
     pub mail: Duration,
     /// `REMINDER_JOB_SECONDS` (default 3600).
     pub reminders: Duration,
+    /// `COUNTS_JOB_SECONDS` (default 30): rebuilding stale acknowledgment counts.
+    pub counts: Duration,
 }
 
 impl Default for Intervals {
@@ -101,6 +103,7 @@ impl Default for Intervals {
             compliance: Duration::from_secs(300),
             mail: Duration::from_secs(5),
             reminders: Duration::from_secs(3600),
+            counts: Duration::from_secs(30),
         }
     }
 }
@@ -128,7 +131,18 @@ pub fn all(ctx: Context) -> Vec<Job> {
     let mailer = std::sync::Arc::new(mailer);
     let reminders = std::sync::Arc::new(reminders);
     let (compliance, links) = (std::sync::Arc::new(compliance), std::sync::Arc::new(links));
+    let late_days = reminders.late_joiner_days;
     vec![
+        // After a rare change (a version published or changed, the tree restructured), the
+        // acknowledgment counts are rebuilt here in short chunks, so that the dashboard and
+        // the publishers' list find them current; with nothing stale a tick is one query.
+        Job::every("acknowledgment counts", every.counts, {
+            let db = db.clone();
+            move |_| {
+                let db = db.clone();
+                async move { Ok(app::tracking::counts::sweep(&db, late_days).await?) }
+            }
+        }),
         Job::every("evidence sealing", every.seal, {
             let db = db.clone();
             move |_| {

@@ -237,9 +237,11 @@ async fn the_reminder_schedule_goes_through_each_circular_once_a_day() {
     app.exec("DELETE FROM mail_outbox WHERE dedupe_key LIKE 'reminder:%'")
         .await;
     assert_eq!(schedule(&app.db, &s, at(day, 15)).await.unwrap(), 0);
-    // ... until something changes who is open (here: someone's unit history is touched, as
-    // a move or reactivation would), which sends the job through the circular again.
-    app.exec("UPDATE users SET unit_since = unit_since WHERE id = (SELECT MIN(id) FROM users)")
+    // ... until something changes who is open (here: someone leaves and comes back), which
+    // sends the job through the circular again.
+    app.exec("UPDATE users SET active = FALSE WHERE id = (SELECT MIN(id) FROM users)")
+        .await;
+    app.exec("UPDATE users SET active = TRUE WHERE id = (SELECT MIN(id) FROM users)")
         .await;
     assert_eq!(schedule(&app.db, &s, at(day, 16)).await.unwrap(), first);
     app.exec("DELETE FROM mail_outbox WHERE dedupe_key LIKE 'reminder:%'")

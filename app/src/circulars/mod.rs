@@ -149,6 +149,8 @@ pub struct CircularSummary {
     pub status: VersionStatus,
     pub ack_deadline: String,
     pub counts: Option<AckCounts>,
+    /// Published, but its counts are being rebuilt after a rare change.
+    pub counting: bool,
 }
 
 /// Raw editor input; parsed by `rules::parse_circular`.

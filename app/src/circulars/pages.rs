@@ -112,8 +112,14 @@ fn Circulars() -> impl IntoView {
                                     <td><a href=format!("/circulars/{}", c.version_id.0)>{c.number.clone()}</a></td>
                                     <td>{c.title.clone()}</td><td class="num">{c.version_no}</td><td>{c.status.label(locale)}</td>
                                     <td>{format_day(&c.ack_deadline, locale)}</td>
-                                    <td class="num">{has.then_some(n.audience)}</td><td class="num">{has.then_some(n.acknowledged)}</td>
-                                    <td class="num">{has.then_some(n.open)}</td><td class="num">{has.then_some(n.overdue)}</td>
+                                    {if c.counting {
+                                        view! { <td colspan="4" class="counting">{t.counts_pending}</td> }.into_any()
+                                    } else {
+                                        view! {
+                                            <td class="num">{has.then_some(n.audience)}</td><td class="num">{has.then_some(n.acknowledged)}</td>
+                                            <td class="num">{has.then_some(n.open)}</td><td class="num">{has.then_some(n.overdue)}</td>
+                                        }.into_any()
+                                    }}
                                 </tr>
                             }
                         }).collect_view()}</tbody>

@@ -1,7 +1,7 @@
 //! SQL of the circulars domain.
 use super::rules::ValidCircular;
 use super::{
-    AckCounts, AppPlatform, AttachmentInfo, AudienceUnit, ChangeKind, CircularId, CircularSummary,
+    AppPlatform, AttachmentInfo, AudienceUnit, ChangeKind, CircularId, CircularSummary,
     ProhibitedApp, VersionId, VersionStatus, VersionView,
 };
 use crate::db::{Db, Tx};
@@ -557,37 +557,10 @@ pub async fn list_latest(db: &Db) -> Result<Vec<CircularSummary>, sqlx::Error> {
                 status,
                 ack_deadline: deadline.to_string(),
                 counts: None,
+                counting: false,
             },
         )
         .collect())
-}
-
-/// Audience, acknowledged, open and overdue for a published version, in one query.
-pub async fn counts(
-    db: &Db,
-    id: VersionId,
-    today: NaiveDate,
-    late_joiner_days: i64,
-) -> Result<AckCounts, sqlx::Error> {
-    let sql = format!(
-        "SELECT COUNT(*),
-                COALESCE(SUM(CASE WHEN {HAS_VALID_ACK} THEN 1 ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN NOT {HAS_VALID_ACK} AND {PERSONAL_DEADLINE} < $2 THEN 1 ELSE 0 END), 0)
-           FROM circular_version v, users u JOIN org_unit uo ON uo.id = u.org_unit_id
-          WHERE v.id = $1 AND u.active AND {IN_AUDIENCE}"
-    );
-    let (audience, acknowledged, overdue): (i64, i64, i64) = sqlx::query_as(&sql)
-        .bind(id)
-        .bind(today)
-        .bind(late_joiner_days)
-        .fetch_one(db)
-        .await?;
-    Ok(AckCounts {
-        audience,
-        acknowledged,
-        open: audience - acknowledged,
-        overdue,
-    })
 }
 
 /// SQL expression of a person's deadline (see `rules::personal_deadline`); `$3` is the number

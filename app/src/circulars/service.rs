@@ -89,11 +89,45 @@ pub async fn list_for_publisher(
             .find(|(id, _, _)| *id == c.version_id)
             .is_none_or(|(_, whole, paths)| may_see_open(user, &root, *whole, paths))
     });
+    // Counts come from the pre-aggregated table in one grouped query. A version whose counts
+    // a rare change made stale is counted in the background and shown as "being counted"
+    // (at city scale a recount takes about a second per version; the page does not wait).
+    let today = crate::time::today_berlin(Utc::now());
+    let mut current = crate::tracking::counts::current_totals(db, today, late_joiner_days).await?;
+    let stale: Vec<VersionId> = list
+        .iter()
+        .filter(|c| counted(c.status) && !current.contains_key(&c.version_id.0))
+        .map(|c| c.version_id)
+        .collect();
+    if !stale.is_empty() {
+        // Small cities recount within the page's budget; a large one's recount would not
+        // fit and continues in the background. (Stopping a recount half-way is safe: the
+        // next one starts over.)
+        let until = tokio::time::Instant::now() + LIST_RECOUNT_BUDGET;
+        for v in stale {
+            let recount = crate::tracking::counts::ensure(db, v.0, late_joiner_days);
+            match tokio::time::timeout_at(until, recount).await {
+                Ok(done) => done?,
+                Err(_) => break,
+            }
+        }
+        current = crate::tracking::counts::current_totals(db, today, late_joiner_days).await?;
+    }
     for c in &mut list {
-        c.counts = counts_if_published(db, c.version_id, c.status, late_joiner_days).await?;
+        if counted(c.status) {
+            c.counts = current.get(&c.version_id.0).copied();
+            c.counting = c.counts.is_none();
+        }
+    }
+    if list.iter().any(|c| c.counting) {
+        crate::tracking::counts::sweep_in_background(db, late_joiner_days);
     }
     Ok(list)
 }
+
+/// How long the publishers' list recounts stale versions itself before it leaves the rest to
+/// the background.
+const LIST_RECOUNT_BUDGET: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Whether a publisher may see a version: published ones always, drafts and submitted ones
 /// only when their stored audience lies wholly inside the publisher's scope.
@@ -417,14 +451,11 @@ pub async fn counts_if_published(
     status: VersionStatus,
     late_joiner_days: i64,
 ) -> Result<Option<super::AckCounts>, AppError> {
-    if matches!(
-        status,
-        VersionStatus::Published | VersionStatus::Superseded | VersionStatus::Withdrawn
-    ) {
+    if counted(status) {
         Ok(Some(
-            repo::counts(
+            crate::tracking::counts::totals(
                 db,
-                id,
+                id.0,
                 crate::time::today_berlin(Utc::now()),
                 late_joiner_days,
             )
@@ -433,6 +464,14 @@ pub async fn counts_if_published(
     } else {
         Ok(None)
     }
+}
+
+/// Whether a version has acknowledgment counts: once published.
+fn counted(status: VersionStatus) -> bool {
+    matches!(
+        status,
+        VersionStatus::Published | VersionStatus::Superseded | VersionStatus::Withdrawn
+    )
 }
 
 #[cfg(test)]

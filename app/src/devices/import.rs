@@ -182,6 +182,10 @@ pub async fn import(
         errors.push(FieldError::in_row(row, field, p));
     };
     let mut tx = begin_write(db).await?;
+    let bulk = rows.len() > crate::tracking::counts::BULK_ROWS;
+    if bulk {
+        crate::tracking::counts::suspend_deltas(&mut tx).await?;
+    }
     let mut seen: HashMap<(&'static str, String), Row> = HashMap::new();
     let mut valid = vec![];
     for (n, record) in &rows {
@@ -269,6 +273,9 @@ pub async fn import(
         now,
     )
     .await?;
+    if bulk {
+        crate::tracking::counts::resume_deltas(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(summary)
 }

@@ -53,6 +53,16 @@ pub enum Parsed {
     Users(Vec<UserRow>),
 }
 
+impl Parsed {
+    /// How many rows the file holds.
+    pub fn row_count(&self) -> usize {
+        match self {
+            Parsed::Units(rows) => rows.len(),
+            Parsed::Users(rows) => rows.len(),
+        }
+    }
+}
+
 fn row_error(line: usize, field: &str, problem: Problem) -> RowError {
     RowError {
         line,
@@ -274,6 +284,10 @@ pub async fn import(
     };
     let now = Utc::now();
     let mut tx = begin_write(db).await?;
+    let bulk = parsed.row_count() > crate::tracking::counts::BULK_ROWS;
+    if bulk {
+        crate::tracking::counts::suspend_deltas(&mut tx).await?;
+    }
     let mut errors = vec![];
     let (mut created, mut updated) = (0, 0);
     // A validation error of one row, as rows of the rejection list.
@@ -394,6 +408,9 @@ pub async fn import(
         now,
     )
     .await?;
+    if bulk {
+        crate::tracking::counts::resume_deltas(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(ImportOutcome::Imported { created, updated })
 }

@@ -11,6 +11,8 @@ mod server_fns;
 pub use server_fns::*;
 
 #[cfg(feature = "ssr")]
+pub mod counts;
+#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod repo;

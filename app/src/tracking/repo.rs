@@ -2,7 +2,7 @@
 //! deadline; recomputed by one grouped query whenever their inputs changed) over the children
 //! of the selected unit — never a per-person loop in Rust.
 use super::RollupRow;
-use crate::circulars::repo::{HAS_VALID_ACK, IN_AUDIENCE, PERSONAL_DEADLINE};
+use crate::circulars::repo::{HAS_VALID_ACK, IN_AUDIENCE};
 use crate::db::Db;
 use crate::org::OrgUnitId;
 use chrono::NaiveDate;
@@ -22,104 +22,15 @@ const SUMS: &str = "COALESCE(SUM(r.audience), 0) AS audience, COALESCE(SUM(r.ack
         COALESCE(SUM(CASE WHEN r.deadline < $2 THEN r.audience - r.acknowledged ELSE 0 END), 0) AS overdue,
         COALESCE(SUM(r.unclean), 0) AS devices_unclean";
 
-/// Makes sure `rollup_count` holds current counts for `version` (see migration
-/// `rollup_counts`): if any relevant row changed since they were computed (the trigger-kept
-/// epoch moved) or the late-joiner setting differs, they are recomputed with one grouped
-/// query over the audience. That query runs on a read snapshot, together with the epoch it
-/// reflects; only storing its result (a few hundred rows) takes the writer, for a few
-/// milliseconds. Counts stored for an epoch that has moved on meanwhile are simply
-/// recomputed by the next reader.
-pub async fn ensure_counts(db: &Db, version: i64, late_days: i64) -> Result<(), sqlx::Error> {
-    const FRESH: &str = "SELECT EXISTS (SELECT 1 FROM rollup_state s, tracking_epoch e
-                           WHERE s.version_id = $1 AND s.epoch = e.n AND s.late_days = $2)";
-    let fresh: bool = sqlx::query_scalar(FRESH)
-        .bind(version)
-        .bind(late_days)
-        .fetch_one(db)
-        .await?;
-    if fresh {
-        return Ok(());
-    }
-    let mut snapshot = crate::db::begin_read(db).await?;
-    let epoch: i64 = sqlx::query_scalar("SELECT n FROM tracking_epoch")
-        .fetch_one(&mut *snapshot)
-        .await?;
-    // Valid acknowledgments and clean device statements are computed once (CTEs) and joined;
-    // people are grouped by their unit and personal deadline.
-    let counts: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
-        "WITH v AS (SELECT * FROM circular_version WHERE id = $1),
-              valid AS (SELECT k.id, k.user_id FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id
-                          JOIN v ON kv.circular_id = v.circular_id AND kv.version_no >= v.ack_basis_no),
-              acked AS (SELECT DISTINCT user_id FROM valid),
-              clean AS (SELECT DISTINCT ad.device_id FROM valid JOIN acknowledgment_device ad ON ad.ack_id = valid.id
-                         WHERE ad.attestation IN ('none_installed', 'not_used_for_work')),
-              unclean AS (SELECT d.owner_id, COUNT(*) AS n FROM device d
-                           WHERE d.retired_at IS NULL AND d.id NOT IN (SELECT device_id FROM clean) GROUP BY d.owner_id)
-         SELECT u.org_unit_id, {deadline} AS deadline, COUNT(*),
-                SUM(CASE WHEN a.user_id IS NOT NULL THEN 1 ELSE 0 END), SUM(COALESCE(un.n, 0))
-           FROM users u JOIN org_unit uo ON uo.id = u.org_unit_id
-           CROSS JOIN v
-           LEFT JOIN acked a ON a.user_id = u.id
-           LEFT JOIN unclean un ON un.owner_id = u.id
-          WHERE u.active AND {IN_AUDIENCE}
-          GROUP BY u.org_unit_id, deadline",
-        deadline = PERSONAL_DEADLINE.replace("$3", "$2"),
-    ))
-    .bind(version)
-    .bind(late_days)
-    .fetch_all(&mut *snapshot)
-    .await?;
-    snapshot.rollback().await?;
-    let mut tx = crate::db::begin_write(db).await?;
-    // Another reader may have stored these (or newer) counts meanwhile.
-    let stored: Option<(i64, i64)> =
-        sqlx::query_as("SELECT epoch, late_days FROM rollup_state WHERE version_id = $1")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if stored.is_some_and(|(e, l)| e >= epoch && l == late_days) {
-        return Ok(());
-    }
-    sqlx::query("DELETE FROM rollup_count WHERE version_id = $1")
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-    for (unit, deadline, audience, acknowledged, unclean) in counts {
-        sqlx::query(
-            "INSERT INTO rollup_count (version_id, unit_id, deadline, audience, acknowledged, unclean)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(version)
-        .bind(unit)
-        .bind(deadline)
-        .bind(audience)
-        .bind(acknowledged)
-        .bind(unclean)
-        .execute(&mut *tx)
-        .await?;
-    }
-    sqlx::query(
-        "INSERT INTO rollup_state (version_id, epoch, late_days) VALUES ($1, $2, $3)
-         ON CONFLICT (version_id) DO UPDATE SET epoch = excluded.epoch, late_days = excluded.late_days",
-    )
-    .bind(version)
-    .bind(epoch)
-    .bind(late_days)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
-}
-
 /// Roll-up rows for the children of `unit` and for the people directly in it: sums of the
 /// pre-aggregated counts over each child's subtree (an index range on the materialised path).
+/// The caller makes sure they are current first (`counts::ensure`).
 pub async fn rollup(
     db: &Db,
     version: i64,
     unit: OrgUnitId,
     today: NaiveDate,
-    late_days: i64,
 ) -> Result<Vec<RollupRow>, sqlx::Error> {
-    ensure_counts(db, version, late_days).await?;
     let children: Vec<(i64, String, bool)> = sqlx::query_as(
         "SELECT c.id, c.name, EXISTS (SELECT 1 FROM org_unit g WHERE g.parent_id = c.id) FROM org_unit c WHERE c.parent_id = $1 ORDER BY c.code",
     )

@@ -65,6 +65,26 @@ pub fn parse_remark(raw: &str) -> Result<String, crate::i18n::Problem> {
     Ok(remark.to_owned())
 }
 
+/// Ranges of unit ids `(lo, hi]` for a chunked recount: consecutive units (`people`: unit id
+/// and head count, ascending ids) together until a range holds `max` people; a larger unit
+/// gets a range of its own. The ranges cover every id, also of units created meanwhile.
+pub fn unit_chunks(people: &[(i64, i64)], max: i64) -> Vec<(i64, i64)> {
+    let mut chunks = vec![];
+    let mut lo = i64::MIN;
+    let mut n = 0;
+    for (i, &(unit, count)) in people.iter().enumerate() {
+        n += count;
+        let next = people.get(i + 1).map_or(0, |p| p.1);
+        if n + next > max && i + 1 < people.len() {
+            chunks.push((lo, unit));
+            lo = unit;
+            n = 0;
+        }
+    }
+    chunks.push((lo, i64::MAX));
+    chunks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +151,18 @@ mod tests {
         assert_eq!(percent(1, 3), 33);
         assert_eq!(bar_width(5, 10, 200), 100);
         assert_eq!(bar_width(5, 0, 200), 0);
+    }
+
+    #[test]
+    fn unit_chunks_cover_every_id_and_hold_about_max_people() {
+        assert_eq!(unit_chunks(&[], 500), vec![(i64::MIN, i64::MAX)]);
+        assert_eq!(
+            unit_chunks(&[(1, 200), (2, 200), (3, 200), (7, 900), (9, 10)], 500),
+            vec![(i64::MIN, 2), (2, 3), (3, 7), (7, i64::MAX)]
+        );
+        assert_eq!(
+            unit_chunks(&[(1, 100), (2, 100)], 500),
+            vec![(i64::MIN, i64::MAX)]
+        );
     }
 }

@@ -65,7 +65,8 @@ pub async fn dashboard(
     let (rows, open_people) = match version_id {
         None => (vec![], vec![]),
         Some(v) => {
-            let rows = super::repo::rollup(db, v, unit.id, today, late).await?;
+            super::counts::ensure(db, v, late).await?;
+            let rows = super::repo::rollup(db, v, unit.id, today).await?;
             let leaf = rows.iter().all(|r| r.unit_id.is_none());
             let mut open = vec![];
             if leaf {
