@@ -18,7 +18,7 @@
 -- What remains rare (a unit moved or renamed in the tree, deletions by retention, a device
 -- changing owner) still moves `tracking_epoch`, and every version is then rebuilt.
 --
--- Rebuilds (tracking::repo::ensure_counts) run in short chunks of units. A delta applies
+-- Rebuilds (tracking::counts::ensure) run in short chunks of units. A delta applies
 -- wherever `rollup_state` has a row for the version, also while its counts are being rebuilt:
 -- a chunk recomputes its units exactly, inside the writer and after every earlier delta, so a
 -- delta that reached a unit before its chunk is overwritten and one that comes after counts.
@@ -27,11 +27,18 @@
 -- The expressions of audience, valid acknowledgment and personal deadline are those of
 -- circulars::repo (IN_AUDIENCE, HAS_VALID_ACK, PERSONAL_DEADLINE); a unit test keeps them equal.
 --
--- The reminder schedule skips a version it went through the same day when nothing changed;
--- the people triggers also clear `reminder_run`, as they no longer move the epoch.
+-- The reminder schedule skips a version it went through the same day when nothing changed
+-- (`reminder_run`); as people changes no longer move `tracking_epoch`, they move
+-- `people_epoch`, and the schedule compares the sum of both.
+CREATE TABLE people_epoch (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+);
+INSERT INTO people_epoch (id, n) VALUES (1, 0);
+
 -- Bulk changes (an org or device import touching thousands of rows) would pay a delta per
 -- row and version; they suspend the deltas inside their own transaction and move the epoch
--- instead (tracking::repo::suspend_deltas), so no other transaction ever sees the flag.
+-- instead (tracking::counts::suspend_deltas), so no other transaction ever sees the flag.
 CREATE TABLE rollup_suspended (id INTEGER PRIMARY KEY CHECK (id = 1));
 
 ALTER TABLE rollup_state ADD COLUMN complete BOOLEAN NOT NULL DEFAULT 1;
@@ -52,24 +59,31 @@ DROP TRIGGER circular_version_update_epoch;
 DROP TRIGGER circular_audience_insert_epoch;
 DROP TRIGGER circular_audience_delete_epoch;
 DROP TRIGGER circular_audience_update_epoch;
-CREATE TRIGGER device_update_epoch AFTER UPDATE OF owner_id ON device BEGIN UPDATE tracking_epoch SET n = n + 1 WHERE id = 1; END;
+-- Only a real change moves the epoch (an UPDATE that sets the same owner or parent again
+-- would otherwise mark every version stale).
+CREATE TRIGGER device_update_epoch AFTER UPDATE OF owner_id ON device WHEN OLD.owner_id IS NOT NEW.owner_id
+BEGIN UPDATE tracking_epoch SET n = n + 1 WHERE id = 1; END;
+DROP TRIGGER org_unit_update_epoch;
+CREATE TRIGGER org_unit_update_epoch AFTER UPDATE OF path, parent_id ON org_unit
+WHEN OLD.path IS NOT NEW.path OR OLD.parent_id IS NOT NEW.parent_id
+BEGIN UPDATE tracking_epoch SET n = n + 1 WHERE id = 1; END;
 
 -- A version's own changes concern its own counts and reminders only (deleting a version
 -- deletes both through their foreign keys).
 CREATE TRIGGER circular_version_update_rollup AFTER UPDATE OF status, ack_basis_no, ack_deadline, published_at, whole_city ON circular_version BEGIN
-    UPDATE rollup_state SET complete = 0 WHERE version_id = NEW.id;
+    UPDATE rollup_state SET complete = 0, build = build + 1 WHERE version_id = NEW.id;
     DELETE FROM reminder_run WHERE version_id = NEW.id;
 END;
 CREATE TRIGGER circular_audience_insert_rollup AFTER INSERT ON circular_audience BEGIN
-    UPDATE rollup_state SET complete = 0 WHERE version_id = NEW.version_id;
+    UPDATE rollup_state SET complete = 0, build = build + 1 WHERE version_id = NEW.version_id;
     DELETE FROM reminder_run WHERE version_id = NEW.version_id;
 END;
 CREATE TRIGGER circular_audience_delete_rollup AFTER DELETE ON circular_audience BEGIN
-    UPDATE rollup_state SET complete = 0 WHERE version_id = OLD.version_id;
+    UPDATE rollup_state SET complete = 0, build = build + 1 WHERE version_id = OLD.version_id;
     DELETE FROM reminder_run WHERE version_id = OLD.version_id;
 END;
 CREATE TRIGGER circular_audience_update_rollup AFTER UPDATE ON circular_audience BEGIN
-    UPDATE rollup_state SET complete = 0 WHERE version_id IN (OLD.version_id, NEW.version_id);
+    UPDATE rollup_state SET complete = 0, build = build + 1 WHERE version_id IN (OLD.version_id, NEW.version_id);
     DELETE FROM reminder_run WHERE version_id IN (OLD.version_id, NEW.version_id);
 END;
 
@@ -183,7 +197,7 @@ WHEN NOT EXISTS (SELECT 1 FROM rollup_suspended) BEGIN
      WHERE a.version_id = v.id
        AND (a.org_unit_id = u.org_unit_id OR (a.include_subunits AND (uo.path >= au.path AND uo.path < substr(au.path, 1, length(au.path) - 1) || '0')))))
     ON CONFLICT (version_id, unit_id, deadline) DO UPDATE SET audience = audience + excluded.audience, acknowledged = acknowledged + excluded.acknowledged, unclean = unclean + excluded.unclean;
-    DELETE FROM reminder_run;
+    UPDATE people_epoch SET n = n + 1 WHERE id = 1;
 END;
 
 CREATE TRIGGER users_update_rollup AFTER UPDATE OF org_unit_id, active, unit_since ON users
@@ -227,5 +241,5 @@ WHEN (OLD.org_unit_id IS NOT NEW.org_unit_id OR OLD.active IS NOT NEW.active OR 
      WHERE a.version_id = v.id
        AND (a.org_unit_id = u.org_unit_id OR (a.include_subunits AND (uo.path >= au.path AND uo.path < substr(au.path, 1, length(au.path) - 1) || '0')))))
     ON CONFLICT (version_id, unit_id, deadline) DO UPDATE SET audience = audience + excluded.audience, acknowledged = acknowledged + excluded.acknowledged, unclean = unclean + excluded.unclean;
-    DELETE FROM reminder_run;
+    UPDATE people_epoch SET n = n + 1 WHERE id = 1;
 END;

@@ -448,8 +448,14 @@ async fn the_pre_aggregated_counts_follow_every_change_at_once_without_a_recount
     assert_eq!(after_people, counted(&app, &v).await);
     assert_eq!(after_people.0, after_devices.0 + 1);
 
-    // Another circular is published: the demo ban's counts are not touched by it.
+    // Another circular is published: the demo ban's counts are not touched by it. Neither is
+    // an update that sets a device's owner to the same person again.
     app.publish(circular_form("RS 2026/77")).await;
+    let epoch = app.count("SELECT n FROM tracking_epoch").await;
+    app.exec("UPDATE device SET owner_id = owner_id").await;
+    app.exec("UPDATE org_unit SET parent_id = parent_id, path = path")
+        .await;
+    assert_eq!(app.count("SELECT n FROM tracking_epoch").await, epoch);
 
     // Every change above reached the stored counts as a delta: no recount happened, and a
     // recount from scratch yields exactly the rows the deltas produced, unit by unit.
@@ -483,6 +489,38 @@ async fn the_publishers_list_shows_the_counts_of_every_published_circular() {
     assert_eq!(row["counts"]["open"], audience - acknowledged);
     assert_eq!(row["counting"], false);
 
+    // A circular to a unit nobody works in (yet) counts 0, not "being counted".
+    let admin = app.logged_in(ADMIN).await;
+    let (status, unit) = app
+        .call(
+            &admin,
+            "org/save_unit",
+            &[
+                ("form[code]", "LEER"),
+                ("form[name]", "Neues Amt"),
+                ("form[kind]", "amt"),
+                ("form[parent_id]", &app.unit_id("FB11").await.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    let empty = app
+        .publish(with(
+            with(circular_form("RS 2026/78"), "form[whole_city]", ""),
+            "form[audience_unit][]",
+            &unit.to_string(),
+        ))
+        .await;
+    let (_, list) = app.call(&publisher, "circulars/list", &[]).await;
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["version_id"] == empty)
+        .expect("listed");
+    assert_eq!(row["counting"], false, "{row}");
+    assert_eq!(row["counts"]["audience"], 0, "{row}");
+
     // A bulk import of the org (more rows than one delta each is worth) makes every
     // version's counts stale; the list recounts what fits in its time budget (in a city of
     // this size: everything) and says "being counted" for the rest, never stale numbers.
@@ -490,7 +528,6 @@ async fn the_publishers_list_shows_the_counts_of_every_published_circular() {
     for i in 0..201 {
         csv.push_str(&format!("IMP{i},Importamt {i},amt,FB11\n"));
     }
-    let admin = app.logged_in(ADMIN).await;
     let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("units.csv");
     let res = admin
         .post(app.url("/fn/org/import"))

@@ -64,7 +64,7 @@ pub async fn schedule(
     let (lo, hi) = root.bounds();
     // Read before the passes: a change during a pass moves the epoch, and the next tick
     // goes through that version again.
-    let epoch = repo::tracking_epoch(db).await?;
+    let epoch = repo::reminder_epoch(db).await?;
     let done_today = repo::versions_run_on(db, today, epoch).await?;
     let versions = repo::published_versions(db).await?;
     let mut enqueued = 0;

@@ -154,9 +154,11 @@ pub async fn published_versions(db: &Db) -> Result<Vec<(i64, String, String)>, s
     .await
 }
 
-/// The current tracking epoch (moved by every change to audiences and acknowledgments).
-pub async fn tracking_epoch(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT n FROM tracking_epoch")
+/// A number that grows with every change to who is addressed: rare changes move
+/// `tracking_epoch`, people joining, leaving or moving move `people_epoch` (migration
+/// `rollup_deltas`). A version's own changes delete its `reminder_run` row.
+pub async fn reminder_epoch(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT t.n + p.n FROM tracking_epoch t, people_epoch p")
         .fetch_one(db)
         .await
 }

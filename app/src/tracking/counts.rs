@@ -56,7 +56,11 @@ pub async fn ensure(db: &Db, version: i64, late_days: i64) -> Result<(), sqlx::E
     build_at_once(db, version, late_days).await
 }
 
-async fn is_current(db: &Db, version: i64, late_days: i64) -> Result<bool, sqlx::Error> {
+async fn is_current(
+    db: impl sqlx::SqliteExecutor<'_>,
+    version: i64,
+    late_days: i64,
+) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(&format!(
         "SELECT EXISTS (SELECT 1 FROM rollup_state s, tracking_epoch e WHERE s.version_id = $1 AND {CURRENT})"
     ))
@@ -64,6 +68,27 @@ async fn is_current(db: &Db, version: i64, late_days: i64) -> Result<bool, sqlx:
     .bind(late_days)
     .fetch_one(db)
     .await
+}
+
+/// The roll-up rows of `unit` for `version` (see `repo::rollup`), read on a snapshot in
+/// which the stored counts are complete and current: a rebuild that another request or the
+/// counts job starts meanwhile empties them first, and half-rebuilt counts are never shown.
+pub async fn rollup(
+    db: &Db,
+    version: i64,
+    unit: crate::org::OrgUnitId,
+    today: NaiveDate,
+    late_days: i64,
+) -> Result<Vec<super::RollupRow>, sqlx::Error> {
+    loop {
+        ensure(db, version, late_days).await?;
+        let mut snapshot = begin_read(db).await?;
+        if is_current(&mut *snapshot, version, late_days).await? {
+            let rows = super::repo::rollup(&mut snapshot, version, unit, today).await?;
+            snapshot.rollback().await?;
+            return Ok(rows);
+        }
+    }
 }
 
 /// Totals of every version whose stored counts are current (a version missing from the map
@@ -74,11 +99,11 @@ pub async fn current_totals(
     late_days: i64,
 ) -> Result<HashMap<i64, AckCounts>, sqlx::Error> {
     let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT r.version_id, COALESCE(SUM(r.audience), 0), COALESCE(SUM(r.acknowledged), 0),
+        "SELECT s.version_id, COALESCE(SUM(r.audience), 0), COALESCE(SUM(r.acknowledged), 0),
                 COALESCE(SUM(CASE WHEN r.deadline < $1 THEN r.audience - r.acknowledged ELSE 0 END), 0)
-           FROM rollup_state s CROSS JOIN tracking_epoch e JOIN rollup_count r ON r.version_id = s.version_id
+           FROM rollup_state s CROSS JOIN tracking_epoch e LEFT JOIN rollup_count r ON r.version_id = s.version_id
           WHERE {CURRENT}
-          GROUP BY r.version_id"
+          GROUP BY s.version_id"
     ))
     .bind(today)
     .bind(late_days)
@@ -100,29 +125,37 @@ pub async fn current_totals(
         .collect())
 }
 
-/// The totals of one version, rebuilt first if they are stale.
+/// The totals of one version, rebuilt first if they are stale (read only where they are
+/// complete and current, like [`rollup`]).
 pub async fn totals(
     db: &Db,
     version: i64,
     today: NaiveDate,
     late_days: i64,
 ) -> Result<AckCounts, sqlx::Error> {
-    ensure(db, version, late_days).await?;
-    let (audience, acknowledged, overdue): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(audience), 0), COALESCE(SUM(acknowledged), 0),
-                COALESCE(SUM(CASE WHEN deadline < $2 THEN audience - acknowledged ELSE 0 END), 0)
-           FROM rollup_count WHERE version_id = $1",
-    )
-    .bind(version)
-    .bind(today)
-    .fetch_one(db)
-    .await?;
-    Ok(AckCounts {
-        audience,
-        acknowledged,
-        open: audience - acknowledged,
-        overdue,
-    })
+    loop {
+        ensure(db, version, late_days).await?;
+        let sums: Option<(i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT COALESCE(SUM(r.audience), 0), COALESCE(SUM(r.acknowledged), 0),
+                    COALESCE(SUM(CASE WHEN r.deadline < $3 THEN r.audience - r.acknowledged ELSE 0 END), 0)
+               FROM rollup_state s CROSS JOIN tracking_epoch e LEFT JOIN rollup_count r ON r.version_id = s.version_id
+              WHERE s.version_id = $1 AND {CURRENT}
+              GROUP BY s.version_id"
+        ))
+        .bind(version)
+        .bind(late_days)
+        .bind(today)
+        .fetch_optional(db)
+        .await?;
+        if let Some((audience, acknowledged, overdue)) = sums {
+            return Ok(AckCounts {
+                audience,
+                acknowledged,
+                open: audience - acknowledged,
+                overdue,
+            });
+        }
+    }
 }
 
 /// Starts a background task that rebuilds the stale counts of every counted version, one
@@ -141,13 +174,16 @@ pub fn sweep_in_background(db: &Db, late_days: i64) {
     });
 }
 
-/// Rebuilds the stale counts of every counted version; returns how many it rebuilt. (The
-/// background job after start and after rare changes, so that pages find them current.)
+/// Rebuilds the stale counts of the versions pages show without being asked (published ones
+/// and the newest version of each circular); returns how many it rebuilt. (The background
+/// job after start and after rare changes, so that pages find them current; an older
+/// version's counts are rebuilt when its page asks.)
 pub async fn sweep(db: &Db, late_days: i64) -> Result<usize, sqlx::Error> {
     let stale: Vec<i64> = sqlx::query_scalar(&format!(
         "SELECT v.id FROM circular_version v CROSS JOIN tracking_epoch e
            LEFT JOIN rollup_state s ON s.version_id = v.id
-          WHERE v.status IN {COUNTED_STATUS}
+          WHERE (v.status = 'published' OR (v.status IN {COUNTED_STATUS}
+                 AND v.version_no = (SELECT MAX(l.version_no) FROM circular_version l WHERE l.circular_id = v.circular_id)))
             AND NOT COALESCE(s.complete AND s.epoch = e.n AND s.late_days = $1, FALSE)
           ORDER BY v.id DESC"
     ))

@@ -24,9 +24,9 @@ const SUMS: &str = "COALESCE(SUM(r.audience), 0) AS audience, COALESCE(SUM(r.ack
 
 /// Roll-up rows for the children of `unit` and for the people directly in it: sums of the
 /// pre-aggregated counts over each child's subtree (an index range on the materialised path).
-/// The caller makes sure they are current first (`counts::ensure`).
+/// On a snapshot in which they are current (see `counts::rollup`).
 pub async fn rollup(
-    db: &Db,
+    tx: &mut crate::db::Tx,
     version: i64,
     unit: OrgUnitId,
     today: NaiveDate,
@@ -35,7 +35,7 @@ pub async fn rollup(
         "SELECT c.id, c.name, EXISTS (SELECT 1 FROM org_unit g WHERE g.parent_id = c.id) FROM org_unit c WHERE c.parent_id = $1 ORDER BY c.code",
     )
     .bind(unit)
-    .fetch_all(db)
+    .fetch_all(&mut **tx)
     .await?;
     let grouped: Vec<CountRow> = sqlx::query_as(&format!(
         "SELECT ch.id AS unit_id, {SUMS}
@@ -49,7 +49,7 @@ pub async fn rollup(
     .bind(version)
     .bind(today)
     .bind(unit)
-    .fetch_all(db)
+    .fetch_all(&mut **tx)
     .await?;
     let direct: CountRow = sqlx::query_as(&format!(
         "SELECT $3 AS unit_id, {SUMS} FROM rollup_count r WHERE r.version_id = $1 AND r.unit_id = $3"
@@ -57,7 +57,7 @@ pub async fn rollup(
     .bind(version)
     .bind(today)
     .bind(unit)
-    .fetch_one(db)
+    .fetch_one(&mut **tx)
     .await?;
     let mut rows: Vec<RollupRow> = children
         .into_iter()

@@ -65,8 +65,7 @@ pub async fn dashboard(
     let (rows, open_people) = match version_id {
         None => (vec![], vec![]),
         Some(v) => {
-            super::counts::ensure(db, v, late).await?;
-            let rows = super::repo::rollup(db, v, unit.id, today).await?;
+            let rows = super::counts::rollup(db, v, unit.id, today, late).await?;
             let leaf = rows.iter().all(|r| r.unit_id.is_none());
             let mut open = vec![];
             if leaf {
