@@ -226,6 +226,27 @@ pub fn CsvUploadForm(
     }
 }
 
+/// Links to other pages of a list (shown only when there are any): `first` back to the
+/// beginning, `previous` and `next`. Named for screen readers with `label`.
+#[component]
+pub fn Pager(
+    label: &'static str,
+    #[prop(default = None)] first: Option<String>,
+    #[prop(default = None)] previous: Option<String>,
+    #[prop(default = None)] next: Option<String>,
+) -> impl IntoView {
+    let t = use_ctx().locale.texts();
+    (first.is_some() || previous.is_some() || next.is_some()).then(|| {
+        view! {
+            <nav class="pager no-print" aria-label=label>
+                {first.map(|href| view! { <a href=href>{t.first_page}</a>" " })}
+                {previous.map(|href| view! { <a href=href rel="prev">{t.previous_page}</a>" " })}
+                {next.map(|href| view! { <a href=href rel="next">{t.next_page}</a> })}
+            </nav>
+        }
+    })
+}
+
 /// Opens the browser's print dialog: an island, because the CSP allows no inline event
 /// handlers and the rest of the page runs no code in the browser.
 #[island]

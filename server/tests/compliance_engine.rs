@@ -454,3 +454,112 @@ async fn the_job_on_several_nodes_at_once_makes_each_transition_once() {
         carrying
     );
 }
+
+#[tokio::test]
+async fn the_overview_pages_through_every_finding_and_unit_once() {
+    let app = TestApp::spawn().await;
+    // Many findings: every active device of the city blocked under the demo ban.
+    app.exec(
+        "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps)
+         SELECT d.id, 'circular:' || c.id, c.id, 'blocked', '2026-11-0' || (d.id % 9 + 1) || 'T08:00:00+00:00', 'com.whatsapp'
+           FROM device d, (SELECT MIN(id) AS id FROM circular) c
+          WHERE d.retired_at IS NULL
+         ON CONFLICT (device_id, rule) DO UPDATE SET state = 'blocked'",
+    )
+    .await;
+    let expected = app
+        .count(
+            "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id
+              WHERE s.state <> 'compliant' AND d.retired_at IS NULL",
+        )
+        .await;
+    assert!(expected > 100, "{expected} findings: more than two pages");
+    let admin = app.logged_in(ADMIN).await;
+    let mut seen = std::collections::HashSet::new();
+    let mut after = String::new();
+    let mut pages = 0;
+    loop {
+        let (status, o) = app
+            .call(&admin, "compliance/overview", &[("after", &after)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{o}");
+        let findings = o["findings"].as_array().unwrap();
+        assert!(findings.len() <= 50);
+        for f in findings {
+            assert!(
+                seen.insert((f["device_id"].to_string(), f["rule"].to_string())),
+                "{f} twice"
+            );
+        }
+        pages += 1;
+        match o["next_after"].as_str() {
+            Some(next) => after = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, expected);
+    assert_eq!(pages, (expected + 49) / 50);
+    // A cursor that is not one starts at the beginning; it never errs or skips.
+    let (status, first) = app.call(&admin, "compliance/overview", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    for bad in [
+        "x",
+        "0|1|circular:1|'; DROP TABLE device;--",
+        "9999999999999999999999|1|a|b",
+    ] {
+        let (status, o) = app
+            .call(&admin, "compliance/overview", &[("after", bad)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{bad}: {o}");
+        if bad.starts_with('x') || bad.starts_with('9') {
+            assert_eq!(o["findings"], first["findings"], "{bad}");
+        }
+    }
+
+    // The units with findings, a page of 50 at a time, each once, with their device counts.
+    let with_findings = app
+        .count(
+            "SELECT COUNT(DISTINCT u.org_unit_id) FROM device_compliance s JOIN device d ON d.id = s.device_id
+               JOIN users u ON u.id = d.owner_id
+              WHERE s.state <> 'compliant' AND d.retired_at IS NULL AND d.ownership = 'service'",
+        )
+        .await;
+    let mut units = vec![];
+    for page in 0.. {
+        let (_, o) = app
+            .call(
+                &admin,
+                "compliance/overview",
+                &[("units_page", &page.to_string())],
+            )
+            .await;
+        let rows = o["units"].as_array().unwrap();
+        assert!(rows.len() <= 50);
+        for r in rows {
+            assert!(r["devices"].as_i64().unwrap() >= r["blocked"].as_i64().unwrap());
+            units.push(r["unit"].as_str().unwrap().to_string());
+        }
+        if o["more_units"] == false {
+            break;
+        }
+    }
+    assert_eq!(units.len() as i64, with_findings);
+
+    // The page links to the next page of findings, which links back to the first.
+    let (status, html) = app.get_html(&admin, "/compliance").await;
+    assert_eq!(status, StatusCode::OK);
+    let next = html
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .expect("a next link")
+        .replace("&amp;", "&");
+    assert!(
+        next.starts_with("/compliance?") && next.contains("after="),
+        "{next}"
+    );
+    let (status, second) = app.get_html(&admin, &next).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(second.contains("Erste Seite"), "{second}");
+}

@@ -271,8 +271,14 @@ pub struct DryRunRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
     pub is_admin: bool,
+    /// One page of the units with findings, in tree order.
     pub units: Vec<UnitCounts>,
+    /// Whether more units follow.
+    pub more_units: bool,
+    /// One page of the findings, worst first.
     pub findings: Vec<Finding>,
+    /// Where the next page of findings starts (`None` on the last page).
+    pub next_after: Option<String>,
     pub exemptions: Vec<Exemption>,
     /// Circulars whose bans are in force, with their labels (for the filters and forms).
     pub circulars: Vec<(CircularId, String)>,

@@ -82,12 +82,35 @@ fn Compliance() -> impl IntoView {
     let query = use_query_map();
     let state = move || query.with(|q| q.get("state")).unwrap_or_default();
     let circular = move || query.with(|q| q.get("circular")).unwrap_or_default();
+    let after = move || query.with(|q| q.get("after")).unwrap_or_default();
+    let units_page = move || {
+        query
+            .with(|q| q.get("units_page"))
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(0)
+            .max(0)
+    };
     let grant = crate::flash::server_action::<GrantExemption>();
     let revoke = crate::flash::server_action::<RevokeExemption>();
     let data = Resource::new(
-        move || (state(), circular()),
-        |(s, c)| compliance_overview(s, c),
+        move || (state(), circular(), after(), units_page()),
+        |(s, c, a, u)| compliance_overview(s, c, a, u.to_string()),
     );
+    // A link to another page of the overview with the same filters.
+    let link = move |after: &str, units: i64| {
+        let mut href = format!(
+            "/compliance?state={}&circular={}",
+            crate::ui::query_value(&state()),
+            crate::ui::query_value(&circular())
+        );
+        if !after.is_empty() {
+            href.push_str(&format!("&after={}", crate::ui::query_value(after)));
+        }
+        if units > 0 {
+            href.push_str(&format!("&units_page={units}"));
+        }
+        href
+    };
     view! {
         <Title text=t.compliance_title/>
         <h1>{t.compliance_title}</h1>
@@ -96,11 +119,13 @@ fn Compliance() -> impl IntoView {
                 Err(e) => view! { <p class="alert alert-error" role="alert">{error_text(&e, t)}</p> }.into_any(),
                 Ok(o) => {
                     let is_admin = o.is_admin;
+                    let units = units_page();
                     let circulars = o.circulars.clone();
                     view! {
                         <p>{if is_admin { t.compliance_intro_admin } else { t.compliance_intro_head }}</p>
                         <section aria-labelledby="units-h">
                             <h2 id="units-h">{t.compliance_units}</h2>
+                            <p>{t.compliance_units_note}</p>
                             <div class="table-wrap" tabindex="0" role="region" aria-label={t.compliance_units}><table>
                                 <caption class="sr-only">{t.compliance_units}</caption>
                                 <thead><tr><th scope="col">{t.org_unit}</th><th scope="col">{t.compliance_devices}</th>
@@ -111,11 +136,17 @@ fn Compliance() -> impl IntoView {
                                         <td class="num">{u.warned}</td><td class="num">{u.blocked}</td><td class="num">{u.exempt}</td></tr>
                                 }).collect_view()}</tbody>
                             </table></div>
+                            <crate::ui::Pager label=t.compliance_units
+                                previous=(units > 0).then(|| link(&after(), units - 1))
+                                next=o.more_units.then(|| link(&after(), units + 1))/>
                         </section>
                         <section aria-labelledby="list-h">
                             <h2 id="list-h">{t.compliance_list}</h2>
                             {is_admin.then(|| view! { <Filters circulars=circulars.clone() state=state() circular=circular()/> })}
                             <FindingTable list=o.findings/>
+                            <crate::ui::Pager label=t.compliance_list
+                                first=(!after().is_empty()).then(|| link("", units))
+                                next=o.next_after.as_deref().map(|a| link(a, units))/>
                         </section>
                         {is_admin.then(|| view! {
                             <Exemptions grant=grant revoke=revoke circulars=circulars.clone() list=o.exemptions.clone()/>

@@ -436,6 +436,22 @@ pub struct FindingFilter<'a> {
     pub circular: Option<CircularId>,
     pub owner: Option<crate::org::UserId>,
     pub limit: i64,
+    /// Start after this row (the next page of the overview).
+    pub after: Option<&'a super::rules::FindingCursor>,
+}
+
+/// `rules::state_rank` of `s.state` in SQL.
+fn rank_sql() -> String {
+    let mut sql = String::from("(CASE s.state");
+    for state in ComplianceState::ALL {
+        sql.push_str(&format!(
+            " WHEN '{}' THEN {}",
+            state.as_str(),
+            super::rules::state_rank(*state)
+        ));
+    }
+    sql.push_str(" END)");
+    sql
 }
 
 /// `AND (path range OR path range …)` for the subtrees `scopes` (nothing when unscoped): the
@@ -468,6 +484,18 @@ fn push_scopes(
 
 /// Devices that are not compliant under some rule, worst first.
 pub async fn findings(db: &Db, f: &FindingFilter<'_>) -> Result<Vec<super::Finding>, sqlx::Error> {
+    Ok(findings_with_keys(db, f)
+        .await?
+        .into_iter()
+        .map(|(finding, _)| finding)
+        .collect())
+}
+
+/// [`findings`], each with the key the next page starts after.
+pub async fn findings_with_keys(
+    db: &Db,
+    f: &FindingFilter<'_>,
+) -> Result<Vec<(super::Finding, super::rules::FindingCursor)>, sqlx::Error> {
     #[derive(FromRow)]
     struct Row {
         device_id: DeviceId,
@@ -484,16 +512,21 @@ pub async fn findings(db: &Db, f: &FindingFilter<'_>) -> Result<Vec<super::Findi
         apps: String,
         since: DateTime<Utc>,
         block_at: Option<DateTime<Utc>>,
+        rank: i64,
+        since_key: String,
+        rule_key: String,
     }
-    let mut q = sqlx::QueryBuilder::new(
+    let rank = rank_sql();
+    let mut q = sqlx::QueryBuilder::new(format!(
         "SELECT d.id AS device_id, d.label, u.display_name AS owner, o.name AS unit, d.mdm_id,
-                s.rule, c.number, v.title, v.id AS version_id, v.effective_on, s.state, s.apps, s.since, s.block_at
+                s.rule, c.number, v.title, v.id AS version_id, v.effective_on, s.state, s.apps, s.since, s.block_at,
+                {rank} AS rank, s.since AS since_key, s.rule AS rule_key
            FROM device_compliance s JOIN device d ON d.id = s.device_id
            JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
            LEFT JOIN circular c ON c.id = s.circular_id
            LEFT JOIN circular_version v ON v.circular_id = s.circular_id AND v.status = 'published'
-          WHERE s.state <> 'compliant' AND d.retired_at IS NULL",
-    );
+          WHERE s.state <> 'compliant' AND d.retired_at IS NULL"
+    ));
     if !f.states.is_empty() {
         q.push(" AND s.state IN (");
         let mut list = q.separated(", ");
@@ -509,53 +542,86 @@ pub async fn findings(db: &Db, f: &FindingFilter<'_>) -> Result<Vec<super::Findi
         q.push(" AND d.owner_id = ").push_bind(owner);
     }
     push_scopes(&mut q, "o.path", f.scopes);
-    q.push(
-        " ORDER BY CASE s.state WHEN 'blocked' THEN 0 WHEN 'warned' THEN 1 WHEN 'violating' THEN 2 ELSE 3 END, s.since, d.id LIMIT ",
-    )
+    if let Some(after) = f.after {
+        q.push(format_args!(" AND ({rank}, s.since, d.id, s.rule) > ("))
+            .push_bind(after.rank)
+            .push(", ")
+            .push_bind(after.since.clone())
+            .push(", ")
+            .push_bind(after.device)
+            .push(", ")
+            .push_bind(after.rule.clone())
+            .push(")");
+    }
+    q.push(format_args!(
+        " ORDER BY {rank}, s.since, d.id, s.rule LIMIT "
+    ))
     .push_bind(f.limit);
     let rows: Vec<Row> = q.build_query_as().fetch_all(db).await?;
     Ok(rows
         .into_iter()
-        .map(|r| super::Finding {
-            device_id: r.device_id,
-            device: r.label,
-            owner: r.owner,
-            unit: r.unit,
-            mdm_id: r.mdm_id,
-            rule: r.rule,
-            circular: match (r.number, r.title) {
-                (Some(n), Some(t)) => format!("{n} – {t}"),
-                (Some(n), None) => n,
-                _ => String::new(),
-            },
-            circular_version: r.version_id,
-            state: r.state,
-            apps: split_apps(&r.apps),
-            since: crate::time::format_berlin(r.since),
-            block_on: r.block_at.map(|b| crate::time::today_berlin(b).to_string()),
-            effective_on: r.effective_on,
+        .map(|r| {
+            let key = super::rules::FindingCursor {
+                rank: r.rank,
+                since: r.since_key,
+                device: r.device_id.0,
+                rule: r.rule_key,
+            };
+            let finding = super::Finding {
+                device_id: r.device_id,
+                device: r.label,
+                owner: r.owner,
+                unit: r.unit,
+                mdm_id: r.mdm_id,
+                rule: r.rule,
+                circular: match (r.number, r.title) {
+                    (Some(n), Some(t)) => format!("{n} – {t}"),
+                    (Some(n), None) => n,
+                    _ => String::new(),
+                },
+                circular_version: r.version_id,
+                state: r.state,
+                apps: split_apps(&r.apps),
+                since: crate::time::format_berlin(r.since),
+                block_on: r.block_at.map(|b| crate::time::today_berlin(b).to_string()),
+                effective_on: r.effective_on,
+            };
+            (finding, key)
         })
         .collect())
 }
 
-/// Device and state counts per unit below `scopes` (all units when `None`), grouped by
-/// the unit the owner belongs to.
+/// State counts per unit below `scopes` (all units when `None`) for the units that have a
+/// device that is not compliant, grouped by the unit the owner belongs to, in tree order:
+/// `limit` units from the `offset`th. Only the non-compliant states are read (through their
+/// index); each listed unit's number of service devices is counted for that unit alone.
 pub async fn unit_counts(
     db: &Db,
     scopes: Option<&[UnitPath]>,
+    limit: i64,
+    offset: i64,
 ) -> Result<Vec<super::UnitCounts>, sqlx::Error> {
     let mut q = sqlx::QueryBuilder::new(
-        "SELECT o.name AS unit, COUNT(DISTINCT d.id) AS devices,
-                COUNT(DISTINCT CASE WHEN s.state = 'violating' THEN d.id END) AS violating,
-                COUNT(DISTINCT CASE WHEN s.state IN ('warned', 'stale') THEN d.id END) AS warned,
-                COUNT(DISTINCT CASE WHEN s.state = 'blocked' THEN d.id END) AS blocked,
-                COUNT(DISTINCT CASE WHEN s.state = 'exempt' THEN d.id END) AS exempt
-           FROM device d JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
-           LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state <> 'compliant'
-          WHERE d.retired_at IS NULL AND d.ownership = 'service'",
+        "SELECT g.unit,
+                (SELECT COUNT(*) FROM users uu JOIN device dd ON dd.owner_id = uu.id
+                  WHERE uu.org_unit_id = g.unit_id AND dd.retired_at IS NULL AND dd.ownership = 'service') AS devices,
+                g.violating, g.warned, g.blocked, g.exempt
+           FROM (SELECT o.id AS unit_id, o.name AS unit, o.path,
+                        COUNT(DISTINCT CASE WHEN s.state = 'violating' THEN d.id END) AS violating,
+                        COUNT(DISTINCT CASE WHEN s.state IN ('warned', 'stale') THEN d.id END) AS warned,
+                        COUNT(DISTINCT CASE WHEN s.state = 'blocked' THEN d.id END) AS blocked,
+                        COUNT(DISTINCT CASE WHEN s.state = 'exempt' THEN d.id END) AS exempt
+                   FROM device_compliance s JOIN device d ON d.id = s.device_id
+                   JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
+                  WHERE s.state IN ('violating', 'warned', 'stale', 'blocked', 'exempt')
+                    AND d.retired_at IS NULL AND d.ownership = 'service'",
     );
     push_scopes(&mut q, "o.path", scopes);
-    q.push(" GROUP BY o.id ORDER BY o.path");
+    q.push(" GROUP BY o.id ORDER BY o.path LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset)
+        .push(") g ORDER BY g.path");
     q.build_query_as().fetch_all(db).await
 }
 

@@ -137,6 +137,51 @@ pub fn shown_to_heads(state: ComplianceState) -> bool {
     matches!(state, ComplianceState::Warned | ComplianceState::Blocked)
 }
 
+/// Where a page of the compliance findings list ends: the list is ordered worst state first
+/// ([`state_rank`]), then by how long the state has lasted, device and rule, and the next
+/// page starts after this key (keyset pagination: a page deep in the list costs what the
+/// first one does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingCursor {
+    pub rank: i64,
+    pub since: String,
+    pub device: i64,
+    pub rule: String,
+}
+
+impl FindingCursor {
+    /// The cursor as one query value: `rank|device|rule|since`.
+    pub fn encode(&self) -> String {
+        format!("{}|{}|{}|{}", self.rank, self.device, self.rule, self.since)
+    }
+
+    /// A cursor from a link; `None` for anything that is not one (the list then starts at
+    /// its beginning).
+    pub fn parse(raw: &str) -> Option<FindingCursor> {
+        let mut parts = raw.splitn(4, '|');
+        let rank = parts.next()?.parse().ok()?;
+        let device = parts.next()?.parse().ok()?;
+        let rule = parts.next()?.to_owned();
+        let since = parts.next()?.to_owned();
+        (!rule.is_empty() && !since.is_empty() && raw.len() <= 200).then_some(FindingCursor {
+            rank,
+            since,
+            device,
+            rule,
+        })
+    }
+}
+
+/// Order of the states in the findings list: the ones that need action first.
+pub fn state_rank(state: ComplianceState) -> i64 {
+    match state {
+        ComplianceState::Blocked => 0,
+        ComplianceState::Warned => 1,
+        ComplianceState::Violating => 2,
+        _ => 3,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +276,51 @@ mod tests {
         assert_eq!(
             prohibited(&reported, &banned),
             vec![AppId::normalise("com.whatsapp")]
+        );
+    }
+
+    #[test]
+    fn a_findings_cursor_survives_its_link_and_rejects_anything_else() {
+        let c = FindingCursor {
+            rank: 1,
+            since: "2026-11-24 08:00:00.123+00:00".into(),
+            device: 42,
+            rule: "circular:7".into(),
+        };
+        assert_eq!(FindingCursor::parse(&c.encode()), Some(c));
+        for bad in [
+            "",
+            "1|2|x",
+            "a|2|stale|2026",
+            "1|b|stale|2026",
+            "1|2||2026",
+            "1|2|stale|",
+        ] {
+            assert_eq!(FindingCursor::parse(bad), None, "{bad}");
+        }
+        assert_eq!(
+            FindingCursor::parse(&format!("1|2|stale|{}", "9".repeat(300))),
+            None
+        );
+    }
+
+    #[test]
+    fn the_worst_states_come_first() {
+        let mut states = [
+            ComplianceState::Violating,
+            ComplianceState::Stale,
+            ComplianceState::Blocked,
+            ComplianceState::Warned,
+        ];
+        states.sort_by_key(|s| state_rank(*s));
+        assert_eq!(
+            states,
+            [
+                ComplianceState::Blocked,
+                ComplianceState::Warned,
+                ComplianceState::Violating,
+                ComplianceState::Stale
+            ]
         );
     }
 }

@@ -28,18 +28,33 @@ pub async fn my_compliance() -> Result<Vec<Finding>, AppError> {
 
 /// The compliance overview: admins see the whole city and may filter; heads see their
 /// subtrees only (counts per unit and the warned/blocked devices). The filters come from a
-/// GET form, so an empty or unknown value means "all".
+/// GET form, so an empty or unknown value means "all"; `after` (a findings key from the
+/// page's "next" link) and `units_page` choose the pages, from the first when unreadable.
 #[server(prefix = "/fn", endpoint = "compliance/overview")]
 pub async fn compliance_overview(
     #[server(default)] state: String,
     #[server(default)] circular: String,
+    #[server(default)] after: String,
+    #[server(default)] units_page: String,
 ) -> Result<Overview, AppError> {
     use prelude::*;
     respond(async move {
         let user = require_user()?;
         let state = super::ComplianceState::parse(&state);
         let circular = circular.trim().parse().ok().map(CircularId);
-        service::overview(&app_state().db, &user, state, circular, chrono::Utc::now()).await
+        let page = service::OverviewPage {
+            after: super::rules::FindingCursor::parse(&after),
+            units_page: units_page.trim().parse().unwrap_or(0),
+        };
+        service::overview(
+            &app_state().db,
+            &user,
+            state,
+            circular,
+            &page,
+            chrono::Utc::now(),
+        )
+        .await
     })
     .await
 }

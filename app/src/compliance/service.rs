@@ -12,8 +12,18 @@ use crate::error::AppError;
 use crate::i18n::Problem;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Longest list of findings on one page.
-const OVERVIEW_LIMIT: i64 = 500;
+/// Findings on one page of the overview.
+pub const FINDINGS_PAGE: i64 = 50;
+
+/// Units on one page of the overview's unit table.
+pub const UNITS_PAGE: i64 = 50;
+
+/// Which page of the overview: the findings after a key, the units from a page number.
+#[derive(Debug, Clone, Default)]
+pub struct OverviewPage {
+    pub after: Option<rules::FindingCursor>,
+    pub units_page: i64,
+}
 
 /// The signed-in person's own devices that are not compliant.
 pub async fn own_findings(db: &Db, user: &SessionUser) -> Result<Vec<Finding>, AppError> {
@@ -23,6 +33,7 @@ pub async fn own_findings(db: &Db, user: &SessionUser) -> Result<Vec<Finding>, A
         circular: None,
         owner: Some(user.id),
         limit: 100,
+        after: None,
     };
     Ok(repo::findings(db, &filter).await?)
 }
@@ -34,6 +45,7 @@ pub async fn overview(
     user: &SessionUser,
     state: Option<ComplianceState>,
     circular: Option<CircularId>,
+    page: &OverviewPage,
     now: DateTime<Utc>,
 ) -> Result<Overview, AppError> {
     let is_admin = user.is_admin();
@@ -59,16 +71,29 @@ pub async fn overview(
         states: &states,
         circular,
         owner: None,
-        limit: OVERVIEW_LIMIT,
+        limit: FINDINGS_PAGE + 1,
+        after: page.after.as_ref(),
     };
+    // One row more than a page says whether there is a next one.
+    let mut findings = if visible {
+        repo::findings_with_keys(db, &filter).await?
+    } else {
+        vec![]
+    };
+    let next_after = (findings.len() as i64 > FINDINGS_PAGE).then(|| {
+        findings.truncate(FINDINGS_PAGE as usize);
+        findings.last().map(|(_, key)| key.encode())
+    });
+    let units_page = page.units_page.clamp(0, 100_000);
+    let mut units = repo::unit_counts(db, scope, UNITS_PAGE + 1, units_page * UNITS_PAGE).await?;
+    let more_units = units.len() as i64 > UNITS_PAGE;
+    units.truncate(UNITS_PAGE as usize);
     Ok(Overview {
         is_admin,
-        units: repo::unit_counts(db, scope).await?,
-        findings: if visible {
-            repo::findings(db, &filter).await?
-        } else {
-            vec![]
-        },
+        units,
+        more_units,
+        findings: findings.into_iter().map(|(f, _)| f).collect(),
+        next_after: next_after.flatten(),
         exemptions: if is_admin {
             repo::exemptions(db, crate::time::today_berlin(now)).await?
         } else {

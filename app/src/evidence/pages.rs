@@ -129,12 +129,7 @@ fn VersionEvidence() -> impl IntoView {
                                 </tr>
                             }).collect_view()}</tbody>
                         </table></div>
-                        {(first.is_some() || next.is_some()).then(|| view! {
-                            <nav class="pager no-print" aria-label=t.pages_nav>
-                                {first.map(|href| view! { <a href=href>{t.first_page}</a>" " })}
-                                {next.map(|href| view! { <a href=href rel="next">{t.next_page}</a> })}
-                            </nav>
-                        })}
+                        <crate::ui::Pager label=t.pages_nav first=first next=next/>
                     }.into_any()
                 }
             })}
