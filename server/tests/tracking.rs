@@ -470,19 +470,24 @@ async fn the_pre_aggregated_counts_follow_every_change_at_once_without_a_recount
     assert_eq!(stored_rows(&app, &v).await, by_deltas);
 }
 
+/// The row of `version` in the publishers' list.
+async fn listed(app: &TestApp, publisher: &reqwest::Client, version: i64) -> serde_json::Value {
+    let (status, list) = app.call(publisher, "circulars/list", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["version_id"] == version)
+        .unwrap_or_else(|| panic!("version {version} is not listed: {list}"))
+        .clone()
+}
+
 #[tokio::test]
 async fn the_publishers_list_shows_the_counts_of_every_published_circular() {
     let app = TestApp::spawn().await;
     let publisher = app.logged_in(PUBLISHER).await;
     let v = app.demo_version().await.to_string();
-    let (status, list) = app.call(&publisher, "circulars/list", &[]).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
-    let row = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["version_id"] == v.parse::<i64>().unwrap())
-        .expect("the demo ban is listed");
+    let row = listed(&app, &publisher, v.parse().unwrap()).await;
     let (audience, acknowledged, _) = counted(&app, &v).await;
     assert_eq!(row["counts"]["audience"], audience);
     assert_eq!(row["counts"]["acknowledged"], acknowledged);
@@ -511,13 +516,7 @@ async fn the_publishers_list_shows_the_counts_of_every_published_circular() {
             &unit.to_string(),
         ))
         .await;
-    let (_, list) = app.call(&publisher, "circulars/list", &[]).await;
-    let row = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["version_id"] == empty)
-        .expect("listed");
+    let row = listed(&app, &publisher, empty).await;
     assert_eq!(row["counting"], false, "{row}");
     assert_eq!(row["counts"]["audience"], 0, "{row}");
 
@@ -546,13 +545,7 @@ async fn the_publishers_list_shows_the_counts_of_every_published_circular() {
         0,
         "stale after the bulk import"
     );
-    let (_, list) = app.call(&publisher, "circulars/list", &[]).await;
-    let row = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["version_id"] == v.parse::<i64>().unwrap())
-        .unwrap();
+    let row = listed(&app, &publisher, v.parse().unwrap()).await;
     assert!(
         row["counts"]["audience"] == audience
             || (row["counting"] == true && row["counts"].is_null()),
@@ -563,13 +556,7 @@ async fn the_publishers_list_shows_the_counts_of_every_published_circular() {
         1,
     )
     .await;
-    let (_, list) = app.call(&publisher, "circulars/list", &[]).await;
-    let row = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["version_id"] == v.parse::<i64>().unwrap())
-        .unwrap();
+    let row = listed(&app, &publisher, v.parse().unwrap()).await;
     assert_eq!(row["counting"], false);
     assert_eq!(row["counts"]["audience"], audience);
 }
