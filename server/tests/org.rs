@@ -443,3 +443,35 @@ async fn the_user_search_finds_a_capital_umlaut_as_typed() {
         assert_eq!(found, q != "özlem özdemir", "{q}: {page}");
     }
 }
+
+#[tokio::test]
+async fn without_a_search_the_user_list_pages_through_everybody_by_name() {
+    let app = TestApp::spawn().await;
+    let admin = app.logged_in(ADMIN).await;
+    let everybody = app.count("SELECT COUNT(*) FROM users").await;
+    let mut names = vec![];
+    for page in 1.. {
+        let (status, body) = app
+            .call(
+                &admin,
+                "org/search_users",
+                &[("q", "  "), ("page", &page.to_string())],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["total"], everybody);
+        let items = body["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        names.extend(
+            items
+                .iter()
+                .map(|u| u["display_name"].as_str().unwrap().to_string()),
+        );
+    }
+    assert_eq!(names.len() as i64, everybody);
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "ordered by name");
+}

@@ -398,9 +398,15 @@ pub async fn search_users(
     let pattern = crate::db::like_pattern(query);
     // The name also as typed: SQLite folds ASCII only (a capital umlaut must match as is).
     let as_typed = crate::db::like_pattern_as_typed(query);
-    let filter =
+    // Without a search every person matches: no filter, so the count is the table's and the
+    // page comes from the name index (the filter read every row of a large city twice). The
+    // binds stay referenced either way.
+    let filter = if query.trim().is_empty() {
+        "WHERE $1 = $1 AND $4 = $4"
+    } else {
         "WHERE lower(p.display_name) LIKE $1 ESCAPE '\\' OR p.display_name LIKE $4 ESCAPE '\\'
-        OR p.email LIKE $1 ESCAPE '\\' OR lower(coalesce(p.personnel_no, '')) LIKE $1 ESCAPE '\\'";
+        OR p.email LIKE $1 ESCAPE '\\' OR lower(coalesce(p.personnel_no, '')) LIKE $1 ESCAPE '\\'"
+    };
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users p {filter}"))
         .bind(&pattern)
         .bind(0)
