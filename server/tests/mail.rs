@@ -230,8 +230,14 @@ async fn the_reminder_schedule_goes_through_each_circular_once_a_day() {
         .await;
     let day = deadline - chrono::Duration::days(5);
     let at = |day: chrono::NaiveDate, hour: u32| day.and_hms_opt(hour, 0, 0).unwrap().and_utc();
+    // Ten days before the deadline nothing can be due: the circular's people are not even
+    // read (no pass is noted).
+    let early = deadline - chrono::Duration::days(10);
+    assert_eq!(schedule(&app.db, &s, at(early, 7)).await.unwrap(), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM reminder_run").await, 0);
     let first = schedule(&app.db, &s, at(day, 7)).await.unwrap();
     assert!(first > 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM reminder_run").await, 1);
     // The reminders vanish from the outbox (as if never enqueued): the job's later ticks that
     // day do not go through the circular's open people again ...
     app.exec("DELETE FROM mail_outbox WHERE dedupe_key LIKE 'reminder:%'")

@@ -65,13 +65,29 @@ pub async fn schedule(
     // Read before the passes: a change during a pass moves the epoch, and the next tick
     // goes through that version again.
     let epoch = repo::reminder_epoch(db).await?;
-    let done_today = repo::versions_run_on(db, today, epoch).await?;
+    let runs = repo::runs_at(db, epoch).await?;
+    let latest_join = repo::latest_unit_since(db).await?;
     let versions = repo::published_versions(db).await?;
     let mut enqueued = 0;
     // The heads above a unit, asked once per unit and run.
     let mut heads_of: HashMap<UnitPath, Vec<(i64, String, Locale)>> = HashMap::new();
-    for (version, number, title) in versions {
-        if done_today.contains(&version) {
+    for (version, number, title, ack_deadline) in versions {
+        // Gone through today already, or nothing can be due: no need to read its people
+        // (issue #14: an idle city's hourly pass costs next to nothing). Personal deadlines
+        // lie between the version's and the latest joiner's.
+        let last_deadline = latest_join.map_or(ack_deadline, |joined| {
+            ack_deadline.max(joined + chrono::Duration::days(s.late_joiner_days))
+        });
+        let last_run = runs.get(&version).copied();
+        if last_run == Some(today)
+            || super::rules::nothing_due(
+                &s.plan,
+                s.escalate_after_days,
+                (ack_deadline, last_deadline),
+                today,
+                last_run,
+            )
+        {
             continue;
         }
         let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;

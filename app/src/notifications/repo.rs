@@ -4,7 +4,7 @@ use super::templates::Mail;
 use super::{OutboxRow, OutboxState};
 use crate::db::{Db, Tx};
 use crate::i18n::Locale;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
 /// Enqueues a mail in the caller's transaction; returns false if a mail with this dedupe key
@@ -146,12 +146,23 @@ pub async fn outbox(db: &Db, all: bool) -> Result<Vec<OutboxRow>, sqlx::Error> {
 }
 
 /// (version id, number, title) of every published version.
-pub async fn published_versions(db: &Db) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+pub async fn published_versions(
+    db: &Db,
+) -> Result<Vec<(i64, String, String, NaiveDate)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT v.id, c.number, v.title FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.status = 'published'",
+        "SELECT v.id, c.number, v.title, v.ack_deadline FROM circular_version v JOIN circular c ON c.id = v.circular_id WHERE v.status = 'published'",
     )
     .fetch_all(db)
     .await
+}
+
+/// The latest day anyone active joined their unit (late joiners' deadlines follow it).
+pub async fn latest_unit_since(db: &Db) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let day: Option<String> =
+        sqlx::query_scalar("SELECT MAX(substr(unit_since, 1, 10)) FROM users WHERE active")
+            .fetch_one(db)
+            .await?;
+    Ok(day.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
 }
 
 /// A number that grows with every change to who is addressed: rare changes move
@@ -163,17 +174,18 @@ pub async fn reminder_epoch(db: &Db) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// The versions the reminder schedule has gone through on `day` at `epoch` already.
-pub async fn versions_run_on(
+/// The day the reminder schedule last went through each version, for runs at `epoch`
+/// (nothing that decides who is addressed changed since).
+pub async fn runs_at(
     db: &Db,
-    day: chrono::NaiveDate,
     epoch: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT version_id FROM reminder_run WHERE day = $1 AND epoch = $2")
-        .bind(day)
-        .bind(epoch)
-        .fetch_all(db)
-        .await
+) -> Result<std::collections::HashMap<i64, NaiveDate>, sqlx::Error> {
+    let rows: Vec<(i64, NaiveDate)> =
+        sqlx::query_as("SELECT version_id, day FROM reminder_run WHERE epoch = $1")
+            .bind(epoch)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Notes that the reminder schedule went through `version` on `day` at `epoch`.

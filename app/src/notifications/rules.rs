@@ -48,6 +48,29 @@ pub fn reminder_due(plan: &ReminderPlan, deadline: NaiveDate, today: NaiveDate) 
     (n <= plan.overdue_max).then(|| format!("overdue{n}"))
 }
 
+/// Whether a pass of the reminder schedule over a version on `today` can be left out
+/// because it could enqueue nothing: every person's deadline lies in `[first, last]`, and
+/// either no reminder is due yet (`today` before the first "days before" reminder of the
+/// earliest deadline), or the last pass at the same epoch (`last_run`: nobody joined,
+/// moved or left since) came after every reminder window and every escalation threshold of
+/// the latest deadline had passed (reminders are due from their day on, escalations once
+/// overdue by more than `escalate_after_days`; a pass then enqueued all of them already).
+pub fn nothing_due(
+    plan: &ReminderPlan,
+    escalate_after_days: i64,
+    (first, last): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    last_run: Option<NaiveDate>,
+) -> bool {
+    let earliest = plan.days_before.iter().copied().max().unwrap_or(0).max(0);
+    if today < first - chrono::Duration::days(earliest) {
+        return true;
+    }
+    let windows = plan.overdue_every.max(1) * plan.overdue_max.max(0);
+    let settled = last + chrono::Duration::days(windows.max(escalate_after_days + 1));
+    last_run.is_some_and(|run| run >= settled)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +120,70 @@ mod tests {
         assert_eq!(backoff(0), Duration::seconds(30));
         assert_eq!(backoff(1), Duration::seconds(60));
         assert_eq!(backoff(10), Duration::seconds(3600));
+    }
+
+    #[test]
+    fn a_version_is_left_out_only_when_no_reminder_or_escalation_can_be_new() {
+        let plan = ReminderPlan::default();
+        let (first, last) = (d("2026-12-10"), d("2026-12-20"));
+        // More than seven days before the earliest deadline: nothing is due, ever run or not.
+        assert!(nothing_due(&plan, 5, (first, last), d("2026-12-02"), None));
+        assert!(!nothing_due(&plan, 5, (first, last), d("2026-12-03"), None));
+        // In the windows: never left out, whatever ran before.
+        assert!(!nothing_due(
+            &plan,
+            5,
+            (first, last),
+            d("2026-12-15"),
+            Some(d("2026-12-15"))
+        ));
+        // Long after the latest deadline, but never gone through at this epoch: one pass.
+        assert!(!nothing_due(&plan, 5, (first, last), d("2027-03-01"), None));
+        // Gone through after the last window (20 Dec + 9 days) and the escalation threshold
+        // (20 Dec + 6 days): left out from then on.
+        assert!(nothing_due(
+            &plan,
+            5,
+            (first, last),
+            d("2027-03-01"),
+            Some(d("2026-12-29"))
+        ));
+        assert!(!nothing_due(
+            &plan,
+            5,
+            (first, last),
+            d("2027-03-01"),
+            Some(d("2026-12-28"))
+        ));
+        // A late escalation threshold keeps the version in longer.
+        assert!(!nothing_due(
+            &plan,
+            30,
+            (first, last),
+            d("2027-03-01"),
+            Some(d("2027-01-15"))
+        ));
+        assert!(nothing_due(
+            &plan,
+            30,
+            (first, last),
+            d("2027-03-01"),
+            Some(d("2027-01-20"))
+        ));
+        // Every reminder the pure rule would send in the window is before `settled`.
+        let mut day = first - chrono::Duration::days(7);
+        while day <= last + chrono::Duration::days(9) {
+            assert!(
+                !nothing_due(
+                    &plan,
+                    5,
+                    (first, last),
+                    day,
+                    Some(day - chrono::Duration::days(1))
+                ),
+                "{day}"
+            );
+            day += chrono::Duration::days(1);
+        }
     }
 }
