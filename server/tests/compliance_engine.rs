@@ -562,4 +562,49 @@ async fn the_overview_pages_through_every_finding_and_unit_once() {
     let (status, second) = app.get_html(&admin, &next).await;
     assert_eq!(status, StatusCode::OK);
     assert!(second.contains("Erste Seite"), "{second}");
+
+    // Paging never widens a head's view: with the admin's key into the city-wide list and on
+    // any page of units, a head sees their subtree only; an employee gets nothing.
+    let head = app.logged_in(HEAD).await;
+    let path: String = sqlx::query_scalar(
+        "SELECT o.path FROM users u JOIN user_role r ON r.user_id = u.id AND r.role = 'head' JOIN org_unit o ON o.id = r.scope_unit_id WHERE u.email = $1",
+    )
+    .bind(HEAD.0)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let inside: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM org_unit WHERE path LIKE $1 || '%'")
+            .bind(&path)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let admin_key = after_first_page(&app, &admin).await;
+    for (after, units_page) in [("", "0"), (admin_key.as_str(), "0"), ("", "1"), ("", "7")] {
+        let (status, o) = app
+            .call(
+                &head,
+                "compliance/overview",
+                &[("after", after), ("units_page", units_page)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{o}");
+        for unit in o["units"].as_array().unwrap() {
+            assert!(inside.iter().any(|i| *i == unit["unit"]), "{unit} outside");
+        }
+        for f in o["findings"].as_array().unwrap() {
+            assert!(inside.iter().any(|i| *i == f["unit"]), "{f} outside");
+        }
+    }
+    let employee = app.logged_in(EMPLOYEE).await;
+    let (status, _) = app
+        .call(&employee, "compliance/overview", &[("after", &admin_key)])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The key the admin's second page of findings starts after.
+async fn after_first_page(app: &TestApp, admin: &reqwest::Client) -> String {
+    let (_, o) = app.call(admin, "compliance/overview", &[]).await;
+    o["next_after"].as_str().expect("a second page").to_string()
 }

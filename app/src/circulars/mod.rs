@@ -38,6 +38,14 @@ crate::str_enum! {
 }
 
 impl VersionStatus {
+    /// Whether a version in this state has acknowledgment counts: once it was published.
+    pub fn has_counts(self) -> bool {
+        matches!(
+            self,
+            VersionStatus::Published | VersionStatus::Superseded | VersionStatus::Withdrawn
+        )
+    }
+
     pub fn label(self, locale: crate::i18n::Locale) -> &'static str {
         let de = locale == crate::i18n::Locale::De;
         match self {

@@ -96,7 +96,7 @@ pub async fn list_for_publisher(
     let mut current = crate::tracking::counts::current_totals(db, today, late_joiner_days).await?;
     let stale: Vec<VersionId> = list
         .iter()
-        .filter(|c| counted(c.status) && !current.contains_key(&c.version_id.0))
+        .filter(|c| c.status.has_counts() && !current.contains_key(&c.version_id.0))
         .map(|c| c.version_id)
         .collect();
     if !stale.is_empty() {
@@ -114,7 +114,7 @@ pub async fn list_for_publisher(
         current = crate::tracking::counts::current_totals(db, today, late_joiner_days).await?;
     }
     for c in &mut list {
-        if counted(c.status) {
+        if c.status.has_counts() {
             c.counts = current.get(&c.version_id.0).copied();
             c.counting = c.counts.is_none();
         }
@@ -451,7 +451,7 @@ pub async fn counts_if_published(
     status: VersionStatus,
     late_joiner_days: i64,
 ) -> Result<Option<super::AckCounts>, AppError> {
-    if counted(status) {
+    if status.has_counts() {
         Ok(Some(
             crate::tracking::counts::totals(
                 db,
@@ -464,14 +464,6 @@ pub async fn counts_if_published(
     } else {
         Ok(None)
     }
-}
-
-/// Whether a version has acknowledgment counts: once published.
-fn counted(status: VersionStatus) -> bool {
-    matches!(
-        status,
-        VersionStatus::Published | VersionStatus::Superseded | VersionStatus::Withdrawn
-    )
 }
 
 #[cfg(test)]

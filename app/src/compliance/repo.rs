@@ -440,6 +440,17 @@ pub struct FindingFilter<'a> {
     pub after: Option<&'a super::rules::FindingCursor>,
 }
 
+/// `s.state IN (…every state but compliant)`: a list the state index answers (`<>` would
+/// read every standing of the city).
+fn not_compliant_sql() -> String {
+    let states: Vec<String> = ComplianceState::ALL
+        .iter()
+        .filter(|s| **s != ComplianceState::Compliant)
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("s.state IN ({})", states.join(", "))
+}
+
 /// `rules::state_rank` of `s.state` in SQL.
 fn rank_sql() -> String {
     let mut sql = String::from("(CASE s.state");
@@ -525,7 +536,8 @@ pub async fn findings_with_keys(
            JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
            LEFT JOIN circular c ON c.id = s.circular_id
            LEFT JOIN circular_version v ON v.circular_id = s.circular_id AND v.status = 'published'
-          WHERE s.state <> 'compliant' AND d.retired_at IS NULL"
+          WHERE {not_compliant} AND d.retired_at IS NULL",
+        not_compliant = not_compliant_sql()
     ));
     if !f.states.is_empty() {
         q.push(" AND s.state IN (");
@@ -601,7 +613,7 @@ pub async fn unit_counts(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<super::UnitCounts>, sqlx::Error> {
-    let mut q = sqlx::QueryBuilder::new(
+    let mut q = sqlx::QueryBuilder::new(format!(
         "SELECT g.unit,
                 (SELECT COUNT(*) FROM users uu JOIN device dd ON dd.owner_id = uu.id
                   WHERE uu.org_unit_id = g.unit_id AND dd.retired_at IS NULL AND dd.ownership = 'service') AS devices,
@@ -613,9 +625,10 @@ pub async fn unit_counts(
                         COUNT(DISTINCT CASE WHEN s.state = 'exempt' THEN d.id END) AS exempt
                    FROM device_compliance s JOIN device d ON d.id = s.device_id
                    JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
-                  WHERE s.state IN ('violating', 'warned', 'stale', 'blocked', 'exempt')
+                  WHERE {not_compliant}
                     AND d.retired_at IS NULL AND d.ownership = 'service'",
-    );
+        not_compliant = not_compliant_sql()
+    ));
     push_scopes(&mut q, "o.path", scopes);
     q.push(" GROUP BY o.id ORDER BY o.path LIMIT ")
         .push_bind(limit)

@@ -78,16 +78,13 @@ pub async fn schedule(
         let last_deadline = latest_join.map_or(ack_deadline, |joined| {
             ack_deadline.max(joined + chrono::Duration::days(s.late_joiner_days))
         });
-        let last_run = runs.get(&version).copied();
-        if last_run == Some(today)
-            || super::rules::nothing_due(
-                &s.plan,
-                s.escalate_after_days,
-                (ack_deadline, last_deadline),
-                today,
-                last_run,
-            )
-        {
+        if super::rules::nothing_due(
+            &s.plan,
+            s.escalate_after_days,
+            (ack_deadline, last_deadline),
+            today,
+            runs.get(&version).copied(),
+        ) {
             continue;
         }
         let open = crate::tracking::repo::open_people(db, version, &lo, &hi).await?;

@@ -50,7 +50,8 @@ pub fn reminder_due(plan: &ReminderPlan, deadline: NaiveDate, today: NaiveDate) 
 
 /// Whether a pass of the reminder schedule over a version on `today` can be left out
 /// because it could enqueue nothing: every person's deadline lies in `[first, last]`, and
-/// either no reminder is due yet (`today` before the first "days before" reminder of the
+/// either the last pass at the same epoch was today (reminders and escalations are due by
+/// the day), or no reminder is due yet (`today` before the first "days before" reminder of the
 /// earliest deadline), or the last pass at the same epoch (`last_run`: nobody joined,
 /// moved or left since) came after every reminder window and every escalation threshold of
 /// the latest deadline had passed (reminders are due from their day on, escalations once
@@ -62,6 +63,9 @@ pub fn nothing_due(
     today: NaiveDate,
     last_run: Option<NaiveDate>,
 ) -> bool {
+    if last_run == Some(today) {
+        return true;
+    }
     let earliest = plan.days_before.iter().copied().max().unwrap_or(0).max(0);
     if today < first - chrono::Duration::days(earliest) {
         return true;
@@ -129,13 +133,20 @@ mod tests {
         // More than seven days before the earliest deadline: nothing is due, ever run or not.
         assert!(nothing_due(&plan, 5, (first, last), d("2026-12-02"), None));
         assert!(!nothing_due(&plan, 5, (first, last), d("2026-12-03"), None));
-        // In the windows: never left out, whatever ran before.
-        assert!(!nothing_due(
+        // In the windows: left out only when it went through the same day already.
+        assert!(nothing_due(
             &plan,
             5,
             (first, last),
             d("2026-12-15"),
             Some(d("2026-12-15"))
+        ));
+        assert!(!nothing_due(
+            &plan,
+            5,
+            (first, last),
+            d("2026-12-15"),
+            Some(d("2026-12-14"))
         ));
         // Long after the latest deadline, but never gone through at this epoch: one pass.
         assert!(!nothing_due(&plan, 5, (first, last), d("2027-03-01"), None));

@@ -32,12 +32,21 @@ static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// Whether a background sweep over stale versions is running in this process.
 static SWEEPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// "The stored counts of `s` are complete and current" (`e` is `tracking_epoch`, `$2` the
-/// late-joiner days).
-const CURRENT: &str = "s.complete AND s.epoch = e.n AND s.late_days = $2";
+/// "The stored counts of `s` are complete and current" (`e` is `tracking_epoch`, `late` the
+/// parameter holding the late-joiner days).
+fn current(late: &str) -> String {
+    format!("s.complete AND s.epoch = e.n AND s.late_days = {late}")
+}
 
-/// Versions whose counts are shown: published ones and those that were.
-const COUNTED_STATUS: &str = "('published', 'superseded', 'withdrawn')";
+/// `('published', …)`: the states of versions with counts (`VersionStatus::has_counts`).
+fn counted_states() -> String {
+    let states: Vec<String> = crate::circulars::VersionStatus::ALL
+        .iter()
+        .filter(|s| s.has_counts())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", states.join(", "))
+}
 
 /// Makes sure the stored counts of `version` are complete and current, rebuilding them if
 /// not. Returns once they are.
@@ -62,7 +71,8 @@ async fn is_current(
     late_days: i64,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(&format!(
-        "SELECT EXISTS (SELECT 1 FROM rollup_state s, tracking_epoch e WHERE s.version_id = $1 AND {CURRENT})"
+        "SELECT EXISTS (SELECT 1 FROM rollup_state s, tracking_epoch e WHERE s.version_id = $1 AND {current})",
+        current = current("$2")
     ))
     .bind(version)
     .bind(late_days)
@@ -102,8 +112,9 @@ pub async fn current_totals(
         "SELECT s.version_id, COALESCE(SUM(r.audience), 0), COALESCE(SUM(r.acknowledged), 0),
                 COALESCE(SUM(CASE WHEN r.deadline < $1 THEN r.audience - r.acknowledged ELSE 0 END), 0)
            FROM rollup_state s CROSS JOIN tracking_epoch e LEFT JOIN rollup_count r ON r.version_id = s.version_id
-          WHERE {CURRENT}
-          GROUP BY s.version_id"
+          WHERE {current}
+          GROUP BY s.version_id",
+        current = current("$2")
     ))
     .bind(today)
     .bind(late_days)
@@ -139,8 +150,9 @@ pub async fn totals(
             "SELECT COALESCE(SUM(r.audience), 0), COALESCE(SUM(r.acknowledged), 0),
                     COALESCE(SUM(CASE WHEN r.deadline < $3 THEN r.audience - r.acknowledged ELSE 0 END), 0)
                FROM rollup_state s CROSS JOIN tracking_epoch e LEFT JOIN rollup_count r ON r.version_id = s.version_id
-              WHERE s.version_id = $1 AND {CURRENT}
-              GROUP BY s.version_id"
+              WHERE s.version_id = $1 AND {current}
+              GROUP BY s.version_id",
+            current = current("$2")
         ))
         .bind(version)
         .bind(late_days)
@@ -182,10 +194,12 @@ pub async fn sweep(db: &Db, late_days: i64) -> Result<usize, sqlx::Error> {
     let stale: Vec<i64> = sqlx::query_scalar(&format!(
         "SELECT v.id FROM circular_version v CROSS JOIN tracking_epoch e
            LEFT JOIN rollup_state s ON s.version_id = v.id
-          WHERE (v.status = 'published' OR (v.status IN {COUNTED_STATUS}
+          WHERE (v.status = 'published' OR (v.status IN {counted}
                  AND v.version_no = (SELECT MAX(l.version_no) FROM circular_version l WHERE l.circular_id = v.circular_id)))
-            AND NOT COALESCE(s.complete AND s.epoch = e.n AND s.late_days = $1, FALSE)
-          ORDER BY v.id DESC"
+            AND NOT COALESCE({current}, FALSE)
+          ORDER BY v.id DESC",
+        counted = counted_states(),
+        current = current("$1")
     ))
     .bind(late_days)
     .fetch_all(db)
