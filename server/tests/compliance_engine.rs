@@ -308,19 +308,7 @@ async fn heads_see_counts_and_warned_devices_of_their_units_only() {
         .map(|u| u["unit"].as_str().unwrap())
         .collect();
     assert!(!units.is_empty());
-    let path: String = sqlx::query_scalar(
-        "SELECT o.path FROM users u JOIN user_role r ON r.user_id = u.id AND r.role = 'head' JOIN org_unit o ON o.id = r.scope_unit_id WHERE u.email = $1",
-    )
-    .bind(HEAD.0)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    let inside: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM org_unit WHERE path LIKE $1 || '%'")
-            .bind(&path)
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+    let (path, inside) = head_scope(&app).await;
     assert!(
         units.iter().all(|u| inside.iter().any(|i| i == u)),
         "{units:?} outside {inside:?}"
@@ -566,19 +554,7 @@ async fn the_overview_pages_through_every_finding_and_unit_once() {
     // Paging never widens a head's view: with the admin's key into the city-wide list and on
     // any page of units, a head sees their subtree only; an employee gets nothing.
     let head = app.logged_in(HEAD).await;
-    let path: String = sqlx::query_scalar(
-        "SELECT o.path FROM users u JOIN user_role r ON r.user_id = u.id AND r.role = 'head' JOIN org_unit o ON o.id = r.scope_unit_id WHERE u.email = $1",
-    )
-    .bind(HEAD.0)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    let inside: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM org_unit WHERE path LIKE $1 || '%'")
-            .bind(&path)
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+    let (_, inside) = head_scope(&app).await;
     let admin_key = after_first_page(&app, &admin).await;
     for (after, units_page) in [("", "0"), (admin_key.as_str(), "0"), ("", "1"), ("", "7")] {
         let (status, o) = app
@@ -607,4 +583,22 @@ async fn the_overview_pages_through_every_finding_and_unit_once() {
 async fn after_first_page(app: &TestApp, admin: &reqwest::Client) -> String {
     let (_, o) = app.call(admin, "compliance/overview", &[]).await;
     o["next_after"].as_str().expect("a second page").to_string()
+}
+
+/// The path of the demo head's scope and the names of the units inside it.
+async fn head_scope(app: &TestApp) -> (String, Vec<String>) {
+    let path: String = sqlx::query_scalar(
+        "SELECT o.path FROM users u JOIN user_role r ON r.user_id = u.id AND r.role = 'head' JOIN org_unit o ON o.id = r.scope_unit_id WHERE u.email = $1",
+    )
+    .bind(HEAD.0)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let inside: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM org_unit WHERE path LIKE $1 || '%'")
+            .bind(&path)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    (path, inside)
 }
