@@ -1,14 +1,68 @@
 //! The session store on the split database: sessions are read on the read pool (every
 //! request loads one) and written through the single writer, like every other write.
+//!
+//! Records read from the database are kept in memory, so that a signed-in request does not
+//! pay a round trip to a read connection for its session (at the morning peak that is one
+//! of the three statements of an acknowledgment). This is only sound because one process
+//! owns the embedded SQLite file and every write of a record goes through this store: the
+//! cache holds nothing but values read from the database with no write in between (see
+//! [`Cache`]). Several nodes on one database (PostgreSQL) must not use it.
 use app::db::Db;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::SqliteStore;
+
+/// At most this many records are kept (a few hundred bytes each). When full, an arbitrary
+/// one makes room: a miss costs one read, as without the cache.
+const CACHED_RECORDS: usize = 20_000;
 
 #[derive(Debug, Clone)]
 pub struct Sessions {
     read: SqliteStore,
     write: SqliteStore,
+    cache: std::sync::Arc<Mutex<Cache>>,
+}
+
+/// Records as last read from the database. Every write (create, save, delete) first changes
+/// the database, then drops the id from the cache and counts a generation; a read stores
+/// what it read only if no write happened since it started. So a record in the cache is
+/// never older than the database's.
+#[derive(Debug, Default)]
+struct Cache {
+    records: HashMap<Id, Record>,
+    generation: u64,
+}
+
+impl Cache {
+    fn get(&mut self, id: &Id, now: time::OffsetDateTime) -> Option<Record> {
+        match self.records.get(id) {
+            Some(r) if r.expiry_date > now => Some(r.clone()),
+            Some(_) => {
+                self.records.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn store(&mut self, record: Record, read_at_generation: u64) {
+        if self.generation != read_at_generation {
+            return;
+        }
+        if self.records.len() >= CACHED_RECORDS {
+            if let Some(any) = self.records.keys().next().copied() {
+                self.records.remove(&any);
+            }
+        }
+        self.records.insert(record.id, record);
+    }
+
+    fn written(&mut self, id: &Id) {
+        self.generation += 1;
+        self.records.remove(id);
+    }
 }
 
 impl Sessions {
@@ -16,6 +70,7 @@ impl Sessions {
         Sessions {
             read: SqliteStore::new(db.reader().clone()),
             write: SqliteStore::new(db.writer().clone()),
+            cache: Default::default(),
         }
     }
 
@@ -23,30 +78,96 @@ impl Sessions {
     pub async fn migrate(&self) -> sqlx::Result<()> {
         self.write.migrate().await
     }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // A panic while holding the lock cannot leave the map inconsistent (single calls).
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 #[async_trait::async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.write.create(record).await
+        let result = self.write.create(record).await;
+        self.cache().written(&record.id);
+        result
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.write.save(record).await
+        let result = self.write.save(record).await;
+        self.cache().written(&record.id);
+        result
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        self.read.load(session_id).await
+        let generation = {
+            let mut cache = self.cache();
+            if let Some(record) = cache.get(session_id, time::OffsetDateTime::now_utc()) {
+                return Ok(Some(record));
+            }
+            cache.generation
+        };
+        let record = self.read.load(session_id).await?;
+        if let Some(r) = &record {
+            self.cache().store(r.clone(), generation);
+        }
+        Ok(record)
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
-        self.write.delete(session_id).await
+        let result = self.write.delete(session_id).await;
+        self.cache().written(session_id);
+        result
     }
 }
 
 #[async_trait::async_trait]
 impl ExpiredDeletion for Sessions {
+    /// Expired records are never served from the cache either ([`Cache::get`]).
     async fn delete_expired(&self) -> session_store::Result<()> {
         self.write.delete_expired().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::{Duration, OffsetDateTime};
+
+    fn record(id: i128, expires_in: Duration) -> Record {
+        Record {
+            id: Id(id),
+            data: Default::default(),
+            expiry_date: OffsetDateTime::now_utc() + expires_in,
+        }
+    }
+
+    #[test]
+    fn a_read_that_overlapped_a_write_is_not_kept() {
+        let mut cache = Cache::default();
+        let started_at = cache.generation;
+        cache.written(&Id(1));
+        cache.store(record(1, Duration::hours(1)), started_at);
+        assert!(cache.get(&Id(1), OffsetDateTime::now_utc()).is_none());
+        cache.store(record(1, Duration::hours(1)), cache.generation);
+        assert!(cache.get(&Id(1), OffsetDateTime::now_utc()).is_some());
+        cache.written(&Id(1));
+        assert!(
+            cache.get(&Id(1), OffsetDateTime::now_utc()).is_none(),
+            "a write drops it"
+        );
+    }
+
+    #[test]
+    fn expired_records_are_not_served_and_the_cache_stays_bounded() {
+        let mut cache = Cache::default();
+        cache.store(record(1, Duration::seconds(-1)), 0);
+        assert!(cache.get(&Id(1), OffsetDateTime::now_utc()).is_none());
+        for n in 0..(CACHED_RECORDS as i128 + 10) {
+            cache.store(record(n, Duration::hours(1)), 0);
+        }
+        assert_eq!(cache.records.len(), CACHED_RECORDS);
     }
 }

@@ -507,3 +507,77 @@ async fn one_acknowledgment_that_cannot_be_written_fails_alone_in_its_batch() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_batch_of_many_people_writes_each_acknowledgment_with_its_own_devices_once() {
+    use app::acknowledgments::queue::{AckQueue, PendingAck};
+    use app::acknowledgments::Attestation;
+    let app = TestApp::spawn().await;
+    let version = app::circulars::VersionId(app.demo_version().await);
+    let queue = AckQueue::start(app.db.clone());
+    let owners: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT owner_id, MIN(id) FROM device WHERE retired_at IS NULL
+            AND owner_id NOT IN (SELECT user_id FROM acknowledgment WHERE version_id = $1)
+          GROUP BY owner_id ORDER BY owner_id LIMIT 12",
+    )
+    .bind(version)
+    .fetch_all(app.db.reader())
+    .await
+    .unwrap();
+    assert!(owners.len() >= 3, "the demo city has people with devices");
+    let pending = |(user, device): (i64, i64)| PendingAck {
+        user: app::org::UserId(user),
+        version,
+        content_sha256: "a".repeat(64),
+        locale: app::i18n::Locale::En,
+        auth_method: app::auth::AuthMethod::Password,
+        devices: vec![(app::devices::DeviceId(device), Attestation::NoneInstalled)],
+        at: chrono::Utc::now(),
+    };
+    // Everybody once, then the first three again (a second tab): queued before the writer
+    // task runs (one runtime thread), so they share one batch in two rounds.
+    let mut all = owners.clone();
+    all.extend(owners.iter().take(3).copied());
+    let results =
+        futures_util::future::join_all(all.iter().map(|&o| queue.record(pending(o)))).await;
+    let ids: Vec<i64> = results.into_iter().map(|r| r.unwrap().0).collect();
+    for (n, &(user, device)) in owners.iter().enumerate() {
+        let (owner, version_id, locale): (i64, i64, String) =
+            sqlx::query_as("SELECT user_id, version_id, locale FROM acknowledgment WHERE id = $1")
+                .bind(ids[n])
+                .fetch_one(app.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(
+            (owner, version_id, locale.as_str()),
+            (user, version.0, "en")
+        );
+        let devices: Vec<i64> =
+            sqlx::query_scalar("SELECT device_id FROM acknowledgment_device WHERE ack_id = $1")
+                .bind(ids[n])
+                .fetch_all(app.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(
+            devices,
+            vec![device],
+            "the acknowledgment carries its own device"
+        );
+    }
+    assert_eq!(
+        &ids[owners.len()..],
+        &ids[..3],
+        "the second tab gets the first one's id"
+    );
+    let people: Vec<String> = owners.iter().map(|(u, _)| u.to_string()).collect();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM acknowledgment WHERE version_id = {} AND user_id IN ({})",
+            version.0,
+            people.join(",")
+        ))
+        .await,
+        owners.len() as i64,
+        "one acknowledgment per person"
+    );
+}

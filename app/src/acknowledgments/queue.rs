@@ -118,15 +118,26 @@ async fn write_batch(db: &Db, jobs: &[Job]) -> Vec<Result<AckId, AppError>> {
 
 async fn try_write_batch(db: &Db, jobs: &[&Job]) -> Result<Vec<AckId>, sqlx::Error> {
     let mut tx = begin_write(db).await?;
-    let mut ids = Vec::with_capacity(jobs.len());
-    for Job { ack, .. } in jobs.iter().copied() {
+    let mut ids: Vec<Option<AckId>> = vec![None; jobs.len()];
+    // Rounds of distinct people, in the order the requests came: within a round no
+    // acknowledgment can make another one redundant, and each round's check sees what the
+    // rounds before it wrote (a double click queued twice gets the first one's id). A
+    // round costs three statements however many acknowledgments it holds.
+    for round in super::rules::rounds_of_distinct(jobs.iter().map(|j| j.ack.user)) {
+        let pairs: Vec<_> = round
+            .iter()
+            .map(|&n| (jobs[n].ack.user, jobs[n].ack.version))
+            .collect();
         // Written since the request's check (another tab, or earlier in this batch)?
-        let id = match repo::valid_ack(&mut tx, ack.user, ack.version).await? {
-            Some(existing) => existing,
-            None => {
-                repo::insert(
-                    &mut tx,
-                    &repo::NewAcknowledgment {
+        let existing = repo::valid_acks(&mut tx, &pairs).await?;
+        let mut new = Vec::with_capacity(round.len());
+        let mut slots = Vec::with_capacity(round.len());
+        for (&n, found) in round.iter().zip(existing) {
+            match found {
+                Some(id) => ids[n] = Some(id),
+                None => {
+                    let ack = &jobs[n].ack;
+                    new.push(repo::NewAcknowledgment {
                         user: ack.user,
                         version: ack.version,
                         content_sha256: &ack.content_sha256,
@@ -135,13 +146,20 @@ async fn try_write_batch(db: &Db, jobs: &[&Job]) -> Result<Vec<AckId>, sqlx::Err
                         on_behalf: None,
                         devices: &ack.devices,
                         at: ack.at,
-                    },
-                )
-                .await?
+                    });
+                    slots.push(n);
+                }
             }
-        };
-        ids.push(id);
+        }
+        for (n, id) in slots
+            .into_iter()
+            .zip(repo::insert_many(&mut tx, &new).await?)
+        {
+            ids[n] = Some(id);
+        }
     }
     tx.commit().await?;
-    Ok(ids)
+    ids.into_iter()
+        .map(|id| id.ok_or(sqlx::Error::RowNotFound))
+        .collect()
 }

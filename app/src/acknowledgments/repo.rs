@@ -143,49 +143,121 @@ pub struct NewAcknowledgment<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, ack: &NewAcknowledgment<'_>) -> Result<AckId, sqlx::Error> {
-    let NewAcknowledgment {
-        user,
-        version,
-        content_sha256: sha,
-        locale,
-        auth_method,
-        on_behalf,
-        devices,
-        at: now,
-    } = *ack;
-    let (on_behalf_by, remark) = match on_behalf {
-        Some((by, remark)) => (Some(by), Some(remark)),
-        None => (None, None),
-    };
-    // The evidence chain covers a salted commitment to the person, not the user id itself.
-    let salt = crate::evidence::repo::new_salt();
-    let commitment = crate::evidence::chain::person_commitment(&salt, user.0);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO acknowledgment (user_id, version_id, acknowledged_at, content_sha256, locale, auth_method, on_behalf_by, remark,
-                                     person_salt, person_commitment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(user)
-    .bind(version)
-    .bind(now)
-    .bind(sha)
-    .bind(locale.code())
-    .bind(auth_method.as_str())
-    .bind(on_behalf_by)
-    .bind(remark)
-    .bind(salt)
-    .bind(commitment)
-    .fetch_one(&mut **tx)
-    .await?;
-    for (device, attestation) in devices {
-        sqlx::query("INSERT INTO acknowledgment_device (ack_id, device_id, attestation) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(device)
-            .bind(attestation.as_str())
-            .execute(&mut **tx)
-            .await?;
+    Ok(insert_many(tx, std::slice::from_ref(ack)).await?[0])
+}
+
+/// Inserts acknowledgments of *distinct* people with their device rows in two statements
+/// (whatever their number), and returns their ids in the order given. The group-commit
+/// writer calls this once per batch: each statement is a round trip to the connection's
+/// thread, and at the morning peak those round trips, not SQLite's work, were the cost.
+/// The row triggers (count deltas, evidence) fire per row as for single inserts.
+pub async fn insert_many(
+    tx: &mut Tx,
+    acks: &[NewAcknowledgment<'_>],
+) -> Result<Vec<AckId>, sqlx::Error> {
+    if acks.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(AckId(id))
+    debug_assert!(
+        {
+            let mut users: Vec<_> = acks.iter().map(|a| a.user).collect();
+            users.sort();
+            users.windows(2).all(|w| w[0] != w[1])
+        },
+        "insert_many needs distinct people"
+    );
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO acknowledgment (user_id, version_id, acknowledged_at, content_sha256, locale, auth_method, on_behalf_by, remark,
+                                     person_salt, person_commitment) ",
+    );
+    q.push_values(acks, |mut row, ack| {
+        let (on_behalf_by, remark) = match ack.on_behalf {
+            Some((by, remark)) => (Some(by), Some(remark.to_string())),
+            None => (None, None),
+        };
+        // The evidence chain covers a salted commitment to the person, not the user id itself.
+        let salt = crate::evidence::repo::new_salt();
+        let commitment = crate::evidence::chain::person_commitment(&salt, ack.user.0);
+        row.push_bind(ack.user)
+            .push_bind(ack.version)
+            .push_bind(ack.at)
+            .push_bind(ack.content_sha256.to_string())
+            .push_bind(ack.locale.code())
+            .push_bind(ack.auth_method.as_str())
+            .push_bind(on_behalf_by)
+            .push_bind(remark)
+            .push_bind(salt)
+            .push_bind(commitment);
+    });
+    q.push(" RETURNING id, user_id");
+    // SQLite does not promise RETURNING's order; the people are distinct, so each row is
+    // matched to its acknowledgment by the person. (Not kept in the statement cache: its
+    // text depends on the batch size.)
+    let rows: Vec<(i64, UserId)> = q
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(&mut **tx)
+        .await?;
+    let ids: Vec<AckId> = acks
+        .iter()
+        .map(|ack| {
+            rows.iter()
+                .find(|(_, user)| *user == ack.user)
+                .map(|(id, _)| AckId(*id))
+                .ok_or(sqlx::Error::RowNotFound)
+        })
+        .collect::<Result<_, _>>()?;
+    let devices: Vec<(AckId, DeviceId, Attestation)> = acks
+        .iter()
+        .zip(&ids)
+        .flat_map(|(ack, id)| ack.devices.iter().map(move |(d, a)| (*id, *d, *a)))
+        .collect();
+    if !devices.is_empty() {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO acknowledgment_device (ack_id, device_id, attestation) ",
+        );
+        q.push_values(&devices, |mut row, (ack, device, attestation)| {
+            row.push_bind(ack.0)
+                .push_bind(*device)
+                .push_bind(attestation.as_str());
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
+    Ok(ids)
+}
+
+/// For each (person, version) pair, the acknowledgment that counts for the version, if any
+/// (as [`valid_ack`]), in one statement.
+pub async fn valid_acks(
+    tx: &mut Tx,
+    pairs: &[(UserId, VersionId)],
+) -> Result<Vec<Option<AckId>>, sqlx::Error> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH pair(n, user_id, version_id) AS (");
+    q.push_values(pairs.iter().enumerate(), |mut row, (n, (user, version))| {
+        row.push_bind(n as i64).push_bind(*user).push_bind(*version);
+    });
+    q.push(
+        ") SELECT p.n, (SELECT k.id FROM acknowledgment k JOIN circular_version kv ON kv.id = k.version_id, circular_version v
+                      WHERE v.id = p.version_id AND k.user_id = p.user_id AND kv.circular_id = v.circular_id
+                        AND kv.version_no >= v.ack_basis_no
+                      ORDER BY kv.version_no DESC LIMIT 1)
+             FROM pair p",
+    );
+    let rows: Vec<(i64, Option<i64>)> = q
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut found = vec![None; pairs.len()];
+    for (n, id) in rows {
+        if let Some(slot) = usize::try_from(n).ok().and_then(|n| found.get_mut(n)) {
+            *slot = id.map(AckId);
+        }
+    }
+    Ok(found)
 }
 
 #[derive(FromRow)]

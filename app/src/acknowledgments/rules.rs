@@ -69,6 +69,31 @@ pub fn parse_ack(form: &AckForm, own_devices: &[DeviceId]) -> Result<ValidAck, A
     }
 }
 
+/// Splits a batch into rounds in which each person occurs at most once, keeping the order:
+/// a person's first request goes into round one, their second into round two, and so on.
+/// Returns the batch positions of each round.
+pub fn rounds_of_distinct<K: PartialEq>(keys: impl IntoIterator<Item = K>) -> Vec<Vec<usize>> {
+    let mut rounds: Vec<Vec<usize>> = Vec::new();
+    let mut seen: Vec<(K, usize)> = Vec::new();
+    for (n, key) in keys.into_iter().enumerate() {
+        let round = match seen.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, count)) => {
+                *count += 1;
+                *count - 1
+            }
+            None => {
+                seen.push((key, 1));
+                0
+            }
+        };
+        if rounds.len() <= round {
+            rounds.push(Vec::new());
+        }
+        rounds[round].push(n);
+    }
+    rounds
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +171,16 @@ mod tests {
         assert!(
             parse_ack(&form(&[]), &[]).is_ok(),
             "people without devices acknowledge the text alone"
+        );
+    }
+
+    #[test]
+    fn a_batch_splits_into_rounds_of_distinct_people_in_order() {
+        assert!(rounds_of_distinct(Vec::<i64>::new()).is_empty());
+        assert_eq!(rounds_of_distinct([1, 2, 3]), vec![vec![0, 1, 2]]);
+        assert_eq!(
+            rounds_of_distinct([7, 8, 7, 9, 7, 8]),
+            vec![vec![0, 1, 3], vec![2, 5], vec![4]]
         );
     }
 }

@@ -35,9 +35,13 @@ impl UnitRow {
     }
 }
 
+/// Units with their active members, counted in one grouped pass over the index
+/// `users (org_unit_id, active)` rather than one count per unit.
 const UNIT_SELECT: &str = "SELECT u.id, u.parent_id, u.kind, u.code, u.name, u.path, u.active,
-       (SELECT COUNT(*) FROM users p WHERE p.org_unit_id = u.id AND p.active) AS members
-  FROM org_unit u";
+       COALESCE(m.members, 0) AS members
+  FROM org_unit u
+  LEFT JOIN (SELECT org_unit_id, COUNT(*) AS members FROM users WHERE active GROUP BY org_unit_id) m
+    ON m.org_unit_id = u.id";
 
 pub async fn list_units(db: &Db) -> Result<Vec<OrgUnit>, sqlx::Error> {
     let rows: Vec<UnitRow> = sqlx::query_as(&format!("{UNIT_SELECT} ORDER BY u.path"))
@@ -47,10 +51,15 @@ pub async fn list_units(db: &Db) -> Result<Vec<OrgUnit>, sqlx::Error> {
 }
 
 pub async fn get_unit(db: &Db, id: OrgUnitId) -> Result<Option<OrgUnit>, sqlx::Error> {
-    let row: Option<UnitRow> = sqlx::query_as(&format!("{UNIT_SELECT} WHERE u.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+    // One unit: its members counted on their own (the grouped pass would count everybody).
+    let row: Option<UnitRow> = sqlx::query_as(
+        "SELECT u.id, u.parent_id, u.kind, u.code, u.name, u.path, u.active,
+                (SELECT COUNT(*) FROM users p WHERE p.org_unit_id = u.id AND p.active) AS members
+           FROM org_unit u WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(UnitRow::into_unit))
 }
 
