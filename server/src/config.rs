@@ -126,6 +126,7 @@ impl Config {
                     mail: seconds("MAIL_WORKER_SECONDS", defaults.mail)?,
                     reminders: seconds("REMINDER_JOB_SECONDS", defaults.reminders)?,
                     counts: seconds("COUNTS_JOB_SECONDS", defaults.counts)?,
+                    verify: seconds("EVIDENCE_VERIFY_SECONDS", defaults.verify)?,
                 }
             },
             settings: Settings {

@@ -93,6 +93,8 @@ pub struct Intervals {
     pub reminders: Duration,
     /// `COUNTS_JOB_SECONDS` (default 30): rebuilding stale acknowledgment counts.
     pub counts: Duration,
+    /// `EVIDENCE_VERIFY_SECONDS` (default 60): verifying what was sealed since the last run.
+    pub verify: Duration,
 }
 
 impl Default for Intervals {
@@ -104,6 +106,7 @@ impl Default for Intervals {
             mail: Duration::from_secs(5),
             reminders: Duration::from_secs(3600),
             counts: Duration::from_secs(30),
+            verify: Duration::from_secs(60),
         }
     }
 }
@@ -148,6 +151,15 @@ pub fn all(ctx: Context) -> Vec<Job> {
             move |_| {
                 let db = db.clone();
                 async move { Ok(app::evidence::repo::seal_pending(&db).await?) }
+            }
+        }),
+        // Keeps the chain's verification checkpoint (see `evidence::repo::check_chain`):
+        // a few reads when nothing was sealed, a full pass once a day.
+        Job::every("evidence verification", every.verify, {
+            let db = db.clone();
+            move |now| {
+                let db = db.clone();
+                async move { Ok(app::evidence::repo::check_chain(&db, now).await?) }
             }
         }),
         Job::every("retention", every.retention, {

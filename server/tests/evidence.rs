@@ -761,3 +761,112 @@ async fn exports_stream_in_chunks_and_read_the_same_whatever_the_chunk_size() {
         assert!(!body.is_empty(), "{path}");
     }
 }
+
+async fn exported_chain(app: &TestApp, auditor: &reqwest::Client) -> serde_json::Value {
+    let version = app.demo_version().await;
+    let res = auditor
+        .get(app.url(&format!("/audit/export/version/{version}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.unwrap();
+    body["chain"].clone()
+}
+
+#[tokio::test]
+async fn exports_state_the_chain_from_the_verification_checkpoint_and_catch_edits_on_both_sides_of_it(
+) {
+    use app::evidence::repo::{check_chain, checkpoint, verify};
+    let app = sealed_app().await;
+    let auditor = app.logged_in(AUDITOR).await;
+    let now = chrono::Utc::now();
+    // Without a checkpoint the export verifies everything itself.
+    assert!(checkpoint(&app.db).await.unwrap().is_none());
+    let chain = exported_chain(&app, &auditor).await;
+    let full = verify(&app.db).await.unwrap();
+    assert_eq!(chain["intact"], true);
+    assert_eq!(chain["entries"], full.entries);
+    assert_eq!(chain["head_hash"], full.head_hash.as_str());
+    // The job keeps a checkpoint; what is sealed after it is verified by the export.
+    assert_eq!(
+        check_chain(&app.db, now).await.unwrap() as i64,
+        full.entries
+    );
+    let cp = checkpoint(&app.db).await.unwrap().unwrap();
+    assert_eq!(
+        (cp.seq, cp.entry_hash.as_str()),
+        (full.entries, full.head_hash.as_str())
+    );
+    assert!(
+        app::evidence::repo::seal_pending(&app.db).await.unwrap() > 0,
+        "the export's audit entry"
+    );
+    let chain = exported_chain(&app, &auditor).await;
+    let full = verify(&app.db).await.unwrap();
+    assert_eq!(chain["intact"], true);
+    assert!(chain["entries"].as_i64().unwrap() > cp.seq);
+    assert_eq!(chain["entries"], full.entries);
+    assert_eq!(chain["head_hash"], full.head_hash.as_str());
+    assert!(chain["fully_verified_at"].is_string());
+    // An edited entry after the checkpoint is caught by the export.
+    app.exec(&format!(
+        "UPDATE evidence_entry SET entry_hash = 'x' || substr(entry_hash, 2) WHERE seq = {}",
+        cp.seq + 1
+    ))
+    .await;
+    assert_eq!(exported_chain(&app, &auditor).await["intact"], false);
+}
+
+#[tokio::test]
+async fn an_edit_before_the_checkpoint_is_caught_at_the_checkpoint_or_by_the_next_full_pass() {
+    use app::evidence::repo::{check_chain, checkpoint, FULL_VERIFICATION_HOURS};
+    let app = sealed_app().await;
+    let auditor = app.logged_in(AUDITOR).await;
+    let now = chrono::Utc::now();
+    check_chain(&app.db, now).await.unwrap();
+    let cp = checkpoint(&app.db).await.unwrap().unwrap();
+    // The checkpoint's own entry changed: the link to it no longer holds.
+    app.exec(&format!(
+        "UPDATE evidence_entry SET entry_hash = 'x' || substr(entry_hash, 2) WHERE seq = {}",
+        cp.seq
+    ))
+    .await;
+    assert_eq!(exported_chain(&app, &auditor).await["intact"], false);
+    app.exec(&format!(
+        "UPDATE evidence_entry SET entry_hash = '{}' WHERE seq = {}",
+        cp.entry_hash, cp.seq
+    ))
+    .await;
+    assert_eq!(exported_chain(&app, &auditor).await["intact"], true);
+    // A record sealed long before the checkpoint changed: the next full pass finds it, and
+    // from then on every export says so.
+    let id: i64 = app.scalar("SELECT MIN(id) FROM acknowledgment").await;
+    app.exec(&format!(
+        "UPDATE acknowledgment SET acknowledged_at = '2020-01-01T00:00:00+00:00' WHERE id = {id}"
+    ))
+    .await;
+    check_chain(&app.db, now + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        checkpoint(&app.db).await.unwrap().unwrap().broken_seq,
+        None,
+        "between full passes only the new entries are verified"
+    );
+    check_chain(
+        &app.db,
+        now + chrono::Duration::hours(FULL_VERIFICATION_HOURS),
+    )
+    .await
+    .unwrap();
+    assert!(checkpoint(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .broken_seq
+        .is_some());
+    let chain = exported_chain(&app, &auditor).await;
+    assert_eq!(chain["intact"], false);
+    assert!(chain["entries"].as_i64().unwrap() < cp.seq);
+}

@@ -287,18 +287,32 @@ const VERIFY_CHUNK: i64 = 5_000;
 /// Reads the chain a chunk at a time, each chunk with its records in one snapshot and a few
 /// statements (not one per entry).
 pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
+    let mut report = walk(db, 0, GENESIS).await?;
+    report.pending = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM acknowledgment WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'ack'))
+              + (SELECT COUNT(*) FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit'))
+              + (SELECT COUNT(*) FROM compliance_transition WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'compliance'))",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(report)
+}
+
+/// Verifies the entries after `from_seq`, the first of them linking to `prev_hash` (entry
+/// `from_seq`'s hash, or the genesis for 0). The counts cover the entries walked.
+async fn walk(db: &Db, from_seq: i64, prev_hash: &str) -> Result<VerifyReport, sqlx::Error> {
     let mut report = VerifyReport {
         entries: 0,
         acknowledgments: 0,
         audit_entries: 0,
         compliance_transitions: 0,
         pending: 0,
-        head_hash: GENESIS.to_owned(),
+        head_hash: prev_hash.to_owned(),
         broken: None,
     };
-    let mut prev = GENESIS.to_owned();
-    let mut expected_seq: i64 = 1;
-    let mut after = i64::MIN;
+    let mut prev = prev_hash.to_owned();
+    let mut expected_seq: i64 = from_seq + 1;
+    let mut after = from_seq;
     'chunks: loop {
         let mut snapshot = crate::db::begin_read(db).await?;
         let entries: Vec<EntryRow> = sqlx::query_as(
@@ -355,14 +369,166 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
         }
     }
     report.head_hash = prev;
-    report.pending = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM acknowledgment WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'ack'))
-              + (SELECT COUNT(*) FROM audit_log WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'audit'))
-              + (SELECT COUNT(*) FROM compliance_transition WHERE id NOT IN (SELECT ref_id FROM evidence_entry WHERE kind = 'compliance'))",
-    )
-    .fetch_one(db)
-    .await?;
     Ok(report)
+}
+
+/// How far the chain was last verified (one row, kept by the verification job; see
+/// [`check_chain`]).
+#[derive(Debug, Clone, FromRow)]
+pub struct Checkpoint {
+    /// The last entry verified and its hash at that time.
+    pub seq: i64,
+    pub entry_hash: String,
+    /// The first broken entry found, if any (it stays broken: a chain is not repaired).
+    pub broken_seq: Option<i64>,
+    /// When the last verification from the genesis ended.
+    pub full_at: DateTime<Utc>,
+}
+
+pub async fn checkpoint(db: &Db) -> Result<Option<Checkpoint>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, entry_hash, broken_seq, full_at FROM evidence_checkpoint WHERE id = 1",
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The chain's state as an export states it: its head and whether every entry up to it
+/// verifies.
+#[derive(Debug, Clone)]
+pub struct ChainState {
+    pub entries: i64,
+    pub head_hash: String,
+    pub intact: bool,
+    /// When the chain was last verified from the genesis (now, if there was no checkpoint).
+    pub fully_verified_at: DateTime<Utc>,
+}
+
+/// Verifies the chain from the checkpoint on: the checkpoint's entry must still carry the
+/// hash it had, and every entry after it must verify (its record, its link, its own hash).
+/// Entries before the checkpoint were verified by the last full pass (at most
+/// [`FULL_VERIFICATION_HOURS`] ago), and every later edit of one of them breaks the
+/// checkpoint's link or the next full pass. Without a checkpoint, verifies everything.
+/// Read-only: the job saves checkpoints, callers such as exports only read them.
+pub async fn chain_state(
+    db: &Db,
+    now: DateTime<Utc>,
+) -> Result<(ChainState, Checkpoint), sqlx::Error> {
+    let from = match checkpoint(db).await? {
+        Some(cp) if cp.broken_seq.is_none() => {
+            let at: Option<String> =
+                sqlx::query_scalar("SELECT entry_hash FROM evidence_entry WHERE seq = $1")
+                    .bind(cp.seq)
+                    .fetch_optional(db)
+                    .await?;
+            if cp.seq > 0 && at.as_deref() != Some(cp.entry_hash.as_str()) {
+                let cp = Checkpoint {
+                    broken_seq: Some(cp.seq),
+                    ..cp
+                };
+                return Ok((broken_state(&cp), cp));
+            }
+            cp
+        }
+        Some(cp) => return Ok((broken_state(&cp), cp)),
+        None => Checkpoint {
+            seq: 0,
+            entry_hash: GENESIS.to_owned(),
+            broken_seq: None,
+            full_at: now,
+        },
+    };
+    let tail = walk(db, from.seq, &from.entry_hash).await?;
+    // Up to the last entry that verified (the one before a break).
+    let cp = Checkpoint {
+        seq: from.seq + tail.entries,
+        entry_hash: tail.head_hash.clone(),
+        broken_seq: tail.broken.as_ref().map(|b| b.seq),
+        ..from
+    };
+    let state = if cp.broken_seq.is_some() {
+        broken_state(&cp)
+    } else {
+        ChainState {
+            entries: cp.seq,
+            head_hash: cp.entry_hash.clone(),
+            intact: true,
+            fully_verified_at: cp.full_at,
+        }
+    };
+    Ok((state, cp))
+}
+
+fn broken_state(cp: &Checkpoint) -> ChainState {
+    ChainState {
+        // The entries before the first broken one.
+        entries: cp
+            .broken_seq
+            .unwrap_or(cp.seq + 1)
+            .saturating_sub(1)
+            .min(cp.seq),
+        head_hash: cp.entry_hash.clone(),
+        intact: false,
+        fully_verified_at: cp.full_at,
+    }
+}
+
+/// A full pass over the chain is repeated after this long, so that an edit of an entry
+/// verified long ago is found within a day even if nobody runs `verify-evidence`.
+pub const FULL_VERIFICATION_HOURS: i64 = 24;
+
+/// The verification job: verifies what was sealed since the last checkpoint (a few reads
+/// when nothing was), or the whole chain when there is no checkpoint or the last full pass
+/// is [`FULL_VERIFICATION_HOURS`] old, and saves the new checkpoint. Returns the entries
+/// verified. A broken chain is logged as an error at every run.
+pub async fn check_chain(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let last = checkpoint(db).await?;
+    let before = last.as_ref().map(|cp| cp.seq).unwrap_or(0);
+    let stale =
+        last.is_some_and(|cp| now - cp.full_at >= chrono::Duration::hours(FULL_VERIFICATION_HOURS));
+    let (state, cp) = if stale {
+        let report = walk(db, 0, GENESIS).await?;
+        let cp = Checkpoint {
+            seq: report.entries,
+            entry_hash: report.head_hash.clone(),
+            broken_seq: report.broken.as_ref().map(|b| b.seq),
+            full_at: now,
+        };
+        let state = if cp.broken_seq.is_some() {
+            broken_state(&cp)
+        } else {
+            ChainState {
+                entries: cp.seq,
+                head_hash: cp.entry_hash.clone(),
+                intact: true,
+                fully_verified_at: now,
+            }
+        };
+        (state, cp)
+    } else {
+        chain_state(db, now).await?
+    };
+    if !state.intact {
+        tracing::error!(
+            broken_seq = cp.broken_seq,
+            "the evidence chain is broken; run `server verify-evidence` for the reason"
+        );
+    }
+    let mut tx = begin_write(db).await?;
+    sqlx::query(
+        "INSERT INTO evidence_checkpoint (id, seq, entry_hash, broken_seq, full_at, checked_at) VALUES (1, $1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, entry_hash = excluded.entry_hash,
+                broken_seq = excluded.broken_seq, full_at = excluded.full_at, checked_at = excluded.checked_at",
+    )
+    .bind(cp.seq)
+    .bind(&cp.entry_hash)
+    .bind(cp.broken_seq)
+    .bind(cp.full_at)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(usize::try_from(cp.seq - before).unwrap_or(0))
 }
 
 /// The current content hash of each record a chunk of entries covers (and a problem found
@@ -676,11 +842,17 @@ pub async fn export_chunk(
     after: i64,
     limit: i64,
 ) -> Result<Vec<ExportedAck>, sqlx::Error> {
+    // One filter each, so that SQLite walks the version's (or person's) index in id order
+    // instead of every acknowledgment after `after`.
+    let (filter, key) = match (version, person) {
+        (Some(v), _) => ("version_id", v),
+        (None, Some(p)) => ("user_id", p),
+        (None, None) => return Ok(vec![]),
+    };
     let rows: Vec<AckRow> = sqlx::query_as(&format!(
-        "{ACK_SELECT} WHERE ($1 IS NULL OR version_id = $1) AND ($2 IS NULL OR user_id = $2) AND id > $3 ORDER BY id LIMIT $4"
+        "{ACK_SELECT} WHERE {filter} = $1 AND id > $2 ORDER BY id LIMIT $3"
     ))
-    .bind(version)
-    .bind(person)
+    .bind(key)
     .bind(after)
     .bind(limit)
     .fetch_all(&mut *ex)
