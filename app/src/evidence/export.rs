@@ -35,14 +35,80 @@ pub enum Of {
 }
 
 /// One acknowledgment of an export: its canonical content, recomputed hash, seal and (unless
-/// pseudonymised) the person.
-fn ack_json(a: super::repo::ExportedAck) -> Value {
-    json!({
-        "acknowledgment": a.content,
-        "content_sha256": content_hash::<AckContent>(&a.content),
-        "person": a.person.map(|(name, email, pno)| json!({"name": name, "email": email, "personnel_no": pno})),
-        "seal": a.seal.map(|(seq, c, prev, entry)| json!({"seq": seq, "content_sha256": c, "prev_hash": prev, "entry_hash": entry})),
-    })
+/// pseudonymised) the person. Written straight from these borrowing structs (no JSON tree
+/// per entry); the fields are declared in sorted order, so the bytes are those of the
+/// sorted-key documents the format has always had (see the test below).
+#[derive(serde::Serialize)]
+struct ExportEntry<'a> {
+    acknowledgment: SortedAck<'a>,
+    content_sha256: String,
+    person: Option<ExportPerson<'a>>,
+    seal: Option<ExportSeal<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct SortedAck<'a> {
+    acknowledged_at: &'a str,
+    auth_method: &'a str,
+    content_sha256: &'a str,
+    devices: &'a [(String, String)],
+    id: i64,
+    locale: &'a str,
+    on_behalf_by: Option<i64>,
+    person_commitment: &'a str,
+    remark: Option<&'a str>,
+    version_id: i64,
+}
+
+#[derive(serde::Serialize)]
+struct ExportPerson<'a> {
+    email: &'a str,
+    name: &'a str,
+    personnel_no: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct ExportSeal<'a> {
+    content_sha256: &'a str,
+    entry_hash: &'a str,
+    prev_hash: &'a str,
+    seq: i64,
+}
+
+fn write_entry(out: &mut Vec<u8>, a: &super::repo::ExportedAck) -> serde_json::Result<()> {
+    let c = &a.content;
+    serde_json::to_writer(
+        out,
+        &ExportEntry {
+            acknowledgment: SortedAck {
+                acknowledged_at: &c.acknowledged_at,
+                auth_method: &c.auth_method,
+                content_sha256: &c.content_sha256,
+                devices: &c.devices,
+                id: c.id,
+                locale: &c.locale,
+                on_behalf_by: c.on_behalf_by,
+                person_commitment: &c.person_commitment,
+                remark: c.remark.as_deref(),
+                version_id: c.version_id,
+            },
+            content_sha256: content_hash::<AckContent>(c),
+            person: a.person.as_ref().map(|(name, email, pno)| ExportPerson {
+                email,
+                name,
+                personnel_no: pno.as_deref(),
+            }),
+            seal: a
+                .seal
+                .as_ref()
+                .map(|(seq, content, prev, entry)| ExportSeal {
+                    content_sha256: content,
+                    entry_hash: entry,
+                    prev_hash: prev,
+                    seq: *seq,
+                }),
+        },
+    )
 }
 
 /// Exports that may stream at once on this node: each holds a read connection (and SQLite's
@@ -123,7 +189,7 @@ pub fn streamed_body(
                     part.push(b',');
                 }
                 first = false;
-                if let Err(err) = serde_json::to_writer(&mut part, &ack_json(a)) {
+                if let Err(err) = write_entry(&mut part, &a) {
                     send(fail(&err)).await;
                     return;
                 }
@@ -284,4 +350,60 @@ pub async fn subject_export(
     result
         .map(|rest| streamed(&state, Of::Person(id), rest, false))
         .unwrap_or_else(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::repo::ExportedAck;
+
+    /// The sorted-key document of one entry, as the format was first written (a JSON tree).
+    fn as_tree(a: &ExportedAck) -> Value {
+        json!({
+            "acknowledgment": a.content,
+            "content_sha256": content_hash::<AckContent>(&a.content),
+            "person": a.person.as_ref().map(|(name, email, pno)| json!({"name": name, "email": email, "personnel_no": pno})),
+            "seal": a.seal.as_ref().map(|(seq, c, prev, entry)| json!({"seq": seq, "content_sha256": c, "prev_hash": prev, "entry_hash": entry})),
+        })
+    }
+
+    fn sample(full: bool) -> ExportedAck {
+        ExportedAck {
+            id: 7,
+            content: AckContent {
+                id: 7,
+                version_id: 3,
+                content_sha256: "c".repeat(64),
+                acknowledged_at: "2026-11-24T08:00:00.123+00:00".into(),
+                locale: "de".into(),
+                auth_method: "password".into(),
+                on_behalf_by: full.then_some(12),
+                remark: full.then(|| "auf Papier \"unterschrieben\" – ü".into()),
+                person_commitment: "p".repeat(64),
+                devices: if full {
+                    vec![
+                        ("d1".into(), "none_installed".into()),
+                        ("d2".into(), "will_remove".into()),
+                    ]
+                } else {
+                    vec![]
+                },
+            },
+            person: full.then(|| ("Erika Muster".into(), "e@x.de".into(), Some("P-1".into()))),
+            seal: full.then(|| (5, "a".repeat(64), "b".repeat(64), "e".repeat(64))),
+        }
+    }
+
+    #[test]
+    fn entries_are_written_byte_for_byte_as_the_sorted_key_documents() {
+        for full in [true, false] {
+            let a = sample(full);
+            let mut written = Vec::new();
+            write_entry(&mut written, &a).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&as_tree(&a)).unwrap()
+            );
+        }
+    }
 }
