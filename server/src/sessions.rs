@@ -25,10 +25,10 @@ pub struct Sessions {
     cache: std::sync::Arc<Mutex<Cache>>,
 }
 
-/// Records as last read from the database. Every write (create, save, delete) first changes
-/// the database, then drops the id from the cache and counts a generation; a read stores
-/// what it read only if no write happened since it started. So a record in the cache is
-/// never older than the database's.
+/// Records as last read from the database. Every write (create, save, delete) drops the id
+/// from the cache and counts a generation before it starts and again when it has ended (or
+/// was abandoned, see [`Writing`]); a read stores what it read only if no write started or
+/// ended since it began. So a record in the cache is never older than the database's.
 #[derive(Debug, Default)]
 struct Cache {
     records: HashMap<Id, Record>,
@@ -87,18 +87,46 @@ impl Sessions {
     }
 }
 
+/// Marks a record written when dropped: after the write returns, and also when the request
+/// is abandoned while the write waits for the writer (the write may still commit then).
+struct Writing<'a> {
+    cache: &'a Mutex<Cache>,
+    id: Id,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .written(&self.id);
+    }
+}
+
+impl Sessions {
+    fn writing(&self, id: Id) -> Writing<'_> {
+        // Counted before the write starts as well, so that a read overlapping it is not kept.
+        self.cache().written(&id);
+        Writing {
+            cache: &self.cache,
+            id,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let _asked = self.writing(record.id);
         let result = self.write.create(record).await;
-        self.cache().written(&record.id);
+        // The store may have drawn another id (on a collision).
+        let _made = self.writing(record.id);
         result
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let result = self.write.save(record).await;
-        self.cache().written(&record.id);
-        result
+        let _writing = self.writing(record.id);
+        self.write.save(record).await
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
@@ -117,9 +145,8 @@ impl SessionStore for Sessions {
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
-        let result = self.write.delete(session_id).await;
-        self.cache().written(session_id);
-        result
+        let _writing = self.writing(*session_id);
+        self.write.delete(session_id).await
     }
 }
 

@@ -839,13 +839,20 @@ async fn an_edit_before_the_checkpoint_is_caught_at_the_checkpoint_or_by_the_nex
     ))
     .await;
     assert_eq!(exported_chain(&app, &auditor).await["intact"], true);
-    // A record sealed long before the checkpoint changed: the next full pass finds it, and
-    // from then on every export says so.
-    let id: i64 = app.scalar("SELECT MIN(id) FROM acknowledgment").await;
+    // A record sealed long before the checkpoint changed. An export that holds it finds
+    // it at once (each entry is checked against its seal as it is written); the job's
+    // checkpoint only with the next full pass, and from then on every export says so.
+    let version = app.demo_version().await;
+    let id: i64 = app
+        .scalar(&format!(
+            "SELECT MIN(id) FROM acknowledgment WHERE version_id = {version}"
+        ))
+        .await;
     app.exec(&format!(
         "UPDATE acknowledgment SET acknowledged_at = '2020-01-01T00:00:00+00:00' WHERE id = {id}"
     ))
     .await;
+    assert_eq!(exported_chain(&app, &auditor).await["intact"], false);
     check_chain(&app.db, now + chrono::Duration::minutes(1))
         .await
         .unwrap();
@@ -869,4 +876,18 @@ async fn an_edit_before_the_checkpoint_is_caught_at_the_checkpoint_or_by_the_nex
     let chain = exported_chain(&app, &auditor).await;
     assert_eq!(chain["intact"], false);
     assert!(chain["entries"].as_i64().unwrap() < cp.seq);
+}
+
+#[tokio::test]
+async fn an_entry_numbered_zero_or_below_is_a_gap_at_the_start_of_the_chain() {
+    let app = sealed_app().await;
+    app.exec(
+        "INSERT INTO evidence_entry (seq, kind, ref_id, content_sha256, prev_hash, entry_hash, sealed_at)
+         VALUES (0, 'ack', 999999, 'x', 'x', 'x', '2026-01-01T00:00:00Z')",
+    )
+    .await;
+    assert_eq!(
+        broken_reason(&app).await,
+        "entry 1 is missing (chain has a gap)"
+    );
 }

@@ -147,7 +147,7 @@ pub async fn insert(tx: &mut Tx, ack: &NewAcknowledgment<'_>) -> Result<AckId, s
 }
 
 /// Inserts acknowledgments of *distinct* people with their device rows in two statements
-/// (whatever their number), and returns their ids in the order given. The group-commit
+/// (unless they have thousands of devices), and returns their ids in the order given. The group-commit
 /// writer calls this once per batch: each statement is a round trip to the connection's
 /// thread, and at the morning peak those round trips, not SQLite's work, were the cost.
 /// The row triggers (count deltas, evidence) fire per row as for single inserts.
@@ -158,14 +158,15 @@ pub async fn insert_many(
     if acks.is_empty() {
         return Ok(Vec::new());
     }
-    debug_assert!(
-        {
-            let mut users: Vec<_> = acks.iter().map(|a| a.user).collect();
-            users.sort();
-            users.windows(2).all(|w| w[0] != w[1])
-        },
-        "insert_many needs distinct people"
-    );
+    // Each row is matched to its acknowledgment by the person (below): a caller that
+    // breaks the rule gets an error, never device rows on someone else's acknowledgment.
+    let mut users: Vec<UserId> = acks.iter().map(|a| a.user).collect();
+    users.sort();
+    if users.windows(2).any(|w| w[0] == w[1]) {
+        return Err(sqlx::Error::Protocol(
+            "insert_many needs distinct people".into(),
+        ));
+    }
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "INSERT INTO acknowledgment (user_id, version_id, acknowledged_at, content_sha256, locale, auth_method, on_behalf_by, remark,
                                      person_salt, person_commitment) ",
@@ -189,11 +190,11 @@ pub async fn insert_many(
             .push_bind(salt)
             .push_bind(commitment);
     });
-    q.push(" RETURNING id, user_id");
+    q.push(" RETURNING id, user_id, version_id");
     // SQLite does not promise RETURNING's order; the people are distinct, so each row is
     // matched to its acknowledgment by the person. (Not kept in the statement cache: its
     // text depends on the batch size.)
-    let rows: Vec<(i64, UserId)> = q
+    let rows: Vec<(i64, UserId, VersionId)> = q
         .build_query_as()
         .persistent(false)
         .fetch_all(&mut **tx)
@@ -202,8 +203,8 @@ pub async fn insert_many(
         .iter()
         .map(|ack| {
             rows.iter()
-                .find(|(_, user)| *user == ack.user)
-                .map(|(id, _)| AckId(*id))
+                .find(|(_, user, version)| (*user, *version) == (ack.user, ack.version))
+                .map(|(id, _, _)| AckId(*id))
                 .ok_or(sqlx::Error::RowNotFound)
         })
         .collect::<Result<_, _>>()?;
@@ -212,11 +213,14 @@ pub async fn insert_many(
         .zip(&ids)
         .flat_map(|(ack, id)| ack.devices.iter().map(move |(d, a)| (*id, *d, *a)))
         .collect();
-    if !devices.is_empty() {
+    // In statements of at most DEVICE_ROWS rows: three parameters a row stay far below
+    // SQLite's limit of 32,766 whatever the devices of a batch.
+    const DEVICE_ROWS: usize = 2_000;
+    for part in devices.chunks(DEVICE_ROWS) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO acknowledgment_device (ack_id, device_id, attestation) ",
         );
-        q.push_values(&devices, |mut row, (ack, device, attestation)| {
+        q.push_values(part, |mut row, (ack, device, attestation)| {
             row.push_bind(ack.0)
                 .push_bind(*device)
                 .push_bind(attestation.as_str());

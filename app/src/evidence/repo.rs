@@ -312,7 +312,9 @@ async fn walk(db: &Db, from_seq: i64, prev_hash: &str) -> Result<VerifyReport, s
     };
     let mut prev = prev_hash.to_owned();
     let mut expected_seq: i64 = from_seq + 1;
-    let mut after = from_seq;
+    // From the genesis, every entry counts, whatever its seq (one at 0 or below is a gap at
+    // entry 1, not something to skip).
+    let mut after = if from_seq == 0 { i64::MIN } else { from_seq };
     'chunks: loop {
         let mut snapshot = crate::db::begin_read(db).await?;
         let entries: Vec<EntryRow> = sqlx::query_as(
@@ -400,113 +402,120 @@ pub struct ChainState {
     pub entries: i64,
     pub head_hash: String,
     pub intact: bool,
-    /// When the chain was last verified from the genesis (now, if there was no checkpoint).
+    /// When the chain was last verified from the genesis.
     pub fully_verified_at: DateTime<Utc>,
-}
-
-/// Verifies the chain from the checkpoint on: the checkpoint's entry must still carry the
-/// hash it had, and every entry after it must verify (its record, its link, its own hash).
-/// Entries before the checkpoint were verified by the last full pass (at most
-/// [`FULL_VERIFICATION_HOURS`] ago), and every later edit of one of them breaks the
-/// checkpoint's link or the next full pass. Without a checkpoint, verifies everything.
-/// Read-only: the job saves checkpoints, callers such as exports only read them.
-pub async fn chain_state(
-    db: &Db,
-    now: DateTime<Utc>,
-) -> Result<(ChainState, Checkpoint), sqlx::Error> {
-    let from = match checkpoint(db).await? {
-        Some(cp) if cp.broken_seq.is_none() => {
-            let at: Option<String> =
-                sqlx::query_scalar("SELECT entry_hash FROM evidence_entry WHERE seq = $1")
-                    .bind(cp.seq)
-                    .fetch_optional(db)
-                    .await?;
-            if cp.seq > 0 && at.as_deref() != Some(cp.entry_hash.as_str()) {
-                let cp = Checkpoint {
-                    broken_seq: Some(cp.seq),
-                    ..cp
-                };
-                return Ok((broken_state(&cp), cp));
-            }
-            cp
-        }
-        Some(cp) => return Ok((broken_state(&cp), cp)),
-        None => Checkpoint {
-            seq: 0,
-            entry_hash: GENESIS.to_owned(),
-            broken_seq: None,
-            full_at: now,
-        },
-    };
-    let tail = walk(db, from.seq, &from.entry_hash).await?;
-    // Up to the last entry that verified (the one before a break).
-    let cp = Checkpoint {
-        seq: from.seq + tail.entries,
-        entry_hash: tail.head_hash.clone(),
-        broken_seq: tail.broken.as_ref().map(|b| b.seq),
-        ..from
-    };
-    let state = if cp.broken_seq.is_some() {
-        broken_state(&cp)
-    } else {
-        ChainState {
-            entries: cp.seq,
-            head_hash: cp.entry_hash.clone(),
-            intact: true,
-            fully_verified_at: cp.full_at,
-        }
-    };
-    Ok((state, cp))
-}
-
-fn broken_state(cp: &Checkpoint) -> ChainState {
-    ChainState {
-        // The entries before the first broken one.
-        entries: cp
-            .broken_seq
-            .unwrap_or(cp.seq + 1)
-            .saturating_sub(1)
-            .min(cp.seq),
-        head_hash: cp.entry_hash.clone(),
-        intact: false,
-        fully_verified_at: cp.full_at,
-    }
 }
 
 /// A full pass over the chain is repeated after this long, so that an edit of an entry
 /// verified long ago is found within a day even if nobody runs `verify-evidence`.
 pub const FULL_VERIFICATION_HOURS: i64 = 24;
 
+/// Whether a checkpoint's full pass is recent: less than [`FULL_VERIFICATION_HOURS`] (plus
+/// `slack`) old, and not dated in the future (the row is in the database like everything
+/// it vouches for).
+fn recent(cp: &Checkpoint, now: DateTime<Utc>, slack: chrono::Duration) -> bool {
+    cp.full_at <= now && now - cp.full_at < chrono::Duration::hours(FULL_VERIFICATION_HOURS) + slack
+}
+
+/// The state a checkpoint of a recent full pass that found a break states: broken, with the
+/// entries before the break. (Walking again at every export or job run would only repeat
+/// that answer at the cost of a full pass; the next daily pass looks again.)
+fn broken(cp: &Checkpoint) -> ChainState {
+    ChainState {
+        entries: cp.seq,
+        head_hash: cp.entry_hash.clone(),
+        intact: false,
+        fully_verified_at: cp.full_at,
+    }
+}
+
+/// Walks from the genesis: the reference answer, and the checkpoint it leaves.
+async fn full_pass(db: &Db, now: DateTime<Utc>) -> Result<(ChainState, Checkpoint), sqlx::Error> {
+    let report = walk(db, 0, GENESIS).await?;
+    let cp = Checkpoint {
+        seq: report.entries,
+        entry_hash: report.head_hash.clone(),
+        broken_seq: report.broken.as_ref().map(|b| b.seq),
+        full_at: now,
+    };
+    Ok((
+        ChainState {
+            entries: report.entries,
+            head_hash: report.head_hash,
+            intact: report.broken.is_none(),
+            fully_verified_at: now,
+        },
+        cp,
+    ))
+}
+
+/// The chain's state, verified from the checkpoint on: the checkpoint's entry must still
+/// carry the hash it had, and every entry after it must verify (its record, its link, its
+/// own hash). The entries before the checkpoint were verified by the last full pass (less
+/// than a day ago). Whenever the checkpoint cannot stand in for them (none yet, too old or
+/// dated in the future, a break found before, its own entry changed) this is a full pass.
+/// Read-only: the job saves checkpoints, callers such as exports only read them.
+pub async fn chain_state(
+    db: &Db,
+    now: DateTime<Utc>,
+) -> Result<(ChainState, Checkpoint), sqlx::Error> {
+    // An export may use a checkpoint a little past its day while the job is due.
+    let cp = match checkpoint(db).await? {
+        Some(cp) if recent(&cp, now, chrono::Duration::hours(1)) => cp,
+        _ => return full_pass(db, now).await,
+    };
+    if cp.broken_seq.is_some() {
+        return Ok((broken(&cp), cp));
+    }
+    let at: Option<String> =
+        sqlx::query_scalar("SELECT entry_hash FROM evidence_entry WHERE seq = $1")
+            .bind(cp.seq)
+            .fetch_optional(db)
+            .await?;
+    if cp.seq > 0 && at.as_deref() != Some(cp.entry_hash.as_str()) {
+        // Something before the tail changed: only a full pass can say where.
+        return full_pass(db, now).await;
+    }
+    let tail = walk(db, cp.seq, &cp.entry_hash).await?;
+    let cp = Checkpoint {
+        // Up to the last entry that verified (the one before a break).
+        seq: cp.seq + tail.entries,
+        entry_hash: tail.head_hash.clone(),
+        broken_seq: tail.broken.as_ref().map(|b| b.seq),
+        ..cp
+    };
+    Ok((
+        ChainState {
+            entries: cp.seq,
+            head_hash: cp.entry_hash.clone(),
+            intact: cp.broken_seq.is_none(),
+            fully_verified_at: cp.full_at,
+        },
+        cp,
+    ))
+}
+
 /// The verification job: verifies what was sealed since the last checkpoint (a few reads
-/// when nothing was), or the whole chain when there is no checkpoint or the last full pass
-/// is [`FULL_VERIFICATION_HOURS`] old, and saves the new checkpoint. Returns the entries
-/// verified. A broken chain is logged as an error at every run.
+/// when nothing was), or the whole chain when the checkpoint cannot stand in for its
+/// entries or its full pass is [`FULL_VERIFICATION_HOURS`] old, and saves the new
+/// checkpoint. Returns the entries verified. A broken chain is logged as an error at every
+/// run (and every run is then a full pass, which also says where).
 pub async fn check_chain(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let last = checkpoint(db).await?;
     let before = last.as_ref().map(|cp| cp.seq).unwrap_or(0);
-    let stale =
-        last.is_some_and(|cp| now - cp.full_at >= chrono::Duration::hours(FULL_VERIFICATION_HOURS));
-    let (state, cp) = if stale {
-        let report = walk(db, 0, GENESIS).await?;
-        let cp = Checkpoint {
-            seq: report.entries,
-            entry_hash: report.head_hash.clone(),
-            broken_seq: report.broken.as_ref().map(|b| b.seq),
-            full_at: now,
-        };
-        let state = if cp.broken_seq.is_some() {
-            broken_state(&cp)
-        } else {
-            ChainState {
-                entries: cp.seq,
-                head_hash: cp.entry_hash.clone(),
-                intact: true,
-                fully_verified_at: now,
+    let (state, cp) = match last {
+        Some(cp) if recent(&cp, now, chrono::Duration::zero()) && cp.broken_seq.is_some() => {
+            (broken(&cp), cp)
+        }
+        Some(cp) if recent(&cp, now, chrono::Duration::zero()) => {
+            match chain_state(db, now).await? {
+                // A break found after the checkpoint (or at it): a full pass says where,
+                // and its checkpoint is what later runs and exports state.
+                (state, cp) if !state.intact && cp.full_at != now => full_pass(db, now).await?,
+                found => found,
             }
-        };
-        (state, cp)
-    } else {
-        chain_state(db, now).await?
+        }
+        _ => full_pass(db, now).await?,
     };
     if !state.intact {
         tracing::error!(
