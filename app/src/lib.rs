@@ -25,9 +25,13 @@ pub mod tracking;
 mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod csv;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod streaming;
 #[cfg(feature = "ssr")]
 pub mod upload;
 

@@ -62,11 +62,12 @@ pub fn allowed(
 }
 
 /// GET endpoints that write an audit entry (evidence and data-subject exports, dashboard
-/// exports).
+/// and compliance exports).
 fn is_export(path: &str) -> bool {
     path.starts_with("/audit/export/")
         || path.starts_with("/privacy/export/")
         || path.starts_with("/dashboard/export.")
+        || path == "/compliance/export.csv"
 }
 
 pub async fn csrf_guard(State(policy): State<CsrfPolicy>, req: Request, next: Next) -> Response {
@@ -142,6 +143,7 @@ mod tests {
             "/audit/export/version/1",
             "/privacy/export/2",
             "/dashboard/export.csv",
+            "/compliance/export.csv",
         ] {
             assert!(!allowed(&Method::GET, path, &cross, &POLICY), "{path}");
             assert!(!allowed(&Method::GET, path, &same_site, &POLICY), "{path}");

@@ -185,6 +185,7 @@ fn router(state: AppState, config: &Config) -> Router {
         )
         .route("/dashboard/export.csv", get(app::tracking::export::csv))
         .route("/dashboard/export.xlsx", get(app::tracking::export::xlsx))
+        .route("/compliance/export.csv", get(app::compliance::export::csv))
         .leptos_routes_with_context(
             &state,
             routes,

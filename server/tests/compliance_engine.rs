@@ -602,3 +602,123 @@ async fn head_scope(app: &TestApp) -> (String, Vec<String>) {
             .unwrap();
     (path, inside)
 }
+
+async fn compliance_csv(
+    app: &TestApp,
+    client: &reqwest::Client,
+    query: &str,
+) -> (StatusCode, String) {
+    let res = client
+        .get(app.url(&format!("/compliance/export.csv{query}")))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_compliance_list_exports_as_csv_with_the_viewers_scope_and_filters() {
+    let app = TestApp::spawn().await;
+    // Every active device of the city blocked under the demo ban (more than one chunk of
+    // the export is not needed: the keyset is the overview's, tested above), one with a
+    // label that a spreadsheet would run as a formula.
+    app.exec(
+        "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps)
+         SELECT d.id, 'circular:' || c.id, c.id, 'blocked', '2026-11-0' || (d.id % 9 + 1) || 'T08:00:00+00:00', 'com.whatsapp'
+           FROM device d, (SELECT MIN(id) AS id FROM circular) c
+          WHERE d.retired_at IS NULL
+         ON CONFLICT (device_id, rule) DO UPDATE SET state = 'blocked'",
+    )
+    .await;
+    app.exec("UPDATE device SET label = '=HYPERLINK(\"http://evil\")' WHERE id = (SELECT MIN(device_id) FROM device_compliance)")
+        .await;
+    let expected = app
+        .count(
+            "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id
+              WHERE s.state <> 'compliant' AND d.retired_at IS NULL",
+        )
+        .await;
+    let admin = app.logged_in(ADMIN).await;
+    let (status, csv) = compliance_csv(&app, &admin, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}Gerät;Besitzer/in;Einheit;MDM-ID;Status;Rundschreiben;Apps;Seit;Gesperrt ab;Wirksam ab"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len() as i64, expected, "every finding once");
+    let blocked = app
+        .count(
+            "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id
+              WHERE s.state = 'blocked' AND d.retired_at IS NULL",
+        )
+        .await;
+    assert_eq!(
+        rows.iter().filter(|r| r.contains(";gesperrt;")).count() as i64,
+        blocked
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("\"'=HYPERLINK(\"\"http://evil\"\")\";")),
+        "a formula is neutralised"
+    );
+    // The same as the overview's pages, in the same order.
+    let (_, first_page) = app.call(&admin, "compliance/overview", &[]).await;
+    let first = &first_page["findings"][0];
+    assert!(
+        rows[0].contains(first["owner"].as_str().unwrap()),
+        "{} vs {first}",
+        rows[0]
+    );
+    // A filter for another state: nothing but the header.
+    let (_, warned) = compliance_csv(&app, &admin, "?state=warned&circular=").await;
+    assert_eq!(warned.lines().count(), 1, "{warned}");
+
+    // A head gets their subtree only, whatever the filters ask for.
+    let head = app.logged_in(HEAD).await;
+    let (_, inside) = head_scope(&app).await;
+    let (status, csv) = compliance_csv(&app, &head, "?state=blocked").await;
+    assert_eq!(status, StatusCode::OK);
+    let head_rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!head_rows.is_empty());
+    assert!(head_rows.len() < rows.len());
+    for r in &head_rows {
+        let unit = r.split(';').nth(2).unwrap();
+        assert!(
+            inside.iter().any(|i| i == unit),
+            "{r} outside the head's units"
+        );
+    }
+    // A state heads do not see: the header only.
+    let (_, exempt) = compliance_csv(&app, &head, "?state=stale").await;
+    assert_eq!(exempt.lines().count(), 1, "{exempt}");
+    // Every export is audited; an employee and a stranger get nothing, and write nothing.
+    let audited = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'compliance.export'")
+        .await;
+    assert_eq!(audited, 4);
+    let employee = app.logged_in(EMPLOYEE).await;
+    assert_eq!(
+        compliance_csv(&app, &employee, "").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        compliance_csv(&app, &app.client(), "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A link from another site does not start an export.
+    let res = admin
+        .get(app.url("/compliance/export.csv"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'compliance.export'")
+            .await,
+        audited
+    );
+}

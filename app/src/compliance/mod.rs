@@ -14,6 +14,8 @@ use crate::circulars::{CircularId, VersionId};
 use crate::devices::DeviceId;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod pages;
 pub mod rules;
 mod server_fns;

@@ -147,6 +147,10 @@ fn Compliance() -> impl IntoView {
                             <crate::ui::Pager label=t.compliance_list
                                 first=(!after().is_empty()).then(|| link("", units))
                                 next=o.next_after.as_deref().map(|a| link(a, units))/>
+                            // The whole list with the same filters, streamed by the server.
+                            <p><a href=format!("/compliance/export.csv?state={}&circular={}",
+                                    crate::ui::query_value(&state()), crate::ui::query_value(&circular()))
+                                rel="external" download="">{t.export_csv}</a></p>
                         </section>
                         {is_admin.then(|| view! {
                             <Exemptions grant=grant revoke=revoke circulars=circulars.clone() list=o.exemptions.clone()/>

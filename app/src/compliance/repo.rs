@@ -503,8 +503,8 @@ pub async fn findings(db: &Db, f: &FindingFilter<'_>) -> Result<Vec<super::Findi
 }
 
 /// [`findings`], each with the key the next page starts after.
-pub async fn findings_with_keys(
-    db: &Db,
+pub async fn findings_with_keys<'e, E: sqlx::SqliteExecutor<'e>>(
+    ex: E,
     f: &FindingFilter<'_>,
 ) -> Result<Vec<(super::Finding, super::rules::FindingCursor)>, sqlx::Error> {
     #[derive(FromRow)]
@@ -569,7 +569,7 @@ pub async fn findings_with_keys(
         " ORDER BY {rank}, s.since, d.id, s.rule LIMIT "
     ))
     .push_bind(f.limit);
-    let rows: Vec<Row> = q.build_query_as().fetch_all(db).await?;
+    let rows: Vec<Row> = q.build_query_as().fetch_all(ex).await?;
     Ok(rows
         .into_iter()
         .map(|r| {

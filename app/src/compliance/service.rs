@@ -38,6 +38,62 @@ pub async fn own_findings(db: &Db, user: &SessionUser) -> Result<Vec<Finding>, A
     Ok(repo::findings(db, &filter).await?)
 }
 
+/// Which findings someone may see: admins the whole city in any state, heads their
+/// subtrees in the states heads act on; anyone else is refused. The overview and the CSV
+/// export both read through this.
+pub struct FindingScope {
+    pub is_admin: bool,
+    scopes: Vec<crate::org::UnitPath>,
+    states: Vec<ComplianceState>,
+    /// False when a head filters for a state they do not see: an empty list, not those
+    /// devices.
+    pub visible: bool,
+}
+
+impl FindingScope {
+    pub fn of(user: &SessionUser, state: Option<ComplianceState>) -> Result<Self, AppError> {
+        let is_admin = user.is_admin();
+        let scopes = crate::tracking::rules::head_scopes(user);
+        if !is_admin && scopes.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let heads_see: Vec<ComplianceState> = ComplianceState::ALL
+            .iter()
+            .copied()
+            .filter(|s| rules::shown_to_heads(*s))
+            .collect();
+        let states: Vec<ComplianceState> = match state {
+            Some(s) => vec![s],
+            None if is_admin => vec![],
+            None => heads_see.clone(),
+        };
+        let visible = is_admin || states.iter().all(|s| heads_see.contains(s));
+        Ok(FindingScope {
+            is_admin,
+            scopes,
+            states,
+            visible,
+        })
+    }
+
+    /// The unit subtrees to keep to; `None` for the whole city.
+    pub fn scope(&self) -> Option<&[crate::org::UnitPath]> {
+        (!self.is_admin).then_some(self.scopes.as_slice())
+    }
+
+    /// The filter of the first page of findings (of one circular's rules, if given).
+    pub fn filter(&self, circular: Option<CircularId>) -> FindingFilter<'_> {
+        FindingFilter {
+            scopes: self.scope(),
+            states: &self.states,
+            circular,
+            owner: None,
+            limit: FINDINGS_PAGE,
+            after: None,
+        }
+    }
+}
+
 /// The overview for an admin (the whole city, any state) or a head (their subtrees, only
 /// the states heads act on); anyone else is refused.
 pub async fn overview(
@@ -48,34 +104,16 @@ pub async fn overview(
     page: &OverviewPage,
     now: DateTime<Utc>,
 ) -> Result<Overview, AppError> {
-    let is_admin = user.is_admin();
-    let scopes = crate::tracking::rules::head_scopes(user);
-    if !is_admin && scopes.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let scope = (!is_admin).then_some(scopes.as_slice());
-    let heads_see: Vec<ComplianceState> = ComplianceState::ALL
-        .iter()
-        .copied()
-        .filter(|s| rules::shown_to_heads(*s))
-        .collect();
-    let states: Vec<ComplianceState> = match state {
-        Some(s) => vec![s],
-        None if is_admin => vec![],
-        None => heads_see.clone(),
-    };
-    // A head filtering for a state they do not see gets an empty list, not those devices.
-    let visible = is_admin || states.iter().all(|s| heads_see.contains(s));
+    let seen = FindingScope::of(user, state)?;
+    let is_admin = seen.is_admin;
+    let scope = seen.scope();
     let filter = FindingFilter {
-        scopes: scope,
-        states: &states,
-        circular,
-        owner: None,
         limit: FINDINGS_PAGE + 1,
         after: page.after.as_ref(),
+        ..seen.filter(circular)
     };
     // One row more than a page says whether there is a next one.
-    let mut findings = if visible {
+    let mut findings = if seen.visible {
         repo::findings_with_keys(db, &filter).await?
     } else {
         vec![]

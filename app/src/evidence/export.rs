@@ -124,20 +124,31 @@ fn write_entry(out: &mut Vec<u8>, a: &super::repo::ExportedAck) -> serde_json::R
 /// snapshot) while it runs, and pages need the others.
 const EXPORTS_AT_ONCE: usize = 2;
 static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(EXPORTS_AT_ONCE);
-/// A client that takes no bytes for this long loses its export (the snapshot is released).
-const STALLED: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A permit to stream an export on this node; `None` while [`EXPORTS_AT_ONCE`] others
+/// stream (answer [`busy`] then).
+pub fn export_permit() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    EXPORTS.try_acquire().ok()
+}
+
+/// 503 with `Retry-After`: other exports are streaming on this node.
+pub fn busy() -> Response {
+    (
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        [(http::header::RETRY_AFTER, "10")],
+        axum::Json(json!({
+            "error": "busy",
+            "message": "Other exports are running; try again in a few seconds.",
+        })),
+    )
+        .into_response()
+}
 
 /// The body of an export: a JSON object whose members are `"acknowledgments"` (written a
-/// chunk at a time as it is read, all from one read snapshot, so memory stays constant and
-/// the first bytes leave at once however large the export) followed by the members of
-/// `rest`, and `"chain"` (the verified head, computed after the acknowledgments, so every
-/// seal in the export lies within it) when `with_chain`. The keys come in sorted order, as
-/// in the exports before they were streamed.
-///
-/// A task reads and serialises; the response takes its chunks from a small channel. A
-/// client that stops reading for [`STALLED`] ends the task, which releases the snapshot. A
-/// database failure in the middle ends the response early (the client sees a broken
-/// download, never a complete-looking file).
+/// chunk at a time as it is read, all from one read snapshot; see [`crate::streaming`])
+/// followed by the members of `rest`, and `"chain"` (the verified head, computed after the
+/// acknowledgments, so every seal in the export lies within it) when `with_chain`. The keys
+/// come in sorted order, as in the exports before they were streamed.
 pub fn streamed_body(
     db: crate::db::Db,
     of: Of,
@@ -150,33 +161,14 @@ pub fn streamed_body(
         Of::Version(v) => (Some(v), None),
         Of::Person(p) => (None, Some(p)),
     };
-    let (out, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(2);
-    tokio::spawn(async move {
+    crate::streaming::body(move |out| async move {
         let _permit = permit;
-        let send = |part: Result<Vec<u8>, &'static str>| {
-            let out = out.clone();
-            async move {
-                let part = part
-                    .map(axum::body::Bytes::from)
-                    .map_err(std::io::Error::other);
-                matches!(
-                    tokio::time::timeout(STALLED, out.send(part)).await,
-                    Ok(Ok(()))
-                )
-            }
-        };
-        let fail = |err: &dyn std::fmt::Display| {
-            tracing::error!(error = %err, "evidence export failed while streaming");
-            Err("export failed")
-        };
+        const WHAT: &str = "evidence export";
         let mut tx = match crate::db::begin_read(&db).await {
             Ok(tx) => tx,
-            Err(err) => {
-                send(fail(&err)).await;
-                return;
-            }
+            Err(err) => return out.fail(WHAT, &err).await,
         };
-        if !send(Ok(b"{\"acknowledgments\":[".to_vec())).await {
+        if !out.send(b"{\"acknowledgments\":[".to_vec()).await {
             return;
         }
         let (mut after, mut first, mut all_verify) = (0, true, true);
@@ -184,10 +176,7 @@ pub fn streamed_body(
             let acks = match super::repo::export_chunk(&mut tx, version, person, after, chunk).await
             {
                 Ok(acks) => acks,
-                Err(err) => {
-                    send(fail(&err)).await;
-                    return;
-                }
+                Err(err) => return out.fail(WHAT, &err).await,
             };
             let Some(last) = acks.last().map(|a| a.id) else {
                 break;
@@ -200,14 +189,11 @@ pub fn streamed_body(
                 first = false;
                 match write_entry(&mut part, &a) {
                     Ok(verifies) => all_verify &= verifies,
-                    Err(err) => {
-                        send(fail(&err)).await;
-                        return;
-                    }
+                    Err(err) => return out.fail(WHAT, &err).await,
                 }
             }
             after = last;
-            if !send(Ok(part)).await {
+            if !out.send(part).await {
                 return;
             }
         }
@@ -224,40 +210,22 @@ pub fn streamed_body(
                                "fully_verified_at": head.fully_verified_at}),
                     );
                 }
-                Err(err) => {
-                    send(fail(&err)).await;
-                    return;
-                }
+                Err(err) => return out.fail(WHAT, &err).await,
             }
         }
         let tail = match serde_json::to_string(&Value::Object(rest)) {
             Ok(rest) if rest != "{}" => format!("],{}", &rest[1..]),
             _ => "]}".to_owned(),
         };
-        send(Ok(tail.into_bytes())).await;
-    });
-    // Fused: a body may be polled again after its end (the compression layer does), and an
-    // `unfold` panics then.
-    let chunks =
-        futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|part| (part, rx))
-        }));
-    axum::body::Body::from_stream(chunks)
+        out.send(tail.into_bytes()).await;
+    })
 }
 
 /// An export response: JSON, streamed (see [`streamed_body`]); 503 while
 /// [`EXPORTS_AT_ONCE`] other exports stream.
 fn streamed(state: &AppState, of: Of, rest: Value, with_chain: bool) -> Response {
-    let Ok(permit) = EXPORTS.try_acquire() else {
-        return (
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            [(http::header::RETRY_AFTER, "10")],
-            axum::Json(json!({
-                "error": "busy",
-                "message": "Other exports are running; try again in a few seconds.",
-            })),
-        )
-            .into_response();
+    let Some(permit) = export_permit() else {
+        return busy();
     };
     let rest = match rest {
         Value::Object(map) => map,

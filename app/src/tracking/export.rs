@@ -81,30 +81,17 @@ fn tables(d: &Dashboard) -> (Vec<Vec<Cell>>, Vec<Vec<Cell>>) {
     (rollup, open)
 }
 
-/// Quotes a CSV field when needed; a leading `=`, `+`, `-` or `@` is neutralised so that a
-/// spreadsheet never evaluates a name as a formula.
 fn csv_field(c: &Cell) -> String {
     match c {
         Cell::Num(n) => n.to_string(),
-        Cell::Text(s) => {
-            let s = if s.starts_with(['=', '+', '-', '@']) {
-                format!("'{s}")
-            } else {
-                s.clone()
-            };
-            if s.contains([';', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s
-            }
-        }
+        Cell::Text(s) => crate::csv::text(s),
     }
 }
 
 fn csv_body(d: &Dashboard) -> Vec<u8> {
     let (rollup, open) = tables(d);
-    let line = |cells: &[Cell]| cells.iter().map(csv_field).collect::<Vec<_>>().join(";") + "\n";
-    let mut out = format!("\u{feff}{}\n", ROLLUP_HEADERS.join(";"));
+    let line = |cells: &[Cell]| crate::csv::line(&cells.iter().map(csv_field).collect::<Vec<_>>());
+    let mut out = format!("{}{}\n", crate::csv::BOM, ROLLUP_HEADERS.join(";"));
     rollup.iter().for_each(|r| out.push_str(&line(r)));
     if !open.is_empty() {
         out.push_str(&format!("\n{}\n", OPEN_HEADERS.join(";")));

@@ -1,0 +1,40 @@
+//! CSV as the city's spreadsheets read it: semicolon-separated (German Excel), UTF-8 with a
+//! byte-order mark, fields quoted when needed, and never a formula.
+
+/// The first bytes of a file: the byte-order mark that makes Excel read UTF-8.
+pub const BOM: &str = "\u{feff}";
+
+/// A text field: quoted when needed; a leading `=`, `+`, `-` or `@` is neutralised so that a
+/// spreadsheet never evaluates a name as a formula.
+pub fn text(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// One line of already formatted fields.
+pub fn line(fields: &[String]) -> String {
+    fields.join(";") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_when_needed_and_never_formulas() {
+        assert_eq!(text("Amt 10"), "Amt 10");
+        assert_eq!(text("a;b"), "\"a;b\"");
+        assert_eq!(text("Sag \"Hallo\""), "\"Sag \"\"Hallo\"\"\"");
+        assert_eq!(text("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(text("-1;2"), "\"'-1;2\"");
+        assert_eq!(line(&["a".into(), "b".into()]), "a;b\n");
+    }
+}
