@@ -447,20 +447,7 @@ async fn the_job_on_several_nodes_at_once_makes_each_transition_once() {
 async fn the_overview_pages_through_every_finding_and_unit_once() {
     let app = TestApp::spawn().await;
     // Many findings: every active device of the city blocked under the demo ban.
-    app.exec(
-        "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps)
-         SELECT d.id, 'circular:' || c.id, c.id, 'blocked', '2026-11-0' || (d.id % 9 + 1) || 'T08:00:00+00:00', 'com.whatsapp'
-           FROM device d, (SELECT MIN(id) AS id FROM circular) c
-          WHERE d.retired_at IS NULL
-         ON CONFLICT (device_id, rule) DO UPDATE SET state = 'blocked'",
-    )
-    .await;
-    let expected = app
-        .count(
-            "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id
-              WHERE s.state <> 'compliant' AND d.retired_at IS NULL",
-        )
-        .await;
+    let expected = block_every_device(&app).await;
     assert!(expected > 100, "{expected} findings: more than two pages");
     let admin = app.logged_in(ADMIN).await;
     let mut seen = std::collections::HashSet::new();
@@ -579,6 +566,24 @@ async fn the_overview_pages_through_every_finding_and_unit_once() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// Many findings: every active device of the city blocked under the demo ban. Returns the
+/// number of findings (non-compliant standings of active devices).
+async fn block_every_device(app: &TestApp) -> i64 {
+    app.exec(
+        "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps)
+         SELECT d.id, 'circular:' || c.id, c.id, 'blocked', '2026-11-0' || (d.id % 9 + 1) || 'T08:00:00+00:00', 'com.whatsapp'
+           FROM device d, (SELECT MIN(id) AS id FROM circular) c
+          WHERE d.retired_at IS NULL
+         ON CONFLICT (device_id, rule) DO UPDATE SET state = 'blocked'",
+    )
+    .await;
+    app.count(
+        "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id
+          WHERE s.state <> 'compliant' AND d.retired_at IS NULL",
+    )
+    .await
+}
+
 /// The key the admin's second page of findings starts after.
 async fn after_first_page(app: &TestApp, admin: &reqwest::Client) -> String {
     let (_, o) = app.call(admin, "compliance/overview", &[]).await;
@@ -623,21 +628,8 @@ async fn the_compliance_list_exports_as_csv_with_the_viewers_scope_and_filters()
     // Every active device of the city blocked under the demo ban (more than one chunk of
     // the export is not needed: the keyset is the overview's, tested above), one with a
     // label that a spreadsheet would run as a formula.
-    app.exec(
-        "INSERT INTO device_compliance (device_id, rule, circular_id, state, since, apps)
-         SELECT d.id, 'circular:' || c.id, c.id, 'blocked', '2026-11-0' || (d.id % 9 + 1) || 'T08:00:00+00:00', 'com.whatsapp'
-           FROM device d, (SELECT MIN(id) AS id FROM circular) c
-          WHERE d.retired_at IS NULL
-         ON CONFLICT (device_id, rule) DO UPDATE SET state = 'blocked'",
-    )
-    .await;
+    let expected = block_every_device(&app).await;
     app.exec("UPDATE device SET label = '=HYPERLINK(\"http://evil\")' WHERE id = (SELECT MIN(device_id) FROM device_compliance)")
-        .await;
-    let expected = app
-        .count(
-            "SELECT COUNT(*) FROM device_compliance s JOIN device d ON d.id = s.device_id
-              WHERE s.state <> 'compliant' AND d.retired_at IS NULL",
-        )
         .await;
     let admin = app.logged_in(ADMIN).await;
     let (status, csv) = compliance_csv(&app, &admin, "").await;

@@ -1,8 +1,8 @@
 //! Each node's in-memory snapshot of the access decisions, so that the mail gateway's
 //! question ("may this device sync?") is answered without a database round trip.
 //!
-//! The snapshot holds, per MDM id, the decision rows of `repo::decision_rows_of` (device,
-//! retirement, warned/blocked standings with their block dates); the decision itself is
+//! The snapshot holds, per MDM id, what the decision rows of `repo::decision_rows_of` say
+//! (retirement, warned/blocked standings with their block dates); the decision itself is
 //! computed per request at the request's time, so a warned device is denied the moment its
 //! block date passes. A refresher polls the `access_change` log every [`POLL_EVERY`] and
 //! reloads the devices changed since — changes reach every node within a fraction of a
@@ -28,12 +28,21 @@ pub struct AccessCache {
     inner: Arc<RwLock<Snapshot>>,
 }
 
+/// Kept small, since it holds every managed device of the city (150,000 in the synthetic
+/// one): each MDM id is stored once (shared by both maps), and only the standings that
+/// count (rule and state present) are kept, so a compliant device costs a map entry and no
+/// allocation of its own.
 #[derive(Default)]
 struct Snapshot {
-    by_mdm: HashMap<String, Vec<DecisionRow>>,
-    mdm_of: HashMap<crate::devices::DeviceId, String>,
+    by_mdm: HashMap<Arc<str>, Device>,
+    mdm_of: HashMap<crate::devices::DeviceId, Arc<str>>,
     last_seq: i64,
     fresh_at: Option<Instant>,
+}
+
+struct Device {
+    retired: bool,
+    standings: Vec<DecisionRow>,
 }
 
 impl AccessCache {
@@ -50,7 +59,7 @@ impl AccessCache {
         Ok(snap
             .by_mdm
             .get(mdm_id)
-            .map(|rows| decision_from(mdm_id, rows, now)))
+            .map(|d| decision_from(mdm_id, d.retired, &d.standings, now)))
     }
 
     /// Brings the snapshot up to date: everything on the first call (or after falling
@@ -64,15 +73,14 @@ impl AccessCache {
         // and again on the next poll, which is harmless.
         let (min_seq, max_seq) = repo::access_change_range(db).await?;
         if !loaded || (min_seq > last + 1 && max_seq > last) {
-            let rows = repo::decision_rows_of(db, None).await?;
-            let mut snap = Snapshot {
-                last_seq: max_seq,
-                fresh_at: Some(Instant::now()),
-                ..Default::default()
-            };
-            for row in rows {
+            let mut snap = Snapshot::default();
+            // Row by row as they are read: the city's rows never sit in one vector.
+            let mut rows = repo::all_decision_rows(db);
+            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
                 snap.insert(row);
             }
+            snap.last_seq = max_seq;
+            snap.fresh_at = Some(Instant::now());
             *self.inner.write().expect("access snapshot lock") = snap;
             return Ok(());
         }
@@ -83,7 +91,7 @@ impl AccessCache {
             vec![]
         };
         for chunk in changed.chunks(500) {
-            changed_rows.extend(repo::decision_rows_of(db, Some(chunk)).await?);
+            changed_rows.extend(repo::decision_rows_of(db, chunk).await?);
         }
         let mut snap = self.inner.write().expect("access snapshot lock");
         for id in &changed {
@@ -130,8 +138,22 @@ impl AccessCache {
 }
 
 impl Snapshot {
-    fn insert(&mut self, row: DecisionRow) {
-        self.mdm_of.insert(row.device_id, row.mdm_id.clone());
-        self.by_mdm.entry(row.mdm_id.clone()).or_default().push(row);
+    /// Adds one decision row (a device may have several: one per standing).
+    fn insert(&mut self, mut row: DecisionRow) {
+        let mdm: Arc<str> = match self.mdm_of.get(&row.device_id) {
+            Some(known) if **known == *row.mdm_id => known.clone(),
+            _ => Arc::from(row.mdm_id.as_str()),
+        };
+        self.mdm_of.insert(row.device_id, mdm.clone());
+        let device = self.by_mdm.entry(mdm).or_insert(Device {
+            retired: row.retired,
+            standings: Vec::new(),
+        });
+        device.retired = row.retired;
+        if row.rule.is_some() && row.state.is_some() {
+            // The map's key says it already.
+            row.mdm_id = String::new();
+            device.standings.push(row);
+        }
     }
 }

@@ -760,16 +760,17 @@ pub async fn reevaluate(
     Ok(())
 }
 
-/// The decision at `now` from a device's decision rows: denied when retired or when a
-/// standing denies at `now` (blocked, or warned with its block date passed).
+/// The decision at `now` from a device's retirement and decision rows: denied when retired
+/// or when a standing denies at `now` (blocked, or warned with its block date passed).
 pub fn decision_from(
     mdm_id: &str,
+    retired: bool,
     rows: &[repo::DecisionRow],
     now: DateTime<Utc>,
 ) -> AccessDecision {
     let mut reasons = vec![];
     let mut pending = vec![];
-    if rows.first().is_some_and(|r| r.retired) {
+    if retired {
         reasons.push(Reason {
             rule: Ground::Retired,
             circular: None,

@@ -372,31 +372,32 @@ const DECISION_SELECT: &str = "SELECT d.id AS device_id, d.mdm_id, d.retired_at 
    LEFT JOIN circular c ON c.id = s.circular_id";
 
 /// Decision rows of every device with an MDM id (`ids: None`) or of the given devices.
+/// The decision rows of every managed device, as a stream (the access snapshot's first
+/// load reads them one by one instead of into one vector).
+pub fn all_decision_rows(
+    db: &Db,
+) -> impl futures_util::Stream<Item = Result<DecisionRow, sqlx::Error>> + Send + '_ {
+    static ALL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{DECISION_SELECT} WHERE d.mdm_id IS NOT NULL"));
+    sqlx::query_as(ALL.as_str()).fetch(db)
+}
+
 pub async fn decision_rows_of(
     db: &Db,
-    ids: Option<&[DeviceId]>,
+    ids: &[DeviceId],
 ) -> Result<Vec<DecisionRow>, sqlx::Error> {
-    match ids {
-        None => {
-            sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.mdm_id IS NOT NULL"))
-                .fetch_all(db)
-                .await
-        }
-        Some(ids) => {
-            // The ids come from the database (integers), never from a request.
-            let list = ids
-                .iter()
-                .map(|id| id.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
-            sqlx::query_as(&format!(
-                // `+d.mdm_id` keeps SQLite from walking the MDM-id index instead of the ids.
-                "{DECISION_SELECT} WHERE d.id IN ({list}) AND +d.mdm_id IS NOT NULL"
-            ))
-            .fetch_all(db)
-            .await
-        }
-    }
+    // The ids come from the database (integers), never from a request.
+    let list = ids
+        .iter()
+        .map(|id| id.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query_as(&format!(
+        // `+d.mdm_id` keeps SQLite from walking the MDM-id index instead of the ids.
+        "{DECISION_SELECT} WHERE d.id IN ({list}) AND +d.mdm_id IS NOT NULL"
+    ))
+    .fetch_all(db)
+    .await
 }
 
 /// (lowest, highest) sequence number in the access change log; (0, 0) when empty.
