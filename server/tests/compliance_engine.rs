@@ -714,3 +714,40 @@ async fn the_compliance_list_exports_as_csv_with_the_viewers_scope_and_filters()
         audited
     );
 }
+
+#[tokio::test]
+async fn a_retired_device_is_denied_by_the_snapshot_and_a_clean_one_allowed() {
+    let app = TestApp::spawn().await;
+    let (id, mdm): (i64, String) = sqlx::query_as(
+        "SELECT id, mdm_id FROM device WHERE mdm_id IS NOT NULL AND retired_at IS NULL
+            AND id NOT IN (SELECT device_id FROM device_compliance WHERE state <> 'compliant')
+          ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let now = Utc::now();
+    let clean = decision_at(&app, &mdm, now).await;
+    assert!(
+        matches!(clean.decision, engine::Decision::Allow),
+        "{clean:?}"
+    );
+    assert!(clean.reasons.is_empty() && clean.pending.is_empty());
+    let admin = app.logged_in(ADMIN).await;
+    let (status, body) = app
+        .call(&admin, "devices/retire", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let retired = decision_at(&app, &mdm, now).await;
+    assert!(
+        matches!(retired.decision, engine::Decision::Deny),
+        "{retired:?}"
+    );
+    assert!(matches!(
+        retired.reasons.as_slice(),
+        [engine::Reason {
+            rule: app::compliance::Ground::Retired,
+            ..
+        }]
+    ));
+}

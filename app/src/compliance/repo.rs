@@ -382,10 +382,7 @@ pub fn all_decision_rows(
     sqlx::query_as(ALL.as_str()).fetch(db)
 }
 
-pub async fn decision_rows_of(
-    db: &Db,
-    ids: &[DeviceId],
-) -> Result<Vec<DecisionRow>, sqlx::Error> {
+pub async fn decision_rows_of(db: &Db, ids: &[DeviceId]) -> Result<Vec<DecisionRow>, sqlx::Error> {
     // The ids come from the database (integers), never from a request.
     let list = ids
         .iter()
