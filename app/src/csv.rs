@@ -4,15 +4,17 @@
 /// The first bytes of a file: the byte-order mark that makes Excel read UTF-8.
 pub const BOM: &str = "\u{feff}";
 
-/// A text field: quoted when needed; a leading `=`, `+`, `-` or `@` is neutralised so that a
-/// spreadsheet never evaluates a name as a formula.
+/// A text field: a leading `=`, `+`, `-`, `@`, tab or carriage return is neutralised so
+/// that a spreadsheet never evaluates a name as a formula, and the field is quoted when it
+/// holds a separator of any locale (`;` or `,`), a tab, a quote or a line break, so that it
+/// stays one cell (whose start is checked) whatever separator the file is opened with.
 pub fn text(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_owned()
     };
-    if s.contains([';', '"', '\n', '\r']) {
+    if s.contains([';', ',', '\t', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
@@ -35,6 +37,8 @@ mod tests {
         assert_eq!(text("Sag \"Hallo\""), "\"Sag \"\"Hallo\"\"\"");
         assert_eq!(text("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(text("-1;2"), "\"'-1;2\"");
+        assert_eq!(text("x,=cmd|' /C calc'!A0"), "\"x,=cmd|' /C calc'!A0\"");
+        assert_eq!(text("\t=1"), "\"'\t=1\"");
         assert_eq!(line(&["a".into(), "b".into()]), "a;b\n");
     }
 }

@@ -683,14 +683,24 @@ async fn the_compliance_list_exports_as_csv_with_the_viewers_scope_and_filters()
             "{r} outside the head's units"
         );
     }
-    // A state heads do not see: the header only.
-    let (_, exempt) = compliance_csv(&app, &head, "?state=stale").await;
-    assert_eq!(exempt.lines().count(), 1, "{exempt}");
+    // A state heads do not see: the admin's list has such a device in the head's units,
+    // the head's has the header only.
+    let (scope_path, _) = head_scope(&app).await;
+    app.exec(&format!(
+        "UPDATE device_compliance SET state = 'violating' WHERE device_id = (
+            SELECT MIN(d.id) FROM device d JOIN users u ON u.id = d.owner_id JOIN org_unit o ON o.id = u.org_unit_id
+             WHERE o.path LIKE '{scope_path}%' AND d.id IN (SELECT device_id FROM device_compliance))"
+    ))
+    .await;
+    let (_, admin_violating) = compliance_csv(&app, &admin, "?state=violating").await;
+    assert!(admin_violating.lines().count() > 1, "{admin_violating}");
+    let (_, hidden) = compliance_csv(&app, &head, "?state=violating").await;
+    assert_eq!(hidden.lines().count(), 1, "{hidden}");
     // Every export is audited; an employee and a stranger get nothing, and write nothing.
     let audited = app
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'compliance.export'")
         .await;
-    assert_eq!(audited, 4);
+    assert_eq!(audited, 5);
     let employee = app.logged_in(EMPLOYEE).await;
     assert_eq!(
         compliance_csv(&app, &employee, "").await.0,

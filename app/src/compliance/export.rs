@@ -16,6 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::Deserialize;
 
+/// Compliance exports that may stream at once on this node (each holds a read connection).
+static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Findings read per statement.
 pub const CHUNK: i64 = 1000;
 
@@ -78,7 +81,8 @@ pub async fn csv(
         Ok(seen) => seen,
         Err(e) => return e.into_response(),
     };
-    let Some(permit) = crate::evidence::export::export_permit() else {
+    // Slots of their own: heads' lists never keep an auditor's evidence export waiting.
+    let Ok(permit) = EXPORTS.try_acquire() else {
         return crate::evidence::export::busy();
     };
     let audited = async {
@@ -103,7 +107,9 @@ pub async fn csv(
         const WHAT: &str = "compliance export";
         let head = format!("{}{}\n", crate::csv::BOM, HEADERS.join(";"));
         if !seen.visible {
-            out.send(head.into_bytes()).await;
+            if out.send(head.into_bytes()).await {
+                out.end().await;
+            }
             return;
         }
         let mut tx = match crate::db::begin_read(&db).await {
@@ -138,6 +144,7 @@ pub async fn csv(
             after = Some(key);
         }
         let _ = tx.rollback().await;
+        out.end().await;
     });
     let mut res = body.into_response();
     res.headers_mut().insert(

@@ -371,7 +371,6 @@ const DECISION_SELECT: &str = "SELECT d.id AS device_id, d.mdm_id, d.retired_at 
    LEFT JOIN device_compliance s ON s.device_id = d.id AND s.state IN ('warned', 'blocked')
    LEFT JOIN circular c ON c.id = s.circular_id";
 
-/// Decision rows of every device with an MDM id (`ids: None`) or of the given devices.
 /// The decision rows of every managed device, as a stream (the access snapshot's first
 /// load reads them one by one instead of into one vector).
 pub fn all_decision_rows(

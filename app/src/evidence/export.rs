@@ -217,7 +217,9 @@ pub fn streamed_body(
             Ok(rest) if rest != "{}" => format!("],{}", &rest[1..]),
             _ => "]}".to_owned(),
         };
-        out.send(tail.into_bytes()).await;
+        if out.send(tail.into_bytes()).await {
+            out.end().await;
+        }
     })
 }
 
