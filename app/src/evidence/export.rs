@@ -225,10 +225,29 @@ pub fn streamed_body(
 
 /// An export response: JSON, streamed (see [`streamed_body`]); 503 while
 /// [`EXPORTS_AT_ONCE`] other exports stream.
-fn streamed(state: &AppState, of: Of, rest: Value, with_chain: bool) -> Response {
-    let Some(permit) = export_permit() else {
-        return busy();
-    };
+/// What an export answers once its checks are done: the stream (holding the node's export
+/// slot taken before the audit entry was written), 503 when no slot was free (nothing was
+/// written then), or the error.
+fn answer(
+    state: &AppState,
+    of: Of,
+    with_chain: bool,
+    result: Result<Option<(Value, tokio::sync::SemaphorePermit<'static>)>, AppError>,
+) -> Response {
+    match result {
+        Ok(Some((rest, permit))) => streamed(state, of, rest, with_chain, permit),
+        Ok(None) => busy(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn streamed(
+    state: &AppState,
+    of: Of,
+    rest: Value,
+    with_chain: bool,
+    permit: tokio::sync::SemaphorePermit<'static>,
+) -> Response {
     let rest = match rest {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),
@@ -270,20 +289,21 @@ pub async fn version_export(
     let result = async {
         let actor = require(&ctx, |u| u.has_role(Role::Auditor))?;
         let version = crate::circulars::repo::load_view(&state.db, crate::circulars::VersionId(id)).await?.ok_or(AppError::NotFound)?;
+        let Some(permit) = export_permit() else {
+            return Ok(None);
+        };
         record_export(&state.db, actor, &format!("version:{id}")).await?;
-        Ok::<_, AppError>(json!({
+        Ok::<_, AppError>(Some((json!({
             "format": "rundschreiben-evidence/1",
             "version": {
                 "id": version.id, "number": version.number, "version_no": version.version_no, "title": version.title,
                 "status": version.status, "content_sha256": version.content_sha256, "published_at": version.published_at,
                 "body_html": version.body_html, "apps": version.apps, "attachments": version.attachments,
             },
-        }))
+        }), permit)))
     }
     .await;
-    result
-        .map(|rest| streamed(&state, Of::Version(id), rest, true))
-        .unwrap_or_else(IntoResponse::into_response)
+    answer(&state, Of::Version(id), true, result)
 }
 
 /// `GET /audit/export/person/{id}`: evidence of one person's acknowledgments (auditors).
@@ -297,13 +317,17 @@ pub async fn person_export(
         if !super::repo::person_exists(&state.db, id).await? {
             return Err(AppError::NotFound);
         }
+        let Some(permit) = export_permit() else {
+            return Ok(None);
+        };
         record_export(&state.db, actor, &format!("user:{id}")).await?;
-        Ok::<_, AppError>(json!({"format": "rundschreiben-evidence/1", "person_id": id}))
+        Ok::<_, AppError>(Some((
+            json!({"format": "rundschreiben-evidence/1", "person_id": id}),
+            permit,
+        )))
     }
     .await;
-    result
-        .map(|rest| streamed(&state, Of::Person(id), rest, false))
-        .unwrap_or_else(IntoResponse::into_response)
+    answer(&state, Of::Person(id), false, result)
 }
 
 /// `GET /privacy/export/{id}`: everything stored about a person (Art. 15 GDPR), for the
@@ -318,20 +342,21 @@ pub async fn subject_export(
         let detail = crate::org::repo::get_user(&state.db, UserId(id)).await?.ok_or(AppError::NotFound)?;
         let devices = crate::devices::repo::all_for_owner(&state.db, UserId(id)).await?;
         let audit = super::repo::audit_of_person(&state.db, id).await?;
+        let Some(permit) = export_permit() else {
+            return Ok(None);
+        };
         record_export(&state.db, actor, &format!("user:{id}")).await?;
-        Ok::<_, AppError>(json!({
+        Ok::<_, AppError>(Some((json!({
             "format": "rundschreiben-subject-export/1",
             "person": detail.user,
             "roles": detail.roles,
             "can_sign_in": detail.can_sign_in,
             "devices": devices,
             "audit_entries": audit.into_iter().map(|(i, at, action, target, details)| json!({"id": i, "at": at, "action": action, "target": target, "details": details})).collect::<Vec<_>>(),
-        }))
+        }), permit)))
     }
     .await;
-    result
-        .map(|rest| streamed(&state, Of::Person(id), rest, false))
-        .unwrap_or_else(IntoResponse::into_response)
+    answer(&state, Of::Person(id), false, result)
 }
 
 #[cfg(test)]
