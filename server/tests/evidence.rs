@@ -200,13 +200,7 @@ async fn auditors_export_evidence_per_version_and_person_as_json_and_exports_are
     let app = sealed_app().await;
     let auditor = app.logged_in(AUDITOR).await;
     let version = app.demo_version().await;
-    let res = auditor
-        .get(app.url(&format!("/audit/export/version/{version}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body = app.version_export(&auditor, version).await;
     let acks = body["acknowledgments"].as_array().unwrap();
     assert_eq!(
         acks.len() as i64,
@@ -764,14 +758,7 @@ async fn exports_stream_in_chunks_and_read_the_same_whatever_the_chunk_size() {
 
 async fn exported_chain(app: &TestApp, auditor: &reqwest::Client) -> serde_json::Value {
     let version = app.demo_version().await;
-    let res = auditor
-        .get(app.url(&format!("/audit/export/version/{version}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: serde_json::Value = res.json().await.unwrap();
-    body["chain"].clone()
+    app.version_export(auditor, version).await["chain"].clone()
 }
 
 #[tokio::test]

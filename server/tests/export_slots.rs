@@ -29,13 +29,7 @@ async fn with_every_export_slot_taken_an_export_is_turned_away_and_writes_no_aud
         "a turned-away export is not audited"
     );
     drop(slots);
-    let res = auditor
-        .get(app.url(&format!("/audit/export/version/{version}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body = app.version_export(&auditor, version).await;
     assert_eq!(body["chain"]["intact"], true);
     assert_eq!(audited().await, before + 1);
 }

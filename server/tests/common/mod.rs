@@ -273,6 +273,17 @@ impl TestApp {
         .await
     }
 
+    /// The JSON evidence export of a version, as `client` downloads it (asserting 200).
+    pub async fn version_export(&self, client: &Client, version: i64) -> serde_json::Value {
+        let res = client
+            .get(self.url(&format!("/audit/export/version/{version}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
     /// The id of the demo messenger ban's circular ('RS 2026/17').
     pub async fn demo_circular(&self) -> i64 {
         self.scalar("SELECT id FROM circular WHERE number = 'RS 2026/17'")
