@@ -85,19 +85,14 @@ pub async fn csv(
     let Ok(permit) = EXPORTS.try_acquire() else {
         return crate::evidence::export::busy();
     };
-    let audited = async {
-        let mut tx = crate::db::begin_write(&state.db).await?;
-        crate::org::repo::audit(
-            &mut tx,
-            Some(user.id),
-            "compliance.export",
-            "compliance",
-            serde_json::json!({"state": filter_state, "circular_id": circular, "format": "csv"}),
-            chrono::Utc::now(),
-        )
-        .await?;
-        tx.commit().await
-    };
+    let audited = crate::org::repo::audit_alone(
+        &state.db,
+        Some(user.id),
+        "compliance.export",
+        "compliance",
+        serde_json::json!({"state": filter_state, "circular_id": circular, "format": "csv"}),
+        chrono::Utc::now(),
+    );
     if let Err(err) = audited.await {
         return AppError::from(err).into_response();
     }

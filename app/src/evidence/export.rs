@@ -267,17 +267,15 @@ fn streamed(
 }
 
 async fn record_export(db: &crate::db::Db, actor: UserId, what: &str) -> Result<(), sqlx::Error> {
-    let mut tx = crate::db::begin_write(db).await?;
-    crate::org::repo::audit(
-        &mut tx,
+    crate::org::repo::audit_alone(
+        db,
         Some(actor),
         "evidence.export",
         what,
         json!({}),
         chrono::Utc::now(),
     )
-    .await?;
-    tx.commit().await
+    .await
 }
 
 /// `GET /audit/export/version/{id}`: evidence for one circular version (auditors).

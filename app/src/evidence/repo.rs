@@ -460,10 +460,20 @@ pub async fn chain_state(
     now: DateTime<Utc>,
 ) -> Result<(ChainState, Checkpoint), sqlx::Error> {
     // An export may use a checkpoint a little past its day while the job is due.
-    let cp = match checkpoint(db).await? {
-        Some(cp) if recent(&cp, now, chrono::Duration::hours(1)) => cp,
-        _ => return full_pass(db, now).await,
-    };
+    match checkpoint(db).await? {
+        Some(cp) if recent(&cp, now, chrono::Duration::hours(1)) => {
+            from_checkpoint(db, cp, now).await
+        }
+        _ => full_pass(db, now).await,
+    }
+}
+
+/// [`chain_state`] from a recent checkpoint.
+async fn from_checkpoint(
+    db: &Db,
+    cp: Checkpoint,
+    now: DateTime<Utc>,
+) -> Result<(ChainState, Checkpoint), sqlx::Error> {
     if cp.broken_seq.is_some() {
         return Ok((broken(&cp), cp));
     }
@@ -508,7 +518,7 @@ pub async fn check_chain(db: &Db, now: DateTime<Utc>) -> Result<usize, sqlx::Err
             (broken(&cp), cp)
         }
         Some(cp) if recent(&cp, now, chrono::Duration::zero()) => {
-            match chain_state(db, now).await? {
+            match from_checkpoint(db, cp, now).await? {
                 // A break found after the checkpoint (or at it): a full pass says where,
                 // and its checkpoint is what later runs and exports state.
                 (state, cp) if !state.intact && cp.full_at != now => full_pass(db, now).await?,

@@ -35,28 +35,30 @@ impl UnitRow {
     }
 }
 
-/// Units with their active members, counted in one grouped pass over the index
-/// `users (org_unit_id, active)` rather than one count per unit.
-const UNIT_SELECT: &str = "SELECT u.id, u.parent_id, u.kind, u.code, u.name, u.path, u.active,
-       COALESCE(m.members, 0) AS members
-  FROM org_unit u
-  LEFT JOIN (SELECT org_unit_id, COUNT(*) AS members FROM users WHERE active GROUP BY org_unit_id) m
-    ON m.org_unit_id = u.id";
+const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.kind, u.code, u.name, u.path, u.active";
 
+/// Every unit with its active members, counted in one grouped pass over the index
+/// `users (org_unit_id, active)` rather than one count per unit.
 pub async fn list_units(db: &Db) -> Result<Vec<OrgUnit>, sqlx::Error> {
-    let rows: Vec<UnitRow> = sqlx::query_as(&format!("{UNIT_SELECT} ORDER BY u.path"))
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+        "SELECT {UNIT_COLUMNS}, COALESCE(m.members, 0) AS members
+           FROM org_unit u
+           LEFT JOIN (SELECT org_unit_id, COUNT(*) AS members FROM users WHERE active GROUP BY org_unit_id) m
+             ON m.org_unit_id = u.id
+          ORDER BY u.path"
+    ))
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(UnitRow::into_unit).collect())
 }
 
 pub async fn get_unit(db: &Db, id: OrgUnitId) -> Result<Option<OrgUnit>, sqlx::Error> {
     // One unit: its members counted on their own (the grouped pass would count everybody).
-    let row: Option<UnitRow> = sqlx::query_as(
-        "SELECT u.id, u.parent_id, u.kind, u.code, u.name, u.path, u.active,
+    let row: Option<UnitRow> = sqlx::query_as(&format!(
+        "SELECT {UNIT_COLUMNS},
                 (SELECT COUNT(*) FROM users p WHERE p.org_unit_id = u.id AND p.active) AS members
-           FROM org_unit u WHERE u.id = $1",
-    )
+           FROM org_unit u WHERE u.id = $1"
+    ))
     .bind(id)
     .fetch_optional(db)
     .await?;
@@ -669,6 +671,21 @@ pub async fn audit(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Writes one audit entry in a write transaction of its own: for reads that are audited
+/// (exports, views), where there is no other write to share it with.
+pub async fn audit_alone(
+    db: &Db,
+    actor: Option<UserId>,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = crate::db::begin_write(db).await?;
+    audit(&mut tx, actor, action, target, details, now).await?;
+    tx.commit().await
 }
 
 pub async fn find_login_in(tx: &mut Tx, email: &str) -> Result<Option<UserId>, sqlx::Error> {

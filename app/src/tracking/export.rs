@@ -152,9 +152,8 @@ async fn export(
         })?,
         _ => csv_body(&d),
     };
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    crate::org::repo::audit(
-        &mut tx,
+    crate::org::repo::audit_alone(
+        &state.db,
         Some(user.id),
         "tracking.export",
         &format!("unit:{}", d.unit_id.0),
@@ -162,7 +161,6 @@ async fn export(
         chrono::Utc::now(),
     )
     .await?;
-    tx.commit().await?;
     Ok(body)
 }
 
